@@ -1,0 +1,10 @@
+/* watchfiles-backend.h: everything a backend module needs, and nothing else.
+ * Backend sources define WATCHFILES_BACKEND_COMPILATION and include this. */
+#pragma once
+
+#define WATCHFILES_INSIDE
+#include "wf-version-macros.h"
+#include "wf-error.h"
+#include "wf-sink.h"
+#include "wf-backend.h"
+#undef WATCHFILES_INSIDE

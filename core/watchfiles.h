@@ -1,0 +1,11 @@
+/* watchfiles.h: the one header applications include. */
+#pragma once
+
+#define WATCHFILES_INSIDE
+#include "wf-version-macros.h"
+#include "wf-enum-types.h"
+#include "wf-error.h"
+#include "wf-file-change.h"
+#include "wf-backend-info.h"
+#include "wf-notify.h"
+#undef WATCHFILES_INSIDE

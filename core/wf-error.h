@@ -1,0 +1,56 @@
+/* wf-error.h: the WF_ERROR domain. */
+#pragma once
+
+#if !defined(WATCHFILES_INSIDE) && !defined(WATCHFILES_COMPILATION) && !defined(WATCHFILES_BACKEND_COMPILATION)
+#error "Only <watchfiles.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+#include "wf-version-macros.h"
+
+G_BEGIN_DECLS
+
+/**
+ * WF_ERROR:
+ *
+ * Error domain of Watchfiles.  Errors in it use [enum@Watchfiles.Error];
+ * a missing path or a permission problem uses `G_IO_ERROR` instead.
+ *
+ * Since: 1.0
+ */
+#define WF_ERROR (wf_error_quark ())
+
+/**
+ * WfError:
+ * @WF_ERROR_BACKEND_NOT_FOUND: no backend module of that name.
+ * @WF_ERROR_BACKEND_INVALID: a module that is not a usable backend (missing
+ *   entry symbol, unknown ABI, malformed vtable).
+ * @WF_ERROR_BACKEND_UNAVAILABLE: the backend cannot serve here (its probe
+ *   failed, or its kernel facility is missing).
+ * @WF_ERROR_WATCH_LIMIT: a kernel limit on watches was reached; the message
+ *   names the limit and its value.
+ * @WF_ERROR_CLOSED: the watcher was closed.
+ * @WF_ERROR_BACKEND_FAILED: the backend died while watching (the twin of
+ *   watchfiles' `WatchfilesRustInternalError`).
+ * @WF_ERROR_INVALID_ARGUMENT: a bad argument, such as a malformed
+ *   environment variable.
+ *
+ * Error codes in the `WF_ERROR` domain.  New values are only appended.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  WF_ERROR_BACKEND_NOT_FOUND,
+  WF_ERROR_BACKEND_INVALID,
+  WF_ERROR_BACKEND_UNAVAILABLE,
+  WF_ERROR_WATCH_LIMIT,
+  WF_ERROR_CLOSED,
+  WF_ERROR_BACKEND_FAILED,
+  WF_ERROR_INVALID_ARGUMENT,
+} WfError;
+
+WF_AVAILABLE_IN_ALL
+GQuark wf_error_quark (void);
+
+G_END_DECLS

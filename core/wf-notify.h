@@ -1,0 +1,75 @@
+/* wf-notify.h: WfNotify, the C/GObject twin of watchfiles' RustNotify. */
+#pragma once
+
+#if !defined(WATCHFILES_INSIDE) && !defined(WATCHFILES_COMPILATION)
+#error "Only <watchfiles.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "wf-version-macros.h"
+#include "wf-file-change.h"
+
+G_BEGIN_DECLS
+
+/**
+ * WfWatchResult:
+ * @WF_WATCH_RESULT_ERROR: the call failed; the error says why.
+ * @WF_WATCH_RESULT_CHANGES: a batch of changes is returned.
+ * @WF_WATCH_RESULT_SIGNAL: the signal descriptor became readable.
+ * @WF_WATCH_RESULT_STOP: the stop cancellable was cancelled.
+ * @WF_WATCH_RESULT_TIMEOUT: nothing changed within the timeout.
+ *
+ * How [method@Watchfiles.Notify.watch] ended: the twin of RustNotify's set,
+ * `'signal'`, `'stop'` and `'timeout'` results.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  WF_WATCH_RESULT_ERROR,
+  WF_WATCH_RESULT_CHANGES,
+  WF_WATCH_RESULT_SIGNAL,
+  WF_WATCH_RESULT_STOP,
+  WF_WATCH_RESULT_TIMEOUT,
+} WfWatchResult;
+
+#define WF_TYPE_NOTIFY (wf_notify_get_type ())
+
+WF_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (WfNotify, wf_notify, WF, NOTIFY, GObject)
+
+WF_AVAILABLE_IN_ALL
+WfNotify *wf_notify_new (const char *const *paths,
+                         gboolean debug,
+                         gboolean force_polling,
+                         guint poll_delay_ms,
+                         gboolean recursive,
+                         gboolean ignore_permission_denied,
+                         GError **error);
+
+WF_AVAILABLE_IN_ALL
+WfWatchResult wf_notify_watch (WfNotify *self,
+                               guint debounce_ms,
+                               guint step_ms,
+                               guint timeout_ms,
+                               GCancellable *stop,
+                               int signal_fd,
+                               GPtrArray **changes,
+                               GError **error);
+
+WF_AVAILABLE_IN_ALL
+void wf_notify_close (WfNotify *self);
+
+WF_AVAILABLE_IN_ALL
+gboolean wf_notify_is_closed (WfNotify *self);
+
+WF_AVAILABLE_IN_ALL
+const char *wf_notify_get_backend_name (WfNotify *self);
+
+WF_AVAILABLE_IN_ALL
+char *wf_notify_describe (WfNotify *self);
+
+WF_AVAILABLE_IN_ALL
+guint wf_notify_get_watched_directories (WfNotify *self);
+
+G_END_DECLS

@@ -1,0 +1,26 @@
+/* wf-sink-private.h: the core's side of WfSink (the backends' side is wf-sink.h). */
+#pragma once
+
+#include "wf-sink.h"
+
+G_BEGIN_DECLS
+
+WfSink *wf_sink_new (gboolean debug);
+
+/* Takes every pending change, in arrival order, under one lock.
+ * Returns: (element-type WfFileChange) (transfer full) */
+GPtrArray *wf_sink_take_changes (WfSink *sink);
+
+gsize wf_sink_get_size (WfSink *sink);
+
+/* A descriptor that becomes readable when the set of changes grows, the
+ * backend fails or wf_sink_interrupt() is called; wf_sink_acknowledge()
+ * makes it quiet again.  Lets a waiter poll() it next to other descriptors. */
+int wf_sink_get_wakeup_fd (WfSink *sink);
+void wf_sink_acknowledge (WfSink *sink);
+void wf_sink_interrupt (WfSink *sink);
+
+/* TRUE when the backend failed; @error gets a copy of the failure. */
+gboolean wf_sink_get_failure (WfSink *sink, GError **error);
+
+G_END_DECLS
