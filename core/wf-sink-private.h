@@ -5,7 +5,7 @@
 
 G_BEGIN_DECLS
 
-WfSink *wf_sink_new (gboolean debug);
+WfSink *wf_sink_new (gboolean debug, GError **error);
 
 /* Takes every pending change, in arrival order, under one lock.
  * Returns: (element-type WfFileChange) (transfer full) */

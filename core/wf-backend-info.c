@@ -1,0 +1,227 @@
+/* wf-backend-info.c: a listing of the backends installed here, what their
+ * probe says on this machine, and which one is chosen by default (the answer
+ * to WATCHFILES_BACKEND=help). */
+#include "config.h"
+
+#include "wf-backend-info.h"
+#include "wf-backend-registry-private.h"
+
+struct _WfBackendInfo {
+  char *name;
+  char *filename;
+  char *description;
+  gboolean available;
+  int priority;
+  char *reason;
+};
+
+G_DEFINE_BOXED_TYPE (WfBackendInfo, wf_backend_info, wf_backend_info_copy, wf_backend_info_free)
+
+/**
+ * wf_backend_info_copy:
+ * @self: a backend description
+ *
+ * Returns: (transfer full): a copy of @self
+ *
+ * Since: 1.0
+ */
+WfBackendInfo *
+wf_backend_info_copy (const WfBackendInfo *self)
+{
+  WfBackendInfo *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  copy = g_new0 (WfBackendInfo, 1);
+  copy->name = g_strdup (self->name);
+  copy->filename = g_strdup (self->filename);
+  copy->description = g_strdup (self->description);
+  copy->available = self->available;
+  copy->priority = self->priority;
+  copy->reason = g_strdup (self->reason);
+  return copy;
+}
+
+/**
+ * wf_backend_info_free:
+ * @self: (transfer full): a backend description
+ *
+ * Since: 1.0
+ */
+void
+wf_backend_info_free (WfBackendInfo *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->name);
+  g_free (self->filename);
+  g_free (self->description);
+  g_free (self->reason);
+  g_free (self);
+}
+
+/**
+ * wf_backend_info_get_name:
+ * @self: a backend description
+ *
+ * Returns: the name that `WATCHFILES_BACKEND` takes
+ *
+ * Since: 1.0
+ */
+const char *
+wf_backend_info_get_name (const WfBackendInfo *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->name;
+}
+
+/**
+ * wf_backend_info_get_filename:
+ * @self: a backend description
+ *
+ * Returns: (type filename): the module file
+ *
+ * Since: 1.0
+ */
+const char *
+wf_backend_info_get_filename (const WfBackendInfo *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->filename;
+}
+
+/**
+ * wf_backend_info_get_description:
+ * @self: a backend description
+ *
+ * Returns: (nullable): what the module says it is, or %NULL when it could
+ *   not be loaded
+ *
+ * Since: 1.0
+ */
+const char *
+wf_backend_info_get_description (const WfBackendInfo *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->description;
+}
+
+/**
+ * wf_backend_info_get_available:
+ * @self: a backend description
+ *
+ * Returns: whether the module loads and its probe passes on this machine
+ *
+ * Since: 1.0
+ */
+gboolean
+wf_backend_info_get_available (const WfBackendInfo *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->available;
+}
+
+/**
+ * wf_backend_info_get_priority:
+ * @self: a backend description
+ *
+ * Returns: the priority the probe gave (higher wins); meaningless when not
+ *   available
+ *
+ * Since: 1.0
+ */
+int
+wf_backend_info_get_priority (const WfBackendInfo *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->priority;
+}
+
+/**
+ * wf_backend_info_get_reason:
+ * @self: a backend description
+ *
+ * Returns: (nullable): why the backend is not available, or %NULL
+ *
+ * Since: 1.0
+ */
+const char *
+wf_backend_info_get_reason (const WfBackendInfo *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->reason;
+}
+
+/**
+ * wf_backend_info_list_all:
+ *
+ * Loads every backend module in the search path (`WATCHFILES_BACKEND_DIR`,
+ * then the installed directory) and probes it for this machine.
+ *
+ * Returns: (transfer full) (element-type WfBackendInfo): one entry per
+ *   module, sorted by name
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+wf_backend_info_list_all (void)
+{
+  g_autoptr(GPtrArray) candidates = wf_backend_registry_list_candidates ();
+  GPtrArray *infos = g_ptr_array_new_with_free_func ((GDestroyNotify) wf_backend_info_free);
+
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      WfBackendCandidate *candidate = g_ptr_array_index (candidates, i);
+      g_autoptr(GError) error = NULL;
+      WfBackendInfo *info = g_new0 (WfBackendInfo, 1);
+      const WfBackendModule *module = wf_backend_registry_load (candidate->name, &error);
+
+      info->name = g_strdup (candidate->name);
+      info->filename = g_strdup (candidate->filename);
+      if (module != NULL)
+        {
+          info->description = g_strdup (module->vtable->description);
+          info->available = wf_backend_registry_probe (module, NULL, &info->priority, &error);
+        }
+      if (!info->available)
+        info->reason = g_strdup (error->message);
+      g_ptr_array_add (infos, info);
+    }
+  return infos;
+}
+
+/**
+ * wf_backend_info_format_list:
+ *
+ * The text that `WATCHFILES_BACKEND=help` prints: each backend, whether it
+ * works here, its priority, and the one chosen by default.
+ *
+ * Returns: (transfer full): a multi-line text
+ *
+ * Since: 1.0
+ */
+char *
+wf_backend_info_format_list (void)
+{
+  g_autoptr(GPtrArray) infos = wf_backend_info_list_all ();
+  GString *text = g_string_new ("Watchfiles backends (choose one with WATCHFILES_BACKEND=NAME):\n");
+  const WfBackendInfo *chosen = NULL;
+
+  for (guint i = 0; i < infos->len; i++)
+    {
+      const WfBackendInfo *info = g_ptr_array_index (infos, i);
+
+      if (info->available)
+        {
+          g_string_append_printf (text, "  %-10s available    priority %-4d %s\n",
+                                  info->name, info->priority, info->filename);
+          if (chosen == NULL || info->priority > chosen->priority)
+            chosen = info;
+        }
+      else
+        g_string_append_printf (text, "  %-10s unavailable  %s\n", info->name, info->reason);
+    }
+  if (infos->len == 0)
+    g_string_append (text, "  (no backend modules found)\n");
+  g_string_append_printf (text, "Default: %s\n", chosen != NULL ? chosen->name : "none");
+  return g_string_free (text, FALSE);
+}

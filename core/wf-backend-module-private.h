@@ -1,0 +1,21 @@
+/* wf-backend-module-private.h: one opened, validated backend module. */
+#pragma once
+
+#include <gmodule.h>
+
+#include "wf-backend.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *name;
+  char *filename;
+  GModule *module;
+  const WfBackendVTable *vtable;
+} WfBackendModule;
+
+/* Opens @filename, checks its entry symbol and vtable, and makes it
+ * resident.  The result lives as long as the process. */
+WfBackendModule *wf_backend_module_open (const char *filename, GError **error);
+
+G_END_DECLS

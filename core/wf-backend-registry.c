@@ -1,0 +1,255 @@
+/* wf-backend-registry.c: the once-initialised, process-wide table of loaded
+ * backend modules, and the choice of a backend (DESIGN.md section 4).
+ *
+ * A module is loaded on first use and stays resident; the table is guarded
+ * by one lock because watchers may be created from several threads.
+ */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <string.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/auxv.h>
+#endif
+
+#include "wf-error.h"
+#include "wf-backend-registry-private.h"
+
+#define WF_MODULE_SUFFIX ".so"
+
+static GMutex registry_lock;
+static GHashTable *loaded_modules;   /* filename -> WfBackendModule* */
+
+/* GLib keeps g_check_setuid() private: ask the kernel the same question. */
+static gboolean
+running_setuid (void)
+{
+#ifdef __linux__
+  return getauxval (AT_SECURE) != 0;
+#else
+  return getuid () != geteuid () || getgid () != getegid ();
+#endif
+}
+
+static void
+candidate_free (gpointer p)
+{
+  WfBackendCandidate *candidate = p;
+  g_free (candidate->name);
+  g_free (candidate->filename);
+  g_free (candidate);
+}
+
+GStrv
+wf_backend_registry_get_search_path (void)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char *extra = g_getenv ("WATCHFILES_BACKEND_DIR");
+
+  /* Like GIO_EXTRA_MODULES: a setuid program must not load code chosen by
+   * whoever runs it. */
+  if (extra != NULL && *extra != '\0' && !running_setuid ())
+    {
+      g_auto(GStrv) dirs = g_strsplit (extra, G_SEARCHPATH_SEPARATOR_S, -1);
+      for (guint i = 0; dirs[i] != NULL; i++)
+        if (*dirs[i] != '\0')
+          g_strv_builder_add (builder, dirs[i]);
+    }
+  g_strv_builder_add (builder, WF_BACKEND_DIR);
+  return g_strv_builder_end (builder);
+}
+
+static gboolean
+is_valid_backend_name (const char *name)
+{
+  if (*name == '\0')
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-')
+      return FALSE;
+  return TRUE;
+}
+
+static gint
+candidate_compare (gconstpointer a, gconstpointer b)
+{
+  const WfBackendCandidate *ca = *(WfBackendCandidate **) a;
+  const WfBackendCandidate *cb = *(WfBackendCandidate **) b;
+  return strcmp (ca->name, cb->name);
+}
+
+GPtrArray *
+wf_backend_registry_list_candidates (void)
+{
+  g_auto(GStrv) search_path = wf_backend_registry_get_search_path ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *candidates = g_ptr_array_new_with_free_func (candidate_free);
+
+  for (guint i = 0; search_path[i] != NULL; i++)
+    {
+      g_autoptr(GDir) dir = g_dir_open (search_path[i], 0, NULL);
+      const char *entry;
+
+      if (dir == NULL)
+        continue;
+      while ((entry = g_dir_read_name (dir)) != NULL)
+        {
+          WfBackendCandidate *candidate;
+          g_autofree char *name = NULL;
+
+          if (!g_str_has_suffix (entry, WF_MODULE_SUFFIX))
+            continue;
+          name = g_strndup (entry, strlen (entry) - strlen (WF_MODULE_SUFFIX));
+          if (!is_valid_backend_name (name) || g_hash_table_contains (seen, name))
+            continue;
+          candidate = g_new (WfBackendCandidate, 1);
+          candidate->name = g_steal_pointer (&name);
+          candidate->filename = g_build_filename (search_path[i], entry, NULL);
+          g_hash_table_add (seen, candidate->name);
+          g_ptr_array_add (candidates, candidate);
+        }
+    }
+  g_ptr_array_sort (candidates, candidate_compare);
+  return candidates;
+}
+
+static const WfBackendModule *
+load_file (const char *filename, GError **error)
+{
+  WfBackendModule *module;
+
+  g_mutex_lock (&registry_lock);
+  if (loaded_modules == NULL)
+    loaded_modules = g_hash_table_new (g_str_hash, g_str_equal);
+  module = g_hash_table_lookup (loaded_modules, filename);
+  if (module == NULL)
+    {
+      module = wf_backend_module_open (filename, error);
+      if (module != NULL)
+        g_hash_table_insert (loaded_modules, module->filename, module);
+    }
+  g_mutex_unlock (&registry_lock);
+  return module;
+}
+
+const WfBackendModule *
+wf_backend_registry_load (const char *name, GError **error)
+{
+  g_auto(GStrv) search_path = NULL;
+  g_autofree char *file_name = NULL;
+
+  if (!is_valid_backend_name (name))
+    {
+      g_set_error (error, WF_ERROR, WF_ERROR_BACKEND_NOT_FOUND,
+                   "“%s” is not a backend name (letters, digits, “_” and “-” only)", name);
+      return NULL;
+    }
+
+  search_path = wf_backend_registry_get_search_path ();
+  file_name = g_strconcat (name, WF_MODULE_SUFFIX, NULL);
+  for (guint i = 0; search_path[i] != NULL; i++)
+    {
+      g_autofree char *filename = g_build_filename (search_path[i], file_name, NULL);
+
+      if (g_file_test (filename, G_FILE_TEST_EXISTS))
+        return load_file (filename, error);
+    }
+
+  {
+    g_autofree char *joined = g_strjoinv (G_SEARCHPATH_SEPARATOR_S, search_path);
+    g_set_error (error, WF_ERROR, WF_ERROR_BACKEND_NOT_FOUND,
+                 "No backend called “%s” (looked for %s in %s)", name, file_name, joined);
+  }
+  return NULL;
+}
+
+gboolean
+wf_backend_registry_probe (const WfBackendModule *module,
+                           const char *const *roots,
+                           int *priority,
+                           GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  int prio = 0;
+
+  if (!module->vtable->probe (NULL, &prio, &local_error))
+    goto failed;
+  for (guint i = 0; roots != NULL && roots[i] != NULL; i++)
+    {
+      int root_prio = prio;
+
+      if (!module->vtable->probe (roots[i], &root_prio, &local_error))
+        goto failed;
+      prio = MIN (prio, root_prio);
+    }
+  if (priority != NULL)
+    *priority = prio;
+  return TRUE;
+
+failed:
+  g_set_error (error, WF_ERROR, WF_ERROR_BACKEND_UNAVAILABLE,
+               "Backend “%s” cannot serve here: %s", module->name,
+               local_error != NULL ? local_error->message : "its probe failed without saying why");
+  return FALSE;
+}
+
+const WfBackendModule *
+wf_backend_registry_choose (const char *const *roots,
+                            gboolean force_polling,
+                            const char *requested,
+                            gboolean *explicit_choice,
+                            GError **error)
+{
+  g_autoptr(GPtrArray) candidates = NULL;
+  const WfBackendModule *best = NULL;
+  int best_priority = G_MININT;
+  g_autoptr(GString) reasons = NULL;
+
+  *explicit_choice = FALSE;
+  if (force_polling)
+    return wf_backend_registry_load ("poll", error);
+
+  if (requested == NULL || *requested == '\0')
+    requested = g_getenv ("WATCHFILES_BACKEND");
+  if (requested != NULL && *requested != '\0' && g_strcmp0 (requested, "help") != 0)
+    {
+      const WfBackendModule *module = wf_backend_registry_load (requested, error);
+
+      *explicit_choice = TRUE;
+      if (module == NULL || !wf_backend_registry_probe (module, roots, NULL, error))
+        return NULL;
+      return module;
+    }
+
+  candidates = wf_backend_registry_list_candidates ();
+  reasons = g_string_new (NULL);
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      WfBackendCandidate *candidate = g_ptr_array_index (candidates, i);
+      g_autoptr(GError) local_error = NULL;
+      const WfBackendModule *module = load_file (candidate->filename, &local_error);
+      int priority;
+
+      if (module != NULL && wf_backend_registry_probe (module, roots, &priority, &local_error))
+        {
+          if (priority > best_priority)
+            {
+              best = module;
+              best_priority = priority;
+            }
+          continue;
+        }
+      g_string_append_printf (reasons, "\n  %s: %s", candidate->name, local_error->message);
+    }
+
+  if (best == NULL)
+    {
+      g_auto(GStrv) search_path = wf_backend_registry_get_search_path ();
+      g_autofree char *joined = g_strjoinv (G_SEARCHPATH_SEPARATOR_S, search_path);
+
+      g_set_error (error, WF_ERROR, WF_ERROR_BACKEND_UNAVAILABLE,
+                   "No backend can watch these paths (searched %s)%s", joined, reasons->str);
+    }
+  return best;
+}

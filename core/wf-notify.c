@@ -1,0 +1,658 @@
+/* wf-notify.c: WfNotify, the twin of watchfiles' RustNotify.
+ *
+ * Construction chooses and starts a backend and installs every watch before
+ * returning.  watch() then waits, event-driven, on the sink's wake-up
+ * descriptor, the stop cancellable and the caller's signal descriptor, and
+ * asks the debounce engine when to release: a quiet watcher never wakes.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "wf-backend-info.h"
+#include "wf-backend-registry-private.h"
+#include "wf-debounce-private.h"
+#include "wf-error.h"
+#include "wf-notify.h"
+#include "wf-sink-private.h"
+
+#define WF_DEFAULT_POLL_DELAY_MS 300
+
+struct _WfNotify {
+  GObject parent_instance;
+
+  GStrv paths;
+  gboolean debug;
+  gboolean force_polling;
+  guint poll_delay_ms;
+  gboolean recursive;
+  gboolean ignore_permission_denied;
+  gboolean follow_symlinks;
+  char *requested_backend;
+
+  WfSink *sink;
+  const WfBackendModule *backend;
+
+  /* Guards instance and closed: close() may come from another thread
+   * while watch() waits. */
+  GMutex lock;
+  WfBackendInstance *instance;
+  gboolean closed;
+};
+
+enum {
+  PROP_0,
+  PROP_PATHS,
+  PROP_DEBUG,
+  PROP_FORCE_POLLING,
+  PROP_POLL_DELAY_MS,
+  PROP_RECURSIVE,
+  PROP_IGNORE_PERMISSION_DENIED,
+  PROP_FOLLOW_SYMLINKS,
+  PROP_BACKEND,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void wf_notify_initable_iface_init (GInitableIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (WfNotify, wf_notify, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, wf_notify_initable_iface_init))
+
+static void
+wf_notify_init (WfNotify *self)
+{
+  g_mutex_init (&self->lock);
+  self->poll_delay_ms = WF_DEFAULT_POLL_DELAY_MS;
+  self->recursive = TRUE;
+  self->follow_symlinks = TRUE;
+}
+
+static void
+wf_notify_dispose (GObject *object)
+{
+  wf_notify_close (WF_NOTIFY (object));
+  G_OBJECT_CLASS (wf_notify_parent_class)->dispose (object);
+}
+
+static void
+wf_notify_finalize (GObject *object)
+{
+  WfNotify *self = WF_NOTIFY (object);
+
+  g_clear_pointer (&self->sink, wf_sink_unref);
+  g_strfreev (self->paths);
+  g_free (self->requested_backend);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (wf_notify_parent_class)->finalize (object);
+}
+
+static void
+wf_notify_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  WfNotify *self = WF_NOTIFY (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATHS: g_value_set_boxed (value, self->paths); break;
+    case PROP_DEBUG: g_value_set_boolean (value, self->debug); break;
+    case PROP_FORCE_POLLING: g_value_set_boolean (value, self->force_polling); break;
+    case PROP_POLL_DELAY_MS: g_value_set_uint (value, self->poll_delay_ms); break;
+    case PROP_RECURSIVE: g_value_set_boolean (value, self->recursive); break;
+    case PROP_IGNORE_PERMISSION_DENIED: g_value_set_boolean (value, self->ignore_permission_denied); break;
+    case PROP_FOLLOW_SYMLINKS: g_value_set_boolean (value, self->follow_symlinks); break;
+    case PROP_BACKEND: g_value_set_string (value, self->requested_backend); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+wf_notify_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  WfNotify *self = WF_NOTIFY (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATHS: g_strfreev (self->paths); self->paths = g_value_dup_boxed (value); break;
+    case PROP_DEBUG: self->debug = g_value_get_boolean (value); break;
+    case PROP_FORCE_POLLING: self->force_polling = g_value_get_boolean (value); break;
+    case PROP_POLL_DELAY_MS: self->poll_delay_ms = g_value_get_uint (value); break;
+    case PROP_RECURSIVE: self->recursive = g_value_get_boolean (value); break;
+    case PROP_IGNORE_PERMISSION_DENIED: self->ignore_permission_denied = g_value_get_boolean (value); break;
+    case PROP_FOLLOW_SYMLINKS: self->follow_symlinks = g_value_get_boolean (value); break;
+    case PROP_BACKEND: g_free (self->requested_backend); self->requested_backend = g_value_dup_string (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+wf_notify_class_init (WfNotifyClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = wf_notify_dispose;
+  object_class->finalize = wf_notify_finalize;
+  object_class->get_property = wf_notify_get_property;
+  object_class->set_property = wf_notify_set_property;
+
+  /**
+   * WfNotify:paths: (type GStrv)
+   *
+   * The files and directories to watch, in the file system's own bytes.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PATHS] = g_param_spec_boxed ("paths", NULL, NULL, G_TYPE_STRV, flags);
+  /**
+   * WfNotify:debug:
+   *
+   * Print every raw event and decision on stderr, as RustNotify does.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_DEBUG] = g_param_spec_boolean ("debug", NULL, NULL, FALSE, flags);
+  /**
+   * WfNotify:force-polling:
+   *
+   * Use the poll backend whatever else is available.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_FORCE_POLLING] = g_param_spec_boolean ("force-polling", NULL, NULL, FALSE, flags);
+  /**
+   * WfNotify:poll-delay-ms:
+   *
+   * Milliseconds between two scans of the poll backend.  0 rescans as soon
+   * as the previous scan has rested as long as it took.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_POLL_DELAY_MS] = g_param_spec_uint ("poll-delay-ms", NULL, NULL,
+                                                      0, G_MAXUINT, WF_DEFAULT_POLL_DELAY_MS, flags);
+  /**
+   * WfNotify:recursive:
+   *
+   * Watch whole trees; when %FALSE only a directory's direct children.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_RECURSIVE] = g_param_spec_boolean ("recursive", NULL, NULL, TRUE, flags);
+  /**
+   * WfNotify:ignore-permission-denied:
+   *
+   * Skip paths that cannot be watched (any error, as RustNotify does)
+   * instead of failing.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_IGNORE_PERMISSION_DENIED] = g_param_spec_boolean ("ignore-permission-denied", NULL, NULL,
+                                                                    FALSE, flags);
+  /**
+   * WfNotify:follow-symlinks:
+   *
+   * Follow symbolic links to directories (loops are detected).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_FOLLOW_SYMLINKS] = g_param_spec_boolean ("follow-symlinks", NULL, NULL, TRUE, flags);
+  /**
+   * WfNotify:backend: (nullable)
+   *
+   * The backend to use by name, overriding `WATCHFILES_BACKEND`.  A named
+   * backend that cannot serve is an error, never replaced by another.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_BACKEND] = g_param_spec_string ("backend", NULL, NULL, NULL, flags);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+/* RustNotify checks that every path exists before creating a poll watcher
+ * (a poll watcher would otherwise see a missing root as "deleted"). */
+static gboolean
+check_paths_exist (WfNotify *self, GError **error)
+{
+  for (guint i = 0; self->paths[i] != NULL; i++)
+    if (!g_file_test (self->paths[i], G_FILE_TEST_EXISTS))
+      {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                     "No such file or directory: “%s”", self->paths[i]);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static WfBackendInstance *
+start_backend (WfNotify *self, GError **error)
+{
+  WfBackendOptions options = {
+    .struct_size = sizeof options,
+    .recursive = self->recursive,
+    .follow_symlinks = self->follow_symlinks,
+    .ignore_permission_denied = self->ignore_permission_denied,
+    .debug = self->debug,
+    .poll_delay_ms = self->poll_delay_ms,
+  };
+
+  if (g_strcmp0 (self->backend->name, "poll") == 0 && !check_paths_exist (self, error))
+    return NULL;
+  return self->backend->vtable->start (self->sink, &options, error);
+}
+
+static gboolean
+wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError **error)
+{
+  WfNotify *self = WF_NOTIFY (initable);
+  g_autoptr(GError) local_error = NULL;
+  gboolean explicit_choice;
+
+  if (self->paths == NULL)
+    self->paths = g_new0 (char *, 1);
+
+  if (g_strcmp0 (g_getenv ("WATCHFILES_BACKEND"), "help") == 0)
+    {
+      g_autofree char *listing = wf_backend_info_format_list ();
+      fputs (listing, stderr);
+    }
+
+  self->sink = wf_sink_new (self->debug, error);
+  if (self->sink == NULL)
+    return FALSE;
+
+  self->backend = wf_backend_registry_choose ((const char *const *) self->paths, self->force_polling,
+                                              self->requested_backend, &explicit_choice, error);
+  if (self->backend == NULL)
+    return FALSE;
+
+  self->instance = start_backend (self, &local_error);
+  if (self->instance == NULL && !explicit_choice && !self->force_polling &&
+      g_error_matches (local_error, WF_ERROR, WF_ERROR_BACKEND_UNAVAILABLE))
+    {
+      /* Some containers refuse inotify_init with ENOSYS (watchfiles #167). */
+      wf_sink_debug (self->sink, "IO error using recommend watcher: %s, falling back to PollWatcher",
+                     local_error->message);
+      g_clear_error (&local_error);
+      self->backend = wf_backend_registry_load ("poll", error);
+      if (self->backend == NULL)
+        return FALSE;
+      self->instance = start_backend (self, &local_error);
+    }
+  if (self->instance == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  for (guint i = 0; self->paths[i] != NULL; i++)
+    {
+      if (self->backend->vtable->add_root (self->instance, self->paths[i], &local_error))
+        continue;
+      if (!self->ignore_permission_denied)
+        {
+          self->backend->vtable->stop (g_steal_pointer (&self->instance));
+          self->closed = TRUE;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      /* As RustNotify does, ignore_permission_denied skips any path that
+       * cannot be watched; unlike it, the other paths are still watched. */
+      wf_sink_debug (self->sink, "ignoring error for path %s: %s", self->paths[i], local_error->message);
+      g_clear_error (&local_error);
+    }
+
+  if (self->debug)
+    {
+      g_autofree char *description = self->backend->vtable->describe (self->instance);
+      wf_sink_debug (self->sink, "watcher: %s", description);
+    }
+  return TRUE;
+}
+
+static void
+wf_notify_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = wf_notify_initable_init;
+}
+
+/**
+ * wf_notify_new:
+ * @paths: (array zero-terminated=1) (element-type filename): files and
+ *   directories to watch
+ * @debug: print raw events on stderr
+ * @force_polling: use the poll backend
+ * @poll_delay_ms: milliseconds between scans of the poll backend
+ * @recursive: watch whole trees rather than direct children only
+ * @ignore_permission_denied: skip paths that cannot be watched instead of
+ *   failing
+ * @error: return location for an error
+ *
+ * Creates a watcher with RustNotify's six arguments.  Every watch is
+ * installed when this returns: any later change is reported.
+ *
+ * Errors: `G_IO_ERROR_NOT_FOUND` for a missing path,
+ * `G_IO_ERROR_PERMISSION_DENIED`, `WF_ERROR_WATCH_LIMIT` when a kernel limit
+ * is reached, and the `WF_ERROR_BACKEND_*` errors when no backend can serve.
+ *
+ * Returns: (transfer full): a new watcher, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+WfNotify *
+wf_notify_new (const char *const *paths,
+               gboolean debug,
+               gboolean force_polling,
+               guint poll_delay_ms,
+               gboolean recursive,
+               gboolean ignore_permission_denied,
+               GError **error)
+{
+  g_return_val_if_fail (paths != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return g_initable_new (WF_TYPE_NOTIFY, NULL, error,
+                         "paths", paths,
+                         "debug", debug,
+                         "force-polling", force_polling,
+                         "poll-delay-ms", poll_delay_ms,
+                         "recursive", recursive,
+                         "ignore-permission-denied", ignore_permission_denied,
+                         NULL);
+}
+
+static gboolean
+fd_is_ready (int fd)
+{
+  struct pollfd pfd = { .fd = fd, .events = POLLIN };
+  int res;
+
+  do
+    res = poll (&pfd, 1, 0);
+  while (res < 0 && errno == EINTR);
+  return res > 0;
+}
+
+/* Blocks until one of @fds is ready or @wake_at (monotonic µs, -1: never). */
+static void
+wait_for_fds (struct pollfd *fds, nfds_t n_fds, gint64 wake_at)
+{
+  gint64 remaining = wake_at < 0 ? -1 : MAX (0, wake_at - g_get_monotonic_time ());
+
+#ifdef __linux__
+  /* Sub-millisecond precision: a 1 ms step must not become 2 ms. */
+  struct timespec ts = { remaining / G_USEC_PER_SEC, (remaining % G_USEC_PER_SEC) * 1000 };
+  if (ppoll (fds, n_fds, remaining < 0 ? NULL : &ts, NULL) < 0 && errno != EINTR)
+    g_warning ("ppoll failed: %s", g_strerror (errno));
+#else
+  int timeout_ms = remaining < 0 ? -1 : (int) MIN ((remaining + 999) / 1000, G_MAXINT);
+  if (poll (fds, n_fds, timeout_ms) < 0 && errno != EINTR)
+    g_warning ("poll failed: %s", g_strerror (errno));
+#endif
+}
+
+static gboolean
+is_closed (WfNotify *self)
+{
+  gboolean closed;
+
+  g_mutex_lock (&self->lock);
+  closed = self->closed;
+  g_mutex_unlock (&self->lock);
+  return closed;
+}
+
+static void
+set_closed_error (GError **error)
+{
+  g_set_error_literal (error, WF_ERROR, WF_ERROR_CLOSED, "Watchfiles watcher closed");
+}
+
+/**
+ * wf_notify_watch:
+ * @self: a watcher
+ * @debounce_ms: release a growing batch at most this long after its first
+ *   change
+ * @step_ms: release a batch once this long passes without a new change
+ * @timeout_ms: return %WF_WATCH_RESULT_TIMEOUT after this long without any
+ *   change; 0 waits for ever
+ * @stop: (nullable): cancel it to make the call return %WF_WATCH_RESULT_STOP
+ * @signal_fd: a descriptor that becomes readable when a signal arrives
+ *   (a self-pipe, a signalfd, Python's wakeup fd), or -1.  It is only
+ *   polled, never read
+ * @changes: (out) (optional) (transfer full) (element-type WfFileChange):
+ *   the batch, in arrival order, when the result is %WF_WATCH_RESULT_CHANGES
+ * @error: return location for an error
+ *
+ * Waits for changes and returns them as one debounced batch, with the
+ * timing of RustNotify's `watch()`: a batch comes no sooner than one step
+ * after the call began and after its last growth, and no later than
+ * @debounce_ms + @step_ms after its first change.  Changes that arrive
+ * between calls are kept for the next call; so are changes pending when
+ * the call ends by stop or signal.
+ *
+ * The wait is event-driven: nothing wakes the process while nothing
+ * changes and no timeout is due.
+ *
+ * Errors: `WF_ERROR_CLOSED` after [method@Watchfiles.Notify.close] (a call
+ * already waiting then returns its pending changes, or this error), and
+ * `WF_ERROR_BACKEND_FAILED` once the backend died (every later call too).
+ *
+ * Returns: how the call ended; %WF_WATCH_RESULT_ERROR with @error set on
+ *   failure
+ *
+ * Since: 1.0
+ */
+WfWatchResult
+wf_notify_watch (WfNotify *self,
+                 guint debounce_ms,
+                 guint step_ms,
+                 guint timeout_ms,
+                 GCancellable *stop,
+                 int signal_fd,
+                 GPtrArray **changes,
+                 GError **error)
+{
+  g_autoptr(WfNotify) keep_alive = NULL;
+  WfDebounce debounce;
+  struct pollfd fds[3];
+  nfds_t n_fds = 0;
+  int stop_fd_index = -1;
+  WfWatchResult result = WF_WATCH_RESULT_ERROR;
+
+  g_return_val_if_fail (WF_IS_NOTIFY (self), WF_WATCH_RESULT_ERROR);
+  g_return_val_if_fail (stop == NULL || G_IS_CANCELLABLE (stop), WF_WATCH_RESULT_ERROR);
+  g_return_val_if_fail (changes == NULL || *changes == NULL, WF_WATCH_RESULT_ERROR);
+  g_return_val_if_fail (error == NULL || *error == NULL, WF_WATCH_RESULT_ERROR);
+
+  if (is_closed (self))
+    {
+      set_closed_error (error);
+      return WF_WATCH_RESULT_ERROR;
+    }
+  keep_alive = g_object_ref (self);
+
+  fds[n_fds++] = (struct pollfd) { .fd = wf_sink_get_wakeup_fd (self->sink), .events = POLLIN };
+  if (stop != NULL)
+    {
+      GPollFD cancel_pollfd;
+
+      if (g_cancellable_make_pollfd (stop, &cancel_pollfd))
+        {
+          stop_fd_index = n_fds;
+          fds[n_fds++] = (struct pollfd) { .fd = cancel_pollfd.fd, .events = POLLIN };
+        }
+    }
+  if (signal_fd >= 0)
+    fds[n_fds++] = (struct pollfd) { .fd = signal_fd, .events = POLLIN };
+
+  wf_debounce_init (&debounce, g_get_monotonic_time (), debounce_ms, step_ms, timeout_ms);
+
+  for (;;)
+    {
+      gint64 wake_at = -1;
+      gsize pending;
+
+      /* Quiet the descriptor before looking, so any growth after the look
+       * wakes the wait below. */
+      wf_sink_acknowledge (self->sink);
+
+      /* RustNotify's order: signal, then error, then stop, then the set. */
+      if (signal_fd >= 0 && fd_is_ready (signal_fd))
+        {
+          result = WF_WATCH_RESULT_SIGNAL;
+          break;
+        }
+      if (wf_sink_get_failure (self->sink, error))
+        break;
+      if (stop != NULL && g_cancellable_is_cancelled (stop))
+        {
+          wf_sink_debug (self->sink, "stop event set, stopping...");
+          result = WF_WATCH_RESULT_STOP;
+          break;
+        }
+
+      pending = wf_sink_get_size (self->sink);
+      if (pending == 0 && is_closed (self))
+        {
+          set_closed_error (error);
+          break;
+        }
+      switch (wf_debounce_observe (&debounce, g_get_monotonic_time (), pending, &wake_at))
+        {
+        case WF_DEBOUNCE_RELEASE:
+          {
+            g_autoptr(GPtrArray) batch = wf_sink_take_changes (self->sink);
+
+            /* Empty only if a concurrent watch() took them: keep waiting. */
+            if (batch->len == 0)
+              continue;
+            if (changes != NULL)
+              *changes = g_steal_pointer (&batch);
+            result = WF_WATCH_RESULT_CHANGES;
+          }
+          break;
+        case WF_DEBOUNCE_TIMEOUT:
+          result = WF_WATCH_RESULT_TIMEOUT;
+          break;
+        case WF_DEBOUNCE_WAIT:
+          for (nfds_t i = 0; i < n_fds; i++)
+            fds[i].revents = 0;
+          wait_for_fds (fds, n_fds, wake_at);
+          continue;
+        }
+      break;
+    }
+
+  if (stop_fd_index >= 0)
+    g_cancellable_release_fd (stop);
+  return result;
+}
+
+/**
+ * wf_notify_close:
+ * @self: a watcher
+ *
+ * Stops the backend and releases every watch.  Idempotent.  A later
+ * [method@Watchfiles.Notify.watch] fails with `WF_ERROR_CLOSED`; one already
+ * waiting in another thread returns its pending changes, or that error.
+ *
+ * Since: 1.0
+ */
+void
+wf_notify_close (WfNotify *self)
+{
+  WfBackendInstance *instance;
+
+  g_return_if_fail (WF_IS_NOTIFY (self));
+
+  g_mutex_lock (&self->lock);
+  instance = g_steal_pointer (&self->instance);
+  self->closed = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  if (instance != NULL)
+    self->backend->vtable->stop (instance);
+  if (self->sink != NULL)
+    wf_sink_interrupt (self->sink);
+}
+
+/**
+ * wf_notify_is_closed:
+ * @self: a watcher
+ *
+ * Returns: whether [method@Watchfiles.Notify.close] was called
+ *
+ * Since: 1.0
+ */
+gboolean
+wf_notify_is_closed (WfNotify *self)
+{
+  g_return_val_if_fail (WF_IS_NOTIFY (self), TRUE);
+  return is_closed (self);
+}
+
+/**
+ * wf_notify_get_backend_name:
+ * @self: a watcher
+ *
+ * Returns: (nullable): the name of the backend in use ("inotify", "poll",
+ *   ...), or %NULL if construction failed before one was chosen
+ *
+ * Since: 1.0
+ */
+const char *
+wf_notify_get_backend_name (WfNotify *self)
+{
+  g_return_val_if_fail (WF_IS_NOTIFY (self), NULL);
+  return self->backend != NULL ? self->backend->name : NULL;
+}
+
+/**
+ * wf_notify_describe:
+ * @self: a watcher
+ *
+ * Returns: (transfer full): a one-line description of the backend state,
+ *   or "None" once closed, for debug output and `repr()`
+ *
+ * Since: 1.0
+ */
+char *
+wf_notify_describe (WfNotify *self)
+{
+  char *description;
+
+  g_return_val_if_fail (WF_IS_NOTIFY (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  description = self->instance != NULL ? self->backend->vtable->describe (self->instance) : g_strdup ("None");
+  g_mutex_unlock (&self->lock);
+  return description;
+}
+
+/**
+ * wf_notify_get_watched_directories:
+ * @self: a watcher
+ *
+ * Returns: how many directories the backend watches (inotify) or scans
+ *   (poll); 0 once closed
+ *
+ * Since: 1.0
+ */
+guint
+wf_notify_get_watched_directories (WfNotify *self)
+{
+  WfBackendStatus status = { .struct_size = sizeof status };
+
+  g_return_val_if_fail (WF_IS_NOTIFY (self), 0);
+
+  g_mutex_lock (&self->lock);
+  if (self->instance != NULL)
+    self->backend->vtable->query_status (self->instance, &status);
+  g_mutex_unlock (&self->lock);
+  return status.n_directories;
+}

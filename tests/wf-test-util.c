@@ -1,0 +1,192 @@
+/* wf-test-util.c: helpers shared by the C tests. */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "wf-test-util.h"
+
+char *
+wf_test_tmpdir_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_dir_make_tmp ("watchfiles-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return path;
+}
+
+void
+wf_test_rm_rf (const char *path)
+{
+  struct stat st;
+
+  if (lstat (path, &st) != 0)
+    return;
+  if (S_ISDIR (st.st_mode))
+    {
+      GDir *dir;
+      const char *name;
+
+      /* A test may have made it unreadable. */
+      chmod (path, 0700);
+      dir = g_dir_open (path, 0, NULL);
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          wf_test_rm_rf (child);
+        }
+      if (dir != NULL)
+        g_dir_close (dir);
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+void
+wf_test_tmpdir_free (char *path)
+{
+  if (path == NULL)
+    return;
+  wf_test_rm_rf (path);
+  g_free (path);
+}
+
+void
+wf_test_write (const char *path, const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_NONE, 0644, &error);
+  g_assert_no_error (error);
+}
+
+void
+wf_test_mkdir (const char *path)
+{
+  g_assert_cmpint (g_mkdir_with_parents (path, 0755), ==, 0);
+}
+
+const char *const *
+wf_test_backends (void)
+{
+  static const char *const backends[] = { "inotify", "poll", NULL };
+  return backends;
+}
+
+WfNotify *
+wf_test_notify_new (const char *backend,
+                    const char *const *paths,
+                    gboolean recursive,
+                    gboolean ignore_permission_denied,
+                    GError **error)
+{
+  gboolean polling = g_strcmp0 (backend, "poll") == 0;
+
+  return g_initable_new (WF_TYPE_NOTIFY, NULL, error,
+                         "paths", paths,
+                         "debug", g_getenv ("WF_TEST_DEBUG") != NULL,
+                         "force-polling", polling,
+                         "poll-delay-ms", 20,
+                         "recursive", recursive,
+                         "ignore-permission-denied", ignore_permission_denied,
+                         "backend", polling ? NULL : backend,
+                         NULL);
+}
+
+static int
+compare_strings (const void *a, const void *b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static char *
+format_set (GHashTable *set)
+{
+  g_autofree const char **keys = (const char **) g_hash_table_get_keys_as_array (set, NULL);
+  guint n = g_hash_table_size (set);
+
+  qsort (keys, n, sizeof (char *), compare_strings);
+  return g_strjoinv ("\n", (char **) keys);
+}
+
+static void
+add_batch (GHashTable *set, GPtrArray *changes)
+{
+  for (guint i = 0; i < changes->len; i++)
+    {
+      WfFileChange *change = g_ptr_array_index (changes, i);
+      g_hash_table_add (set, g_strdup_printf ("%d:%s", wf_file_change_get_change (change),
+                                              wf_file_change_get_path (change)));
+    }
+}
+
+char *
+wf_test_format_changes (GPtrArray *changes)
+{
+  g_autoptr(GHashTable) set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  add_batch (set, changes);
+  return format_set (set);
+}
+
+char *
+wf_test_expect (const char *first, ...)
+{
+  g_autoptr(GHashTable) set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  va_list args;
+
+  va_start (args, first);
+  for (const char *item = first; item != NULL; item = va_arg (args, const char *))
+    g_hash_table_add (set, g_strdup (item));
+  va_end (args);
+  return format_set (set);
+}
+
+static gboolean
+contains_all (GHashTable *seen, char **expected)
+{
+  for (guint i = 0; expected[i] != NULL; i++)
+    if (*expected[i] != '\0' && !g_hash_table_contains (seen, expected[i]))
+      return FALSE;
+  return TRUE;
+}
+
+char *
+wf_test_collect (WfNotify *notify, guint timeout_ms, const char *expected)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto(GStrv) wanted = g_strsplit (expected, "\n", -1);
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gboolean complete = FALSE;
+
+  for (;;)
+    {
+      g_autoptr(GPtrArray) changes = NULL;
+      g_autoptr(GError) error = NULL;
+      gint64 now = g_get_monotonic_time ();
+      /* Once everything expected is here, listen 300 ms more for extras. */
+      guint wait_ms = complete ? 300 : (guint) MAX (1, (deadline - now) / 1000);
+      WfWatchResult result;
+
+      if (!complete && now >= deadline)
+        break;
+      result = wf_notify_watch (notify, 50, 10, wait_ms, NULL, -1, &changes, &error);
+      g_assert_no_error (error);
+      if (result == WF_WATCH_RESULT_TIMEOUT)
+        {
+          if (complete)
+            break;
+          continue;
+        }
+      g_assert_cmpint (result, ==, WF_WATCH_RESULT_CHANGES);
+      add_batch (seen, changes);
+      complete = contains_all (seen, wanted);
+    }
+  return format_set (seen);
+}
