@@ -1,0 +1,53 @@
+#!/bin/sh
+# Installs Watchfiles to a fresh prefix, then builds a program against the
+# installed pkg-config file and headers, and checks that the installed
+# library finds its installed backends with no environment help.
+# TAP output; run by `meson test --suite install`.
+set -eu
+src=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+unset WATCHFILES_BACKEND_DIR WATCHFILES_BACKEND
+echo "1..4"
+
+if meson setup "$tmp/build" "$src" --prefix="$tmp/prefix" -Dtests=false >"$tmp/log" 2>&1 &&
+   meson install -C "$tmp/build" >>"$tmp/log" 2>&1; then
+  echo "ok 1 meson install to $tmp/prefix"
+else
+  cat "$tmp/log" >&2; echo "not ok 1 meson install"; exit 1
+fi
+
+pcdir=$(dirname "$(find "$tmp/prefix" -name watchfiles-1.0.pc)")
+libdir=$(dirname "$pcdir")
+if [ -f "$tmp/prefix/include/watchfiles-1.0/watchfiles.h" ] &&
+   [ -f "$libdir/watchfiles-1.0/backends/inotify.so" ] &&
+   [ -f "$libdir/watchfiles-1.0/backends/poll.so" ]; then
+  echo "ok 2 headers, pkg-config file and backends installed"
+else
+  echo "not ok 2 installed files missing"; find "$tmp/prefix" >&2
+fi
+
+cat > "$tmp/use.c" <<'C'
+#include <watchfiles.h>
+int main (int argc, char **argv)
+{
+  const char *paths[] = { argv[1], NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WfNotify) notify = wf_notify_new (paths, FALSE, FALSE, 300, TRUE, FALSE, &error);
+  if (notify == NULL) { g_printerr ("%s\n", error->message); return 1; }
+  g_print ("%s\n", wf_notify_get_backend_name (notify));
+  return 0;
+}
+C
+if PKG_CONFIG_PATH="$pcdir" cc -o "$tmp/use" "$tmp/use.c" $(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags --libs watchfiles-1.0) 2>"$tmp/cc.log"; then
+  echo "ok 3 a program builds with pkg-config watchfiles-1.0"
+else
+  cat "$tmp/cc.log" >&2; echo "not ok 3 build against the installed library"
+fi
+
+backend=$(LD_LIBRARY_PATH="$libdir" "$tmp/use" "$tmp" 2>&1 || true)
+if [ "$backend" = inotify ]; then
+  echo "ok 4 the installed library loads its installed inotify backend"
+else
+  echo "not ok 4 installed library chose: $backend"
+fi
