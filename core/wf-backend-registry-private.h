@@ -26,11 +26,13 @@ const WfBackendModule *wf_backend_registry_load (const char *name, GError **erro
  * WATCHFILES_BACKEND when @requested is NULL), which must exist and pass its
  * probe for every root; else the highest-priority module whose probe passes
  * for every root.  *explicit_choice says whether the caller or the
- * environment named it (then it must not be substituted). */
+ * environment named it (then it must not be substituted).  *rejected gets
+ * why better-ranked modules were passed over ("name: reason; ..."), or NULL. */
 const WfBackendModule *wf_backend_registry_choose (const char *const *roots,
                                                    gboolean force_polling,
                                                    const char *requested,
                                                    gboolean *explicit_choice,
+                                                   char **rejected,
                                                    GError **error);
 
 /* Probes @module for every root (NULL roots: for this machine). */

@@ -199,14 +199,17 @@ wf_backend_registry_choose (const char *const *roots,
                             gboolean force_polling,
                             const char *requested,
                             gboolean *explicit_choice,
+                            char **rejected,
                             GError **error)
 {
   g_autoptr(GPtrArray) candidates = NULL;
   const WfBackendModule *best = NULL;
   int best_priority = G_MININT;
   g_autoptr(GString) reasons = NULL;
+  g_autoptr(GString) passed_over = NULL;
 
   *explicit_choice = FALSE;
+  *rejected = NULL;
   if (force_polling)
     return wf_backend_registry_load ("poll", error);
 
@@ -224,6 +227,7 @@ wf_backend_registry_choose (const char *const *roots,
 
   candidates = wf_backend_registry_list_candidates ();
   reasons = g_string_new (NULL);
+  passed_over = g_string_new (NULL);
   for (guint i = 0; i < candidates->len; i++)
     {
       WfBackendCandidate *candidate = g_ptr_array_index (candidates, i);
@@ -241,6 +245,8 @@ wf_backend_registry_choose (const char *const *roots,
           continue;
         }
       g_string_append_printf (reasons, "\n  %s: %s", candidate->name, local_error->message);
+      if (module != NULL)
+        g_string_append_printf (passed_over, "%s%s", passed_over->len > 0 ? "; " : "", local_error->message);
     }
 
   if (best == NULL)
@@ -251,5 +257,7 @@ wf_backend_registry_choose (const char *const *roots,
       g_set_error (error, WF_ERROR, WF_ERROR_BACKEND_UNAVAILABLE,
                    "No backend can watch these paths (searched %s)%s", joined, reasons->str);
     }
+  else if (passed_over->len > 0)
+    *rejected = g_string_free (g_steal_pointer (&passed_over), FALSE);
   return best;
 }

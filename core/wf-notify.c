@@ -250,6 +250,7 @@ wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError 
 {
   WfNotify *self = WF_NOTIFY (initable);
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *rejected = NULL;
   gboolean explicit_choice;
 
   if (self->paths == NULL)
@@ -266,9 +267,11 @@ wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError 
     return FALSE;
 
   self->backend = wf_backend_registry_choose ((const char *const *) self->paths, self->force_polling,
-                                              self->requested_backend, &explicit_choice, error);
+                                              self->requested_backend, &explicit_choice, &rejected, error);
   if (self->backend == NULL)
     return FALSE;
+  if (rejected != NULL && g_strcmp0 (self->backend->name, "poll") == 0)
+    wf_sink_debug (self->sink, "IO error using recommend watcher: %s, falling back to PollWatcher", rejected);
 
   self->instance = start_backend (self, &local_error);
   if (self->instance == NULL && !explicit_choice && !self->force_polling &&

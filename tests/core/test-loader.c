@@ -243,7 +243,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   /* The broken modules first, then the real ones of the build tree. */
-  modules_dir = g_test_build_filename (G_TEST_BUILT, "..", "modules", NULL);
+  modules_dir = g_test_build_filename (G_TEST_BUILT, "modules", NULL);
   search_path = g_strjoin (":", modules_dir, g_getenv ("WATCHFILES_BACKEND_DIR"), NULL);
   g_setenv ("WATCHFILES_BACKEND_DIR", search_path, TRUE);
 
