@@ -1,0 +1,774 @@
+/* test-poll-backend.c: what only the poll backend promises, through the
+ * public WfNotify API with polling forced: nanosecond fingerprints (same
+ * second writes, chmod, size-preserving rewrites), whole subtrees coming
+ * and going, roots that vanish and return, per-path errors that do not
+ * stop a scan, symlink loops, and a zero delay that does not spin.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "wf-test-util.h"
+
+/* Generous: a loaded CI machine may take long between scans. */
+#define COLLECT_TIMEOUT_MS 5000
+#define TEST_POLL_DELAY_MS 20
+
+typedef struct {
+  char *tmpdir;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *fixture, gconstpointer user_data)
+{
+  fixture->tmpdir = wf_test_tmpdir_new ();
+}
+
+static void
+fixture_tear_down (Fixture *fixture, gconstpointer user_data)
+{
+  g_clear_pointer (&fixture->tmpdir, wf_test_tmpdir_free);
+}
+
+static char *
+fixture_path (Fixture *fixture, const char *relative)
+{
+  return g_build_filename (fixture->tmpdir, relative, NULL);
+}
+
+/* "N:<tmpdir>/relative", the form wf_test_collect() reports. */
+static char *
+change_line (Fixture *fixture, WfChange change, const char *relative)
+{
+  g_autofree char *path = fixture_path (fixture, relative);
+  return g_strdup_printf ("%d:%s", change, path);
+}
+
+static int
+compare_lines (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The canonical set of changes below the fixture's directory: arguments
+ * are (WfChange, relative path) pairs ended by 0. */
+static char *
+expect_changes (Fixture *fixture, ...)
+{
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  va_list args;
+  int change;
+
+  va_start (args, fixture);
+  while ((change = va_arg (args, int)) != 0)
+    g_ptr_array_add (lines, change_line (fixture, change, va_arg (args, const char *)));
+  va_end (args);
+
+  g_ptr_array_sort (lines, compare_lines);
+  g_ptr_array_add (lines, NULL);
+  return g_strjoinv ("\n", (char **) lines->pdata);
+}
+
+static void
+assert_changes (WfNotify *notify, const char *expected)
+{
+  g_autofree char *seen = wf_test_collect (notify, COLLECT_TIMEOUT_MS, expected);
+  g_assert_cmpstr (seen, ==, expected);
+}
+
+static void
+assert_no_changes (WfNotify *notify)
+{
+  assert_changes (notify, "");
+}
+
+static WfNotify *
+poll_notify_new (Fixture *fixture, const char *relative_root, gboolean recursive,
+                 gboolean ignore_permission_denied, GError **error)
+{
+  g_autofree char *root = fixture_path (fixture, relative_root);
+  const char *paths[] = { root, NULL };
+
+  return wf_notify_new (paths, g_getenv ("WF_TEST_DEBUG") != NULL, TRUE,
+                        TEST_POLL_DELAY_MS, recursive, ignore_permission_denied, error);
+}
+
+/* Mode 0700, which wf_test_rm_rf() sets before emptying a directory: a
+ * mode change while a tree is deleted would be a real (racy) "modified". */
+static void
+make_dir_path (const char *path)
+{
+  g_assert_no_errno (g_mkdir_with_parents (path, 0700));
+}
+
+static void
+make_dir (Fixture *fixture, const char *relative)
+{
+  g_autofree char *path = fixture_path (fixture, relative);
+  make_dir_path (path);
+}
+
+/* Rewrites an existing file in place.  Creates the missing parents too, so
+ * a tree is set up in few lines. */
+static void
+write_file (Fixture *fixture, const char *relative, const char *contents)
+{
+  g_autofree char *path = fixture_path (fixture, relative);
+  g_autofree char *parent = g_path_get_dirname (path);
+
+  make_dir_path (parent);
+  wf_test_write (path, contents);
+}
+
+/* Makes a new file appear with its contents at once.  A file created and
+ * then written may be seen empty by one scan and written by the next, which
+ * is a real "added" then "modified" and would make the expected set racy.
+ * The file is staged beside the watched roots, never inside them. */
+static void
+create_file (Fixture *fixture, const char *relative, const char *contents)
+{
+  g_autofree char *path = fixture_path (fixture, relative);
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_autofree char *staged = fixture_path (fixture, "staged");
+
+  make_dir_path (parent);
+  wf_test_write (staged, contents);
+  g_assert_no_errno (g_rename (staged, path));
+}
+
+/* Same size, same inode: only the file's times change, so nothing but
+ * the time stamps can tell the change. */
+static void
+overwrite_in_place (const char *path, const char *contents)
+{
+  int fd = open (path, O_WRONLY);
+  gssize length = strlen (contents);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (write (fd, contents, length), ==, length);
+  g_assert_no_errno (close (fd));
+}
+
+static void
+change_mode (Fixture *fixture, const char *relative, mode_t mode)
+{
+  g_autofree char *path = fixture_path (fixture, relative);
+  g_assert_no_errno (g_chmod (path, mode));
+}
+
+static void
+remove_tree (Fixture *fixture, const char *relative)
+{
+  g_autofree char *path = fixture_path (fixture, relative);
+  wf_test_rm_rf (path);
+}
+
+static void
+make_symlink (Fixture *fixture, const char *target, const char *relative)
+{
+  g_autofree char *path = fixture_path (fixture, relative);
+  g_assert_no_errno (symlink (target, path));
+}
+
+/* Permissions do not stop root, so tests about unreadable paths cannot
+ * create their situation there. */
+static gboolean
+skip_if_privileged (void)
+{
+  if (geteuid () != 0)
+    return FALSE;
+  g_test_skip ("running as root: chmod 000 does not make a directory unreadable");
+  return TRUE;
+}
+
+static void
+test_create_tree (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+
+  make_dir (fixture, "w/existing");
+  notify = poll_notify_new (fixture, "w", TRUE, FALSE, &error);
+  g_assert_no_error (error);
+
+  make_dir (fixture, "w/d/sub");
+  create_file (fixture, "w/d/f", "1");
+  create_file (fixture, "w/d/sub/g", "2");
+  create_file (fixture, "w/existing/h", "3");
+
+  /* The parents' own mtime changes are not modifications: the entries are
+   * what changed, as with inotify. */
+  expected = expect_changes (fixture,
+                             WF_CHANGE_ADDED, "w/d",
+                             WF_CHANGE_ADDED, "w/d/f",
+                             WF_CHANGE_ADDED, "w/d/sub",
+                             WF_CHANGE_ADDED, "w/d/sub/g",
+                             WF_CHANGE_ADDED, "w/existing/h",
+                             0);
+  assert_changes (notify, expected);
+}
+
+static void
+test_delete_tree (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+
+  make_dir (fixture, "w/d/sub/deeper");
+  write_file (fixture, "w/d/f", "1");
+  write_file (fixture, "w/d/sub/g", "2");
+  write_file (fixture, "w/d/sub/deeper/h", "3");
+  write_file (fixture, "w/kept", "4");
+  notify = poll_notify_new (fixture, "w", TRUE, FALSE, &error);
+  g_assert_no_error (error);
+
+  remove_tree (fixture, "w/d");
+
+  expected = expect_changes (fixture,
+                             WF_CHANGE_DELETED, "w/d",
+                             WF_CHANGE_DELETED, "w/d/f",
+                             WF_CHANGE_DELETED, "w/d/sub",
+                             WF_CHANGE_DELETED, "w/d/sub/g",
+                             WF_CHANGE_DELETED, "w/d/sub/deeper",
+                             WF_CHANGE_DELETED, "w/d/sub/deeper/h",
+                             0);
+  assert_changes (notify, expected);
+}
+
+static void
+test_same_second_write (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = fixture_path (fixture, "w/a");
+  g_autofree char *expected = NULL;
+  struct timespec times[2];
+  struct stat before, after;
+
+  write_file (fixture, "w/a", "1111");
+  notify = poll_notify_new (fixture, "w", TRUE, FALSE, &error);
+  g_assert_no_error (error);
+  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/a", 0);
+
+  overwrite_in_place (path, "2222");
+  assert_changes (notify, expected);
+
+  /* Same size, and an mtime in the same whole second as the write already
+   * reported: what notify's second-resolution comparison misses (#319).
+   * The clock may have crossed a second since, so the mtime is pinned. */
+  g_assert_no_errno (stat (path, &before));
+  overwrite_in_place (path, "3333");
+  times[0].tv_nsec = UTIME_OMIT;
+  times[1].tv_sec = before.st_mtim.tv_sec;
+  times[1].tv_nsec = before.st_mtim.tv_nsec >= 500000000 ? before.st_mtim.tv_nsec - 1 : before.st_mtim.tv_nsec + 1;
+  g_assert_no_errno (utimensat (AT_FDCWD, path, times, 0));
+  g_assert_no_errno (stat (path, &after));
+  g_assert_cmpint (after.st_mtim.tv_sec, ==, before.st_mtim.tv_sec);
+  g_assert_cmpint (after.st_size, ==, before.st_size);
+
+  assert_changes (notify, expected);
+}
+
+static void
+test_chmod (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected_file = NULL;
+  g_autofree char *expected_dir = NULL;
+
+  write_file (fixture, "w/a", "data");
+  make_dir (fixture, "w/d");
+  notify = poll_notify_new (fixture, "w", TRUE, FALSE, &error);
+  g_assert_no_error (error);
+
+  change_mode (fixture, "w/a", 0600);
+  expected_file = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/a", 0);
+  assert_changes (notify, expected_file);
+
+  change_mode (fixture, "w/d", 0711);
+  expected_dir = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/d", 0);
+  assert_changes (notify, expected_dir);
+}
+
+static void
+test_size_preserving_rewrite (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = fixture_path (fixture, "w/a");
+  g_autofree char *outside = fixture_path (fixture, "a.tmp");
+  g_autofree char *expected = NULL;
+
+  write_file (fixture, "w/a", "hello");
+  notify = poll_notify_new (fixture, "w", TRUE, FALSE, &error);
+  g_assert_no_error (error);
+  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/a", 0);
+
+  overwrite_in_place (path, "world");
+  assert_changes (notify, expected);
+
+  /* An editor's atomic save: same size, a new inode.  The temporary file
+   * lives outside the root so the expected set is exact. */
+  wf_test_write (outside, "HELLO");
+  g_assert_no_errno (g_rename (outside, path));
+  assert_changes (notify, expected);
+}
+
+static void
+test_replace_file_with_directory (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+
+  write_file (fixture, "w/x", "file");
+  notify = poll_notify_new (fixture, "w", TRUE, FALSE, &error);
+  g_assert_no_error (error);
+
+  remove_tree (fixture, "w/x");
+  make_dir (fixture, "w/x");
+  create_file (fixture, "w/x/y", "inside");
+
+  /* Whether or not a scan falls between the two steps, the set is the same. */
+  expected = expect_changes (fixture,
+                             WF_CHANGE_DELETED, "w/x",
+                             WF_CHANGE_ADDED, "w/x",
+                             WF_CHANGE_ADDED, "w/x/y",
+                             0);
+  assert_changes (notify, expected);
+}
+
+static void
+test_missing_root (Fixture *fixture, gconstpointer user_data)
+{
+  for (int ignore = FALSE; ignore <= TRUE; ignore++)
+    {
+      g_autoptr(WfNotify) notify = NULL;
+      g_autoptr(GError) error = NULL;
+
+      /* RustNotify checks existence before polling, whatever
+       * ignore_permission_denied says. */
+      notify = poll_notify_new (fixture, "missing", TRUE, ignore, &error);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+      g_assert_nonnull (strstr (error->message, "No such file or directory"));
+      g_assert_null (notify);
+    }
+}
+
+static void
+test_root_deleted_and_recreated (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected_gone = NULL;
+  g_autofree char *expected_back = NULL;
+
+  make_dir (fixture, "w/sub");
+  write_file (fixture, "w/f", "1");
+  write_file (fixture, "w/sub/g", "2");
+  notify = poll_notify_new (fixture, "w", TRUE, FALSE, &error);
+  g_assert_no_error (error);
+
+  remove_tree (fixture, "w");
+  expected_gone = expect_changes (fixture,
+                                  WF_CHANGE_DELETED, "w",
+                                  WF_CHANGE_DELETED, "w/f",
+                                  WF_CHANGE_DELETED, "w/sub",
+                                  WF_CHANGE_DELETED, "w/sub/g",
+                                  0);
+  assert_changes (notify, expected_gone);
+
+  make_dir (fixture, "w/new");
+  create_file (fixture, "w/new/h", "3");
+  expected_back = expect_changes (fixture,
+                                  WF_CHANGE_ADDED, "w",
+                                  WF_CHANGE_ADDED, "w/new",
+                                  WF_CHANGE_ADDED, "w/new/h",
+                                  0);
+  assert_changes (notify, expected_back);
+
+  /* Watched again as before, not just reported once. */
+  write_file (fixture, "w/new/h", "changed");
+  g_clear_pointer (&expected_back, g_free);
+  expected_back = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/new/h", 0);
+  assert_changes (notify, expected_back);
+}
+
+static void
+test_file_root_deleted_and_recreated (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected_gone = NULL;
+  g_autofree char *expected_back = NULL;
+
+  write_file (fixture, "only", "1");
+  write_file (fixture, "sibling", "1");
+  notify = poll_notify_new (fixture, "only", TRUE, FALSE, &error);
+  g_assert_no_error (error);
+
+  remove_tree (fixture, "only");
+  write_file (fixture, "sibling", "not watched");
+  expected_gone = expect_changes (fixture, WF_CHANGE_DELETED, "only", 0);
+  assert_changes (notify, expected_gone);
+
+  create_file (fixture, "only", "back");
+  expected_back = expect_changes (fixture, WF_CHANGE_ADDED, "only", 0);
+  assert_changes (notify, expected_back);
+}
+
+static void
+test_unreadable_subdirectory_ignored (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+
+  if (skip_if_privileged ())
+    return;
+
+  make_dir (fixture, "w/locked");
+  write_file (fixture, "w/locked/secret", "1");
+  write_file (fixture, "w/open", "2");
+  change_mode (fixture, "w/locked", 0);
+
+  notify = poll_notify_new (fixture, "w", TRUE, TRUE, &error);
+  g_assert_no_error (error);
+
+  /* The rest of the tree is watched. */
+  write_file (fixture, "w/open", "changed");
+  g_clear_pointer (&expected, g_free);
+  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/open", 0);
+  assert_changes (notify, expected);
+
+  /* Once readable, its entries are seen for the first time. */
+  change_mode (fixture, "w/locked", 0700);
+  g_clear_pointer (&expected, g_free);
+  expected = expect_changes (fixture,
+                             WF_CHANGE_MODIFIED, "w/locked",
+                             WF_CHANGE_ADDED, "w/locked/secret",
+                             0);
+  assert_changes (notify, expected);
+}
+
+static void
+test_unreadable_subdirectory_fatal (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (skip_if_privileged ())
+    return;
+
+  make_dir (fixture, "w/locked");
+  change_mode (fixture, "w/locked", 0);
+
+  notify = poll_notify_new (fixture, "w", TRUE, FALSE, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_null (notify);
+}
+
+static void
+test_unreadable_while_watching (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+
+  if (skip_if_privileged ())
+    return;
+
+  make_dir (fixture, "w/d");
+  write_file (fixture, "w/d/inside", "1");
+  write_file (fixture, "w/other", "2");
+  notify = poll_notify_new (fixture, "w", TRUE, FALSE, &error);
+  g_assert_no_error (error);
+
+  /* The subtree keeps its snapshot: nothing in it is reported deleted,
+   * and scanning the rest goes on. */
+  change_mode (fixture, "w/d", 0);
+  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/d", 0);
+  assert_changes (notify, expected);
+
+  write_file (fixture, "w/other", "changed");
+  g_clear_pointer (&expected, g_free);
+  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/other", 0);
+  assert_changes (notify, expected);
+
+  /* Readable again: the old snapshot still holds, nothing new to say. */
+  change_mode (fixture, "w/d", 0700);
+  g_clear_pointer (&expected, g_free);
+  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/d", 0);
+  assert_changes (notify, expected);
+}
+
+static void
+test_unreadable_root (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+
+  if (skip_if_privileged ())
+    return;
+
+  write_file (fixture, "w/f", "1");
+  change_mode (fixture, "w", 0);
+
+  notify = poll_notify_new (fixture, "w", TRUE, FALSE, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_null (notify);
+  g_clear_error (&error);
+
+  /* Skipped, the root is still watched from its path. */
+  notify = poll_notify_new (fixture, "w", TRUE, TRUE, &error);
+  g_assert_no_error (error);
+  change_mode (fixture, "w", 0700);
+  expected = expect_changes (fixture,
+                             WF_CHANGE_MODIFIED, "w",
+                             WF_CHANGE_ADDED, "w/f",
+                             0);
+  assert_changes (notify, expected);
+}
+
+static void
+test_symlink_loop (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+
+  make_dir (fixture, "w/a");
+  make_symlink (fixture, "..", "w/a/up");      /* back to the root */
+  make_symlink (fixture, "a", "w/b");          /* a second way into a */
+  make_symlink (fixture, "self", "w/self");    /* ELOOP on stat() */
+
+  notify = poll_notify_new (fixture, "w", TRUE, FALSE, &error);
+  g_assert_no_error (error);
+  /* w, w/a and w/b (which is a again, under another path); every "up"
+   * leads back to a directory being listed and is not entered. */
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
+
+  /* A file in a is seen through both of its paths, as walkdir does. */
+  create_file (fixture, "w/a/f", "1");
+  make_symlink (fixture, "nowhere", "w/dangling");
+  expected = expect_changes (fixture,
+                             WF_CHANGE_ADDED, "w/a/f",
+                             WF_CHANGE_ADDED, "w/b/f",
+                             WF_CHANGE_ADDED, "w/dangling",
+                             0);
+  assert_changes (notify, expected);
+}
+
+static void
+test_symlinks_not_followed (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = fixture_path (fixture, "w");
+  g_autofree char *expected = NULL;
+  const char *paths[] = { root, NULL };
+
+  make_dir (fixture, "w");
+  make_dir (fixture, "target");
+  make_symlink (fixture, "../target", "w/link");
+
+  notify = g_initable_new (WF_TYPE_NOTIFY, NULL, &error,
+                           "paths", paths,
+                           "force-polling", TRUE,
+                           "poll-delay-ms", TEST_POLL_DELAY_MS,
+                           "follow-symlinks", FALSE,
+                           NULL);
+  g_assert_no_error (error);
+
+  create_file (fixture, "target/hidden", "1");
+  assert_no_changes (notify);
+
+  create_file (fixture, "w/seen", "2");
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "w/seen", 0);
+  assert_changes (notify, expected);
+}
+
+static void
+test_non_recursive (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+
+  make_dir (fixture, "w/sub");
+  notify = poll_notify_new (fixture, "w", FALSE, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 1);
+
+  create_file (fixture, "w/direct", "1");
+  create_file (fixture, "w/sub/grandchild", "2");
+  make_dir (fixture, "w/newdir");
+  create_file (fixture, "w/newdir/grandchild", "3");
+  expected = expect_changes (fixture,
+                             WF_CHANGE_ADDED, "w/direct",
+                             WF_CHANGE_ADDED, "w/newdir",
+                             0);
+  assert_changes (notify, expected);
+}
+
+static void
+test_non_utf8_name (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+  const char *name = "w/caf\xe9";   /* Latin-1, invalid as UTF-8 */
+
+  make_dir (fixture, "w");
+  notify = poll_notify_new (fixture, "w", TRUE, FALSE, &error);
+  g_assert_no_error (error);
+
+  create_file (fixture, name, "1");
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, name, 0);
+  g_assert_false (g_utf8_validate (expected, -1, NULL));
+  assert_changes (notify, expected);
+
+  write_file (fixture, name, "22");
+  g_clear_pointer (&expected, g_free);
+  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, name, 0);
+  assert_changes (notify, expected);
+
+  remove_tree (fixture, name);
+  g_clear_pointer (&expected, g_free);
+  expected = expect_changes (fixture, WF_CHANGE_DELETED, name, 0);
+  assert_changes (notify, expected);
+}
+
+static void
+test_relative_root (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *old_cwd = g_get_current_dir ();
+  g_autofree char *seen = NULL;
+  const char *paths[] = { "w", NULL };
+
+  make_dir (fixture, "w");
+  g_assert_no_errno (g_chdir (fixture->tmpdir));
+  notify = wf_notify_new (paths, FALSE, TRUE, TEST_POLL_DELAY_MS, TRUE, FALSE, &error);
+  g_assert_no_error (error);
+
+  /* Reported exactly as given, as notify's PollWatcher does. */
+  create_file (fixture, "w/x", "1");
+  seen = wf_test_collect (notify, COLLECT_TIMEOUT_MS, "1:w/x");
+  g_assert_no_errno (g_chdir (old_cwd));
+  g_assert_cmpstr (seen, ==, "1:w/x");
+}
+
+static void
+test_describe (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *description = NULL;
+
+  make_dir (fixture, "w/a/b");
+  write_file (fixture, "w/a/f", "1");
+  write_file (fixture, "w/a/b/g", "2");
+  notify = poll_notify_new (fixture, "w", TRUE, FALSE, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpstr (wf_notify_get_backend_name (notify), ==, "poll");
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
+  /* Entries: w, w/a, w/a/b, w/a/f, w/a/b/g. */
+  description = wf_notify_describe (notify);
+  g_assert_cmpstr (description, ==, "PollBackend { delay: 20ms, roots: 1, directories: 3, entries: 5 }");
+}
+
+static double
+cpu_seconds (void)
+{
+  struct rusage usage;
+
+  g_assert_no_errno (getrusage (RUSAGE_SELF, &usage));
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+static void
+test_zero_delay_does_not_spin (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = fixture_path (fixture, "w");
+  g_autofree char *expected = NULL;
+  const char *paths[] = { root, NULL };
+  gint64 wall_start, wall_end;
+  double cpu_start, cpu_end, cpu_per_wall;
+
+  /* Small, so that even under valgrind a scan stays well below the 1 ms
+   * minimum pause and the figure measures the pacing, not the tree. */
+  for (int i = 0; i < 8; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("w/d%d/f%d", i % 2, i);
+      write_file (fixture, name, "x");
+    }
+  notify = wf_notify_new (paths, FALSE, TRUE, 0, TRUE, FALSE, &error);
+  g_assert_no_error (error);
+
+  /* Still polling, and promptly. */
+  write_file (fixture, "w/d0/f0", "changed");
+  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/d0/f0", 0);
+  assert_changes (notify, expected);
+
+  /* Nothing to wait for here: the thread is left alone for a second. */
+  cpu_start = cpu_seconds ();
+  wall_start = g_get_monotonic_time ();
+  g_usleep (G_USEC_PER_SEC);
+  cpu_end = cpu_seconds ();
+  wall_end = g_get_monotonic_time ();
+
+  cpu_per_wall = (cpu_end - cpu_start) / ((wall_end - wall_start) / 1e6);
+  g_test_message ("idle CPU with poll_delay_ms=0: %.3f s per wall second", cpu_per_wall);
+  g_assert_cmpfloat (cpu_per_wall, <, 0.5);
+}
+
+static void
+add_test (const char *name, void (*func) (Fixture *, gconstpointer))
+{
+  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  add_test ("/poll/create-tree", test_create_tree);
+  add_test ("/poll/delete-tree", test_delete_tree);
+  add_test ("/poll/same-second-write", test_same_second_write);
+  add_test ("/poll/chmod", test_chmod);
+  add_test ("/poll/size-preserving-rewrite", test_size_preserving_rewrite);
+  add_test ("/poll/replace-file-with-directory", test_replace_file_with_directory);
+  add_test ("/poll/missing-root", test_missing_root);
+  add_test ("/poll/root-deleted-and-recreated", test_root_deleted_and_recreated);
+  add_test ("/poll/file-root-deleted-and-recreated", test_file_root_deleted_and_recreated);
+  add_test ("/poll/unreadable-subdirectory/ignored", test_unreadable_subdirectory_ignored);
+  add_test ("/poll/unreadable-subdirectory/fatal", test_unreadable_subdirectory_fatal);
+  add_test ("/poll/unreadable-subdirectory/while-watching", test_unreadable_while_watching);
+  add_test ("/poll/unreadable-root", test_unreadable_root);
+  add_test ("/poll/symlink-loop", test_symlink_loop);
+  add_test ("/poll/symlinks-not-followed", test_symlinks_not_followed);
+  add_test ("/poll/non-recursive", test_non_recursive);
+  add_test ("/poll/non-utf8-name", test_non_utf8_name);
+  add_test ("/poll/relative-root", test_relative_root);
+  add_test ("/poll/describe", test_describe);
+  add_test ("/poll/zero-delay-does-not-spin", test_zero_delay_does_not_spin);
+
+  return g_test_run ();
+}
