@@ -1,0 +1,155 @@
+/* inotify-tree.c: watch nodes, their tables and their paths. */
+#include "config.h"
+
+#include <string.h>
+
+#include "inotify-tree.h"
+
+WfWatchNode *
+wf_watch_node_new (WfWatchNode *parent, const char *name)
+{
+  gsize name_size = strlen (name) + 1;
+  WfWatchNode *node = g_malloc0 (sizeof (WfWatchNode) + name_size);
+
+  memcpy (node->name, name, name_size);
+  node->parent = parent;
+  node->wd = -1;
+  return node;
+}
+
+void
+wf_watch_node_free (WfWatchNode *node)
+{
+  wf_name_set_clear (&node->entries);
+  g_free (node);
+}
+
+static guint
+hash_by_wd (gconstpointer key)
+{
+  const WfWatchNode *node = key;
+
+  return (guint) node->wd;
+}
+
+static gboolean
+equal_by_wd (gconstpointer a, gconstpointer b)
+{
+  return ((const WfWatchNode *) a)->wd == ((const WfWatchNode *) b)->wd;
+}
+
+static guint
+hash_by_name (gconstpointer key)
+{
+  const WfWatchNode *node = key;
+
+  return g_str_hash (node->name) ^ (g_direct_hash (node->parent) * 31u);
+}
+
+static gboolean
+equal_by_name (gconstpointer a, gconstpointer b)
+{
+  const WfWatchNode *na = a;
+  const WfWatchNode *nb = b;
+
+  return na->parent == nb->parent && strcmp (na->name, nb->name) == 0;
+}
+
+void
+wf_watch_table_init (WfWatchTable *table)
+{
+  /* Sets (key == value) cost one pointer per slot. */
+  table->by_wd = g_hash_table_new (hash_by_wd, equal_by_wd);
+  table->by_name = g_hash_table_new (hash_by_name, equal_by_name);
+}
+
+void
+wf_watch_table_clear (WfWatchTable *table)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  if (table->by_wd != NULL)
+    {
+      /* Every non-root node is indexed by its wd: a node without a watch is
+       * either a root or freed on the spot. */
+      g_hash_table_iter_init (&iter, table->by_wd);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          WfWatchNode *node = key;
+
+          if (node->parent != NULL)
+            wf_watch_node_free (node);
+        }
+    }
+  g_clear_pointer (&table->by_wd, g_hash_table_unref);
+  g_clear_pointer (&table->by_name, g_hash_table_unref);
+}
+
+void
+wf_watch_table_attach (WfWatchTable *table, WfWatchNode *node)
+{
+  g_assert (node->wd >= 0);
+  g_hash_table_add (table->by_wd, node);
+  if (node->parent != NULL)
+    g_hash_table_add (table->by_name, node);
+}
+
+void
+wf_watch_table_detach (WfWatchTable *table, WfWatchNode *node)
+{
+  if (node->wd >= 0 && g_hash_table_lookup (table->by_wd, node) == node)
+    g_hash_table_remove (table->by_wd, node);
+  if (node->parent != NULL && g_hash_table_lookup (table->by_name, node) == node)
+    g_hash_table_remove (table->by_name, node);
+}
+
+WfWatchNode *
+wf_watch_table_lookup_wd (WfWatchTable *table, int wd)
+{
+  union {
+    WfWatchNode node;
+    char bytes[sizeof (WfWatchNode)];
+  } probe;
+
+  probe.node.wd = wd;
+  return g_hash_table_lookup (table->by_wd, &probe.node);
+}
+
+WfWatchNode *
+wf_watch_table_lookup_child (WfWatchTable *table, WfWatchNode *parent, const char *name)
+{
+  /* Nodes carry their name inline (no pointer to spend 8 bytes on), so the
+   * key to look up is a node-shaped copy on the stack. */
+  union {
+    WfWatchNode node;
+    char bytes[sizeof (WfWatchNode) + NAME_MAX + 1];
+  } probe;
+  gsize name_size = strlen (name) + 1;
+
+  if (name_size > NAME_MAX + 1)
+    return NULL;
+  probe.node.parent = parent;
+  memcpy (probe.node.name, name, name_size);
+  return g_hash_table_lookup (table->by_name, &probe.node);
+}
+
+void
+wf_path_append_name (GString *out, const char *name)
+{
+  if (out->len == 0 || out->str[out->len - 1] != '/')
+    g_string_append_c (out, '/');
+  g_string_append (out, name);
+}
+
+void
+wf_watch_node_append_path (const WfWatchNode *node, GString *out)
+{
+  if (node->parent == NULL)
+    {
+      g_string_append (out, node->name);
+      return;
+    }
+  wf_watch_node_append_path (node->parent, out);
+  wf_path_append_name (out, node->name);
+}

@@ -1,0 +1,56 @@
+/* inotify-tree.h: what the inotify backend knows about the watched trees.
+ *
+ * One node per watched directory (and per root, file or directory), holding
+ * its watch descriptor, its entry names and a link to its parent.  A node stores only its own name: paths are rebuilt from
+ * the parent chain when an event needs one, which keeps 5,000 directories
+ * cheap and means nothing has to be renamed when a tree moves.
+ *
+ * A table indexes the nodes of one generation of trees by watch descriptor
+ * and by (parent, name).  A resync builds a fresh table beside the current
+ * one and compares the two.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "inotify-names.h"
+
+typedef struct _WfWatchNode WfWatchNode;
+
+/* No child or sibling links: the watched subdirectories of a node are the
+ * names in its entries that (node, name) finds in the table, and the 32
+ * bytes saved per directory matter at 5,000 directories. */
+struct _WfWatchNode {
+  WfWatchNode *parent;        /* NULL for a root */
+  WfNameSet entries;          /* names in this directory, watched or not */
+  int wd;                     /* -1: no watch of its own (root gone, alias, pending) */
+  guint is_file : 1;          /* a root that is not a directory */
+  guint is_alias : 1;         /* a root whose directory is already watched by another root */
+  char name[];                /* entry name in parent; for a root its absolute path */
+};
+
+typedef struct {
+  GHashTable *by_wd;      /* set of nodes with a watch */
+  GHashTable *by_name;    /* set of non-root nodes, keyed by (parent, name) */
+} WfWatchTable;
+
+WfWatchNode *wf_watch_node_new (WfWatchNode *parent, const char *name);
+/* Frees @node alone; it must be detached. */
+void wf_watch_node_free (WfWatchNode *node);
+
+void wf_watch_table_init (WfWatchTable *table);
+/* Frees every node in the table except roots, then the table itself. */
+void wf_watch_table_clear (WfWatchTable *table);
+
+/* Indexes @node (its wd must be set). */
+void wf_watch_table_attach (WfWatchTable *table, WfWatchNode *node);
+/* Undoes wf_watch_table_attach(); safe on a node that was never attached. */
+void wf_watch_table_detach (WfWatchTable *table, WfWatchNode *node);
+
+WfWatchNode *wf_watch_table_lookup_wd (WfWatchTable *table, int wd);
+WfWatchNode *wf_watch_table_lookup_child (WfWatchTable *table, WfWatchNode *parent, const char *name);
+
+/* Appends the node's absolute path to @out. */
+void wf_watch_node_append_path (const WfWatchNode *node, GString *out);
+/* Appends "/name", without doubling a trailing slash (a root of "/"). */
+void wf_path_append_name (GString *out, const char *name);

@@ -1,0 +1,923 @@
+/* test-inotify-backend.c: what only the inotify backend promises, through
+ * the public WfNotify API with the backend forced to "inotify": new
+ * directories watched then scanned (no file created right after mkdir is
+ * missed), trees moved in fully reported and watched, trees moved out
+ * silenced, symlink loops, any file name, the watch limit as a typed error
+ * that leaks no watch, and a resync after the kernel queue overflows.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "wf-test-util.h"
+
+/* Generous: a loaded CI machine may be slow to schedule the reader. */
+#define COLLECT_TIMEOUT_MS 5000
+
+typedef struct {
+  char *tmpdir;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *fixture, gconstpointer user_data)
+{
+  fixture->tmpdir = wf_test_tmpdir_new ();
+}
+
+static void
+fixture_tear_down (Fixture *fixture, gconstpointer user_data)
+{
+  g_clear_pointer (&fixture->tmpdir, wf_test_tmpdir_free);
+}
+
+static char *
+fixture_path (Fixture *fixture, const char *relative)
+{
+  return g_build_filename (fixture->tmpdir, relative, NULL);
+}
+
+/* Creates an empty file: one IN_CREATE and nothing else (no write, so no
+ * IN_MODIFY that could land in a later batch as "modified"). */
+static void
+touch (const char *path)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+  g_assert_cmpint (fd, >=, 0);
+  close (fd);
+}
+
+static void
+make_symlink (const char *target, const char *path)
+{
+  g_assert_cmpint (symlink (target, path), ==, 0);
+}
+
+static void
+move (const char *from, const char *to)
+{
+  g_assert_cmpint (g_rename (from, to), ==, 0);
+}
+
+static int
+compare_lines (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Sorted, newline-joined, as wf_test_collect() returns them; takes @lines. */
+static char *
+join_lines (GPtrArray *lines)
+{
+  char *joined;
+
+  g_ptr_array_sort (lines, compare_lines);
+  g_ptr_array_add (lines, NULL);
+  joined = g_strjoinv ("\n", (char **) lines->pdata);
+  g_ptr_array_unref (lines);
+  return joined;
+}
+
+/* The canonical set of changes below the fixture's directory: arguments
+ * are (WfChange, relative path) pairs ended by 0. */
+static char *
+expect_changes (Fixture *fixture, ...)
+{
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+  va_list args;
+  int change;
+
+  va_start (args, fixture);
+  while ((change = va_arg (args, int)) != 0)
+    {
+      g_autofree char *path = fixture_path (fixture, va_arg (args, const char *));
+
+      g_ptr_array_add (lines, g_strdup_printf ("%d:%s", change, path));
+    }
+  va_end (args);
+  return join_lines (lines);
+}
+
+static WfNotify *
+notify_new (const char *const *paths, gboolean ignore_permission_denied)
+{
+  g_autoptr (GError) error = NULL;
+  WfNotify *notify = wf_test_notify_new ("inotify", paths, TRUE, ignore_permission_denied, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (wf_notify_get_backend_name (notify), ==, "inotify");
+  return notify;
+}
+
+static void
+assert_changes (WfNotify *notify, const char *expected)
+{
+  g_autofree char *seen = wf_test_collect (notify, COLLECT_TIMEOUT_MS, expected);
+
+  g_assert_cmpstr (seen, ==, expected);
+}
+
+static guint
+describe_field (WfNotify *notify, const char *field)
+{
+  g_autofree char *description = wf_notify_describe (notify);
+  g_autofree char *key = g_strdup_printf ("%s: ", field);
+  const char *found = strstr (description, key);
+
+  g_assert_nonnull (found);
+  return (guint) g_ascii_strtoull (found + strlen (key), NULL, 10);
+}
+
+/* ---- new directories ------------------------------------------------------ */
+
+/* The race that loses files in other watchers: a file created right after
+ * mkdir, before the watch on the new directory exists. */
+static void
+test_new_directory_race (Fixture *fixture, gconstpointer user_data)
+{
+  const char *paths[] = { fixture->tmpdir, NULL };
+  g_autoptr (WfNotify) notify = notify_new (paths, FALSE);
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *expected = NULL;
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autofree char *dir = g_strdup_printf ("%s/d%04u", fixture->tmpdir, i);
+      g_autofree char *file = g_strdup_printf ("%s/f", dir);
+
+      g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
+      touch (file);
+      g_ptr_array_add (lines, g_strdup_printf ("%d:%s", WF_CHANGE_ADDED, dir));
+      g_ptr_array_add (lines, g_strdup_printf ("%d:%s", WF_CHANGE_ADDED, file));
+    }
+  expected = join_lines (lines);
+  assert_changes (notify, expected);
+}
+
+static void
+test_mkdir_parents (Fixture *fixture, gconstpointer user_data)
+{
+  const char *paths[] = { fixture->tmpdir, NULL };
+  g_autoptr (WfNotify) notify = notify_new (paths, FALSE);
+  g_autofree char *deepest = fixture_path (fixture, "a/b/c");
+  g_autofree char *file = fixture_path (fixture, "a/b/c/f");
+  g_autofree char *expected = NULL;
+
+  wf_test_mkdir (deepest);
+  touch (file);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "a", WF_CHANGE_ADDED, "a/b",
+                             WF_CHANGE_ADDED, "a/b/c", WF_CHANGE_ADDED, "a/b/c/f", 0);
+  assert_changes (notify, expected);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 4);
+}
+
+/* ---- trees moved in and out ----------------------------------------------- */
+
+static void
+test_tree_moved_in (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *root = fixture_path (fixture, "root");
+  g_autofree char *outside = fixture_path (fixture, "outside");
+  const char *paths[] = { root, NULL };
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *later = fixture_path (fixture, "root/tree/sub/deeper/later");
+
+  wf_test_mkdir (root);
+  wf_test_mkdir (outside);
+  {
+    g_autofree char *deeper = fixture_path (fixture, "outside/tree/sub/deeper");
+    g_autofree char *a = fixture_path (fixture, "outside/tree/a");
+    g_autofree char *b = fixture_path (fixture, "outside/tree/sub/b");
+    g_autofree char *c = fixture_path (fixture, "outside/tree/sub/deeper/c");
+
+    wf_test_mkdir (deeper);
+    touch (a);
+    touch (b);
+    touch (c);
+  }
+  notify = notify_new (paths, FALSE);
+
+  {
+    g_autofree char *from = fixture_path (fixture, "outside/tree");
+    g_autofree char *to = fixture_path (fixture, "root/tree");
+
+    move (from, to);
+  }
+  expected = expect_changes (fixture,
+                             WF_CHANGE_ADDED, "root/tree",
+                             WF_CHANGE_ADDED, "root/tree/a",
+                             WF_CHANGE_ADDED, "root/tree/sub",
+                             WF_CHANGE_ADDED, "root/tree/sub/b",
+                             WF_CHANGE_ADDED, "root/tree/sub/deeper",
+                             WF_CHANGE_ADDED, "root/tree/sub/deeper/c",
+                             0);
+  assert_changes (notify, expected);
+
+  /* The moved-in tree is watched to the bottom. */
+  touch (later);
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "root/tree/sub/deeper/later", 0);
+  assert_changes (notify, expected);
+}
+
+static void
+test_tree_moved_out (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *root = fixture_path (fixture, "root");
+  g_autofree char *sub = fixture_path (fixture, "root/dir/sub");
+  g_autofree char *outside = fixture_path (fixture, "outside");
+  const char *paths[] = { root, NULL };
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  wf_test_mkdir (sub);
+  wf_test_mkdir (outside);
+  notify = notify_new (paths, FALSE);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
+
+  {
+    g_autofree char *from = fixture_path (fixture, "root/dir");
+    g_autofree char *to = fixture_path (fixture, "outside/dir");
+
+    move (from, to);
+  }
+  expected = expect_changes (fixture, WF_CHANGE_DELETED, "root/dir", 0);
+  assert_changes (notify, expected);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 1);
+
+  /* Stale watches would report these under root/dir/...; the marker,
+   * created last, shows the reader has seen everything before it. */
+  {
+    g_autofree char *gone_1 = fixture_path (fixture, "outside/dir/f");
+    g_autofree char *gone_2 = fixture_path (fixture, "outside/dir/sub/g");
+    g_autofree char *marker = fixture_path (fixture, "root/marker");
+
+    touch (gone_1);
+    touch (gone_2);
+    g_assert_cmpint (g_chmod (gone_2, 0600), ==, 0);
+    touch (marker);
+  }
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "root/marker", 0);
+  assert_changes (notify, expected);
+}
+
+/* A rename inside the tree: the old name is gone for good, the new one is
+ * watched (its watch follows the inode, so it must not report the old path). */
+static void
+test_directory_renamed_inside (Fixture *fixture, gconstpointer user_data)
+{
+  const char *paths[] = { fixture->tmpdir, NULL };
+  g_autofree char *sub = fixture_path (fixture, "old/sub");
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  wf_test_mkdir (sub);
+  notify = notify_new (paths, FALSE);
+  {
+    g_autofree char *from = fixture_path (fixture, "old");
+    g_autofree char *to = fixture_path (fixture, "new");
+
+    move (from, to);
+  }
+  expected = expect_changes (fixture, WF_CHANGE_DELETED, "old", WF_CHANGE_ADDED, "new",
+                             WF_CHANGE_ADDED, "new/sub", 0);
+  assert_changes (notify, expected);
+
+  {
+    g_autofree char *file = fixture_path (fixture, "new/sub/f");
+
+    touch (file);
+  }
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "new/sub/f", 0);
+  assert_changes (notify, expected);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
+}
+
+static void
+test_subtree_deleted (Fixture *fixture, gconstpointer user_data)
+{
+  const char *paths[] = { fixture->tmpdir, NULL };
+  g_autofree char *deep = fixture_path (fixture, "a/b");
+  g_autofree char *file = fixture_path (fixture, "a/b/f");
+  g_autofree char *top = fixture_path (fixture, "a");
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  wf_test_mkdir (deep);
+  touch (file);
+  notify = notify_new (paths, FALSE);
+  /* As rm -r does it (wf_test_rm_rf would chmod first: a change too). */
+  g_assert_cmpint (g_unlink (file), ==, 0);
+  g_assert_cmpint (g_rmdir (deep), ==, 0);
+  g_assert_cmpint (g_rmdir (top), ==, 0);
+  expected = expect_changes (fixture, WF_CHANGE_DELETED, "a", WF_CHANGE_DELETED, "a/b",
+                             WF_CHANGE_DELETED, "a/b/f", 0);
+  assert_changes (notify, expected);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 1);
+}
+
+/* ---- what a change is ------------------------------------------------------ */
+
+static void
+test_chmod_is_a_change (Fixture *fixture, gconstpointer user_data)
+{
+  const char *paths[] = { fixture->tmpdir, NULL };
+  g_autofree char *file = fixture_path (fixture, "f");
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  touch (file);
+  notify = notify_new (paths, FALSE);
+  g_assert_cmpint (g_chmod (file, 0600), ==, 0);
+  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "f", 0);
+  assert_changes (notify, expected);
+}
+
+static void
+test_single_file_root (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *file = fixture_path (fixture, "only");
+  g_autofree char *sibling = fixture_path (fixture, "sibling");
+  const char *paths[] = { file, NULL };
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  touch (file);
+  notify = notify_new (paths, FALSE);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 0);
+
+  wf_test_write (file, "changed");
+  touch (sibling);
+  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "only", 0);
+  assert_changes (notify, expected);
+
+  /* The link count changing is an IN_ATTRIB on the file itself before its
+   * IN_DELETE_SELF: RustNotify reports both, and so do we. */
+  g_assert_cmpint (g_unlink (file), ==, 0);
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "only", WF_CHANGE_DELETED, "only", 0);
+  assert_changes (notify, expected);
+}
+
+/* watchfiles reports "/cwd/./x" for a root of "."; so do we. */
+static void
+test_relative_root_kept_as_given (Fixture *fixture, gconstpointer user_data)
+{
+  const char *paths[] = { ".", NULL };
+  g_autofree char *cwd = g_get_current_dir ();
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  g_assert_cmpint (g_chdir (fixture->tmpdir), ==, 0);
+  notify = notify_new (paths, FALSE);
+  touch ("x");
+  expected = g_strdup_printf ("%d:%s/./x", WF_CHANGE_ADDED, fixture->tmpdir);
+  assert_changes (notify, expected);
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+}
+
+/* ---- symlinks and names ---------------------------------------------------- */
+
+static void
+test_symlink_loop (Fixture *fixture, gconstpointer user_data)
+{
+  const char *paths[] = { fixture->tmpdir, NULL };
+  g_autofree char *dir = fixture_path (fixture, "a");
+  g_autofree char *loop = fixture_path (fixture, "a/loop");
+  g_autofree char *self_loop = fixture_path (fixture, "a/self");
+  g_autofree char *file = fixture_path (fixture, "a/f");
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  wf_test_mkdir (dir);
+  make_symlink ("..", loop);
+  make_symlink ("self", self_loop);
+  notify = notify_new (paths, FALSE);
+  /* Each directory once, whichever way it is reached. */
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
+
+  touch (file);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "a/f", 0);
+  assert_changes (notify, expected);
+}
+
+/* Followed symlinks to directories are watched through the link. */
+static void
+test_symlinked_directory_followed (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *root = fixture_path (fixture, "root");
+  g_autofree char *target = fixture_path (fixture, "target");
+  g_autofree char *link = fixture_path (fixture, "root/link");
+  g_autofree char *file = fixture_path (fixture, "target/f");
+  const char *paths[] = { root, NULL };
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  wf_test_mkdir (root);
+  wf_test_mkdir (target);
+  make_symlink (target, link);
+  notify = notify_new (paths, FALSE);
+  touch (file);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "root/link/f", 0);
+  assert_changes (notify, expected);
+}
+
+static void
+test_non_utf8_name (Fixture *fixture, gconstpointer user_data)
+{
+  const char *paths[] = { fixture->tmpdir, NULL };
+  g_autoptr (WfNotify) notify = notify_new (paths, FALSE);
+  /* "café" in Latin-1: not valid UTF-8. */
+  g_autofree char *file = g_strdup_printf ("%s/caf\xe9", fixture->tmpdir);
+  g_autofree char *expected = NULL;
+
+  touch (file);
+  expected = g_strdup_printf ("%d:%s", WF_CHANGE_ADDED, file);
+  assert_changes (notify, expected);
+}
+
+/* ---- the watch limit -------------------------------------------------------- */
+
+#define SMALL_WATCH_LIMIT 10
+
+static gboolean
+write_text (const char *path, const char *text)
+{
+  FILE *file = fopen (path, "w");
+  gboolean ok;
+
+  if (file == NULL)
+    return FALSE;
+  ok = fputs (text, file) >= 0;
+  return fclose (file) == 0 && ok;
+}
+
+static void
+make_tree_of_directories (const char *root, guint n_directories)
+{
+  wf_test_mkdir (root);
+  for (guint i = 1; i < n_directories; i++)
+    {
+      g_autofree char *dir = g_strdup_printf ("%s/d%02u", root, i);
+
+      wf_test_mkdir (dir);
+    }
+}
+
+/* The "inotify wd:" lines of every inotify descriptor of this process. */
+static guint
+count_kernel_watches (void)
+{
+  g_autoptr (GDir) fds = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
+  guint watches = 0;
+
+  g_assert_nonnull (fds);
+  while ((name = g_dir_read_name (fds)) != NULL)
+    {
+      g_autofree char *link_path = g_strdup_printf ("/proc/self/fd/%s", name);
+      g_autofree char *target = g_file_read_link (link_path, NULL);
+      g_autofree char *info_path = NULL;
+      g_autofree char *info = NULL;
+
+      if (g_strcmp0 (target, "anon_inode:inotify") != 0)
+        continue;
+      info_path = g_strdup_printf ("/proc/self/fdinfo/%s", name);
+      g_assert_true (g_file_get_contents (info_path, &info, NULL, NULL));
+      for (const char *line = strstr (info, "inotify wd:"); line != NULL;
+           line = strstr (line + 1, "inotify wd:"))
+        watches++;
+    }
+  return watches;
+}
+
+#define EXIT_SKIP 77
+
+typedef int (*ChildFunc) (Fixture *fixture);
+
+/* Runs @func in a forked child inside a new user namespace: a forked copy
+ * of this process has one thread, which unshare (CLONE_NEWUSER) needs, and
+ * nothing done there touches this process.  There root owns no capability
+ * over the machine's files, so permissions apply to it, and the namespace's
+ * own inotify watch limit can be lowered.  Failed assertions abort the
+ * child; it exits EXIT_SKIP when the namespace cannot be had. */
+static void
+run_in_user_namespace (Fixture *fixture, ChildFunc func)
+{
+  int status;
+  pid_t pid;
+
+  fflush (stdout);
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    _exit (unshare (CLONE_NEWUSER) == 0 ? func (fixture) : EXIT_SKIP);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+
+  if (WIFEXITED (status) && WEXITSTATUS (status) == EXIT_SKIP)
+    {
+      g_test_skip ("cannot create a user namespace here");
+      return;
+    }
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+}
+
+static int
+watch_limit_in_child (Fixture *fixture)
+{
+  g_autofree char *big = fixture_path (fixture, "big");
+  g_autofree char *small = fixture_path (fixture, "small");
+  g_autofree char *limit = g_strdup_printf ("%d\n", SMALL_WATCH_LIMIT);
+  const char *big_only[] = { big, NULL };
+  const char *small_then_big[] = { small, big, NULL };
+  g_autoptr (GError) error = NULL;
+  WfNotify *notify;
+
+  /* The namespace's own limit; the machine's stays as it is. */
+  if (!write_text ("/proc/sys/user/max_inotify_watches", limit))
+    return EXIT_SKIP;
+
+  notify = wf_test_notify_new ("inotify", big_only, TRUE, FALSE, &error);
+  g_assert_null (notify);
+  g_assert_error (error, WF_ERROR, WF_ERROR_WATCH_LIMIT);
+  g_assert_nonnull (strstr (error->message, "fs.inotify.max_user_watches"));
+  g_printerr ("# %s\n", error->message);
+  g_clear_error (&error);
+  g_assert_cmpuint (count_kernel_watches (), ==, 0);
+
+  /* The big root fails half way; none of its watches may stay behind. */
+  notify = wf_test_notify_new ("inotify", small_then_big, TRUE, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_kernel_watches (), ==, 3);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
+  g_object_unref (notify);
+  return 0;
+}
+
+static void
+test_watch_limit (Fixture *fixture, gconstpointer user_data)
+{
+  /* Nothing allocated may live across fork(): the child _exit()s without
+   * freeing, and valgrind would call it lost there. */
+  {
+    g_autofree char *big = fixture_path (fixture, "big");
+    g_autofree char *small = fixture_path (fixture, "small");
+
+    make_tree_of_directories (big, 30);
+    make_tree_of_directories (small, 3);
+  }
+  run_in_user_namespace (fixture, watch_limit_in_child);
+}
+
+/* ---- permissions ------------------------------------------------------------- */
+
+static int
+permission_denied_in_child (Fixture *fixture)
+{
+  const char *paths[] = { fixture->tmpdir, NULL };
+  g_autofree char *locked = fixture_path (fixture, "locked");
+  g_autofree char *locked_later = fixture_path (fixture, "locked-later");
+  g_autofree char *after = fixture_path (fixture, "open/after");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *expected = NULL;
+  WfNotify *notify;
+
+  /* Without ignore_permission_denied an unreadable subdirectory fails
+   * the whole root, and leaves no watch behind. */
+  notify = wf_test_notify_new ("inotify", paths, TRUE, FALSE, &error);
+  g_assert_null (notify);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_nonnull (strstr (error->message, locked));
+  g_clear_error (&error);
+  g_assert_cmpuint (count_kernel_watches (), ==, 0);
+
+  /* With it, the rest of the tree is watched and the gap is counted. */
+  notify = notify_new (paths, TRUE);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
+  g_assert_cmpuint (describe_field (notify, "unwatched"), ==, 1);
+
+  /* An unreadable directory appearing later is skipped too, and watching
+   * goes on. */
+  g_assert_cmpint (g_mkdir (locked_later, 0), ==, 0);
+  touch (after);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "locked-later", WF_CHANGE_ADDED, "open/after", 0);
+  assert_changes (notify, expected);
+  g_assert_cmpuint (describe_field (notify, "unwatched"), ==, 2);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
+
+  g_object_unref (notify);
+  return 0;
+}
+
+static void
+test_permission_denied (Fixture *fixture, gconstpointer user_data)
+{
+  {
+    g_autofree char *locked = fixture_path (fixture, "locked/inside");
+    g_autofree char *open = fixture_path (fixture, "open/inside");
+
+    wf_test_mkdir (locked);
+    wf_test_mkdir (open);
+    g_free (locked);
+    locked = fixture_path (fixture, "locked");
+    g_assert_cmpint (g_chmod (locked, 0), ==, 0);
+  }
+  run_in_user_namespace (fixture, permission_denied_in_child);
+}
+
+/* ---- queue overflow ---------------------------------------------------------- */
+
+#define MAX_QUEUED_EVENTS "/proc/sys/fs/inotify/max_queued_events"
+#define BURST_FILES 2000
+
+typedef struct {
+  char *saved_limit;
+  cpu_set_t saved_cpus;
+  gboolean real_time;
+} Overflow;
+
+/* Makes a watcher whose kernel queue holds 16 events, and pins this thread
+ * and the watcher's reader to one CPU.  FALSE (and the test skipped) when
+ * that needs a root this process is not. */
+static gboolean
+overflow_begin (Overflow *overflow, const char *const *paths, WfNotify **notify)
+{
+  g_autoptr (GError) error = NULL;
+  cpu_set_t one_cpu;
+  gboolean lowered;
+
+  if (getuid () != 0 || !g_file_get_contents (MAX_QUEUED_EVENTS, &overflow->saved_limit, NULL, NULL))
+    {
+      g_test_skip ("lowering fs.inotify.max_queued_events needs root");
+      return FALSE;
+    }
+
+  /* The reader thread inherits this thread's CPU: sharing one, it cannot
+   * run while this thread, real-time during the burst, makes changes. */
+  g_assert_cmpint (sched_getaffinity (0, sizeof overflow->saved_cpus, &overflow->saved_cpus), ==, 0);
+  CPU_ZERO (&one_cpu);
+  CPU_SET (sched_getcpu (), &one_cpu);
+  g_assert_cmpint (sched_setaffinity (0, sizeof one_cpu, &one_cpu), ==, 0);
+
+  /* The limit is read when the inotify instance is made: lower it just
+   * around construction, and put it back before any assertion can fail. */
+  lowered = write_text (MAX_QUEUED_EVENTS, "16\n");
+  *notify = wf_test_notify_new ("inotify", paths, TRUE, FALSE, &error);
+  if (lowered)
+    g_assert_true (write_text (MAX_QUEUED_EVENTS, overflow->saved_limit));
+  g_clear_pointer (&overflow->saved_limit, g_free);
+  if (!lowered)
+    {
+      g_assert_cmpint (sched_setaffinity (0, sizeof overflow->saved_cpus, &overflow->saved_cpus), ==, 0);
+      g_test_skip ("cannot write " MAX_QUEUED_EVENTS);
+      return FALSE;
+    }
+  g_assert_no_error (error);
+  return TRUE;
+}
+
+/* From here to overflow_end() the reader thread cannot run. */
+static void
+overflow_burst_begin (Overflow *overflow)
+{
+  overflow->real_time = sched_setscheduler (0, SCHED_FIFO, &(struct sched_param) { .sched_priority = 1 }) == 0;
+}
+
+static void
+overflow_end (Overflow *overflow, WfNotify *notify)
+{
+  if (overflow->real_time)
+    g_assert_cmpint (sched_setscheduler (0, SCHED_OTHER, &(struct sched_param) { 0 }), ==, 0);
+  g_assert_cmpint (sched_setaffinity (0, sizeof overflow->saved_cpus, &overflow->saved_cpus), ==, 0);
+}
+
+/* valgrind runs one thread at a time on its own schedule, whatever the
+ * kernel's priorities say. */
+static gboolean
+running_under_valgrind (void)
+{
+  g_autofree char *maps = NULL;
+
+  return g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL) && strstr (maps, "vgpreload") != NULL;
+}
+
+/* Without real-time scheduling (no CAP_SYS_NICE, or valgrind) the reader
+ * may keep up, and the events tell what the resync would have. */
+static void
+overflow_assert_resynced (Overflow *overflow, WfNotify *notify)
+{
+  if (!overflow->real_time || running_under_valgrind ())
+    {
+      g_test_message ("the reader could run during the burst: the queue may not have overflowed");
+      return;
+    }
+  g_assert_cmpuint (describe_field (notify, "rescans"), >, 0);
+}
+
+static void
+test_queue_overflow_resync (Fixture *fixture, gconstpointer user_data)
+{
+  const char *paths[] = { fixture->tmpdir, NULL };
+  g_autoptr (WfNotify) notify = NULL;
+  g_autoptr (GHashTable) seen = NULL;
+  g_auto (GStrv) seen_lines = NULL;
+  g_autofree char *seen_text = NULL;
+  Overflow overflow = { 0 };
+
+  if (!overflow_begin (&overflow, paths, &notify))
+    return;
+  /* Far more than 16 events while the reader cannot take them. */
+  overflow_burst_begin (&overflow);
+  for (guint i = 0; i < BURST_FILES; i++)
+    {
+      g_autofree char *file = g_strdup_printf ("%s/f%04u", fixture->tmpdir, i);
+
+      touch (file);
+    }
+  overflow_end (&overflow, notify);
+
+  {
+    GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+    g_autofree char *expected = NULL;
+
+    for (guint i = 0; i < BURST_FILES; i++)
+      g_ptr_array_add (lines, g_strdup_printf ("%d:%s/f%04u", WF_CHANGE_ADDED, fixture->tmpdir, i));
+    expected = join_lines (lines);
+    seen_text = wf_test_collect (notify, COLLECT_TIMEOUT_MS, expected);
+  }
+
+  /* Every file is reported as added; a resync may also call one modified
+   * (its ctime is after the last complete read), never deleted. */
+  seen_lines = g_strsplit (seen_text, "\n", -1);
+  seen = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; seen_lines[i] != NULL; i++)
+    {
+      g_assert_false (g_str_has_prefix (seen_lines[i], "3:"));
+      g_hash_table_add (seen, seen_lines[i]);
+    }
+  for (guint i = 0; i < BURST_FILES; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("%d:%s/f%04u", WF_CHANGE_ADDED, fixture->tmpdir, i);
+
+      if (!g_hash_table_contains (seen, line))
+        g_error ("not reported: %s", line);
+    }
+  overflow_assert_resynced (&overflow, notify);
+}
+
+/* What a resync reports is the difference between the tree it knew and the
+ * tree it finds: deletions (with what a deleted directory held), new trees,
+ * renames, and metadata changes, all made while the events were lost. */
+static void
+test_queue_overflow_differences (Fixture *fixture, gconstpointer user_data)
+{
+  const char *paths[] = { fixture->tmpdir, NULL };
+  const char *existing_dirs[] = { "keep", "gone", "old", NULL };
+  const char *existing_files[] = { "keep/k1", "gone/g1", "old/o1", "chm", "del", "noise1", "noise2", NULL };
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+  Overflow overflow = { 0 };
+
+  for (guint i = 0; existing_dirs[i] != NULL; i++)
+    {
+      g_autofree char *dir = fixture_path (fixture, existing_dirs[i]);
+
+      wf_test_mkdir (dir);
+    }
+  for (guint i = 0; existing_files[i] != NULL; i++)
+    {
+      g_autofree char *file = fixture_path (fixture, existing_files[i]);
+
+      touch (file);
+    }
+  if (!overflow_begin (&overflow, paths, &notify))
+    return;
+
+  /* A complete read, well after the setup, after which every change is
+   * news.  A resync calls "modified" whatever changed at or after the
+   * start of the last complete read, judged by ctime, which may run a
+   * clock tick ahead of that start: a change made in the same tick just
+   * before it can be reported again, never one after it missed.  So the
+   * last read before the burst comes a round (300 ms) after the setup, and
+   * is about a change expected again anyway. */
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autofree char *noise1 = fixture_path (fixture, "noise1");
+
+      g_assert_cmpint (g_chmod (noise1, round == 0 ? 0640 : 0600), ==, 0);
+      expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "noise1", 0);
+      assert_changes (notify, expected);
+      g_clear_pointer (&expected, g_free);
+    }
+
+  overflow_burst_begin (&overflow);
+  {
+    g_autofree char *noise1 = fixture_path (fixture, "noise1");
+    g_autofree char *noise2 = fixture_path (fixture, "noise2");
+    g_autofree char *del = fixture_path (fixture, "del");
+    g_autofree char *g1 = fixture_path (fixture, "gone/g1");
+    g_autofree char *gone = fixture_path (fixture, "gone");
+    g_autofree char *sub = fixture_path (fixture, "new/sub");
+    g_autofree char *n1 = fixture_path (fixture, "new/sub/n1");
+    g_autofree char *old = fixture_path (fixture, "old");
+    g_autofree char *renamed = fixture_path (fixture, "renamed");
+    g_autofree char *chm = fixture_path (fixture, "chm");
+
+    /* Alternating, so that the kernel cannot merge them: the queue is full
+     * long before the changes that matter. */
+    for (guint i = 0; i < 40; i++)
+      g_assert_cmpint (g_chmod (i % 2 ? noise1 : noise2, i % 4 < 2 ? 0600 : 0644), ==, 0);
+    g_assert_cmpint (g_unlink (del), ==, 0);
+    g_assert_cmpint (g_unlink (g1), ==, 0);
+    g_assert_cmpint (g_rmdir (gone), ==, 0);
+    g_assert_cmpint (g_mkdir_with_parents (sub, 0755), ==, 0);
+    touch (n1);
+    move (old, renamed);
+    g_assert_cmpint (g_chmod (chm, 0600), ==, 0);
+  }
+  overflow_end (&overflow, notify);
+
+  expected = expect_changes (fixture,
+                             WF_CHANGE_MODIFIED, "noise1",
+                             WF_CHANGE_MODIFIED, "noise2",
+                             WF_CHANGE_DELETED, "del",
+                             WF_CHANGE_DELETED, "gone",
+                             WF_CHANGE_DELETED, "gone/g1",
+                             WF_CHANGE_ADDED, "new",
+                             WF_CHANGE_ADDED, "new/sub",
+                             WF_CHANGE_ADDED, "new/sub/n1",
+                             WF_CHANGE_DELETED, "old",
+                             WF_CHANGE_ADDED, "renamed",
+                             WF_CHANGE_ADDED, "renamed/o1",
+                             WF_CHANGE_MODIFIED, "chm",
+                             0);
+  {
+    /* A resync that finds "old" gone reports what it held too; the
+     * rename's own event, had it got through, reports the directory only. */
+    g_autofree char *optional = expect_changes (fixture, WF_CHANGE_DELETED, "old/o1", 0);
+    g_autofree char *seen = wf_test_collect (notify, COLLECT_TIMEOUT_MS, expected);
+    g_auto (GStrv) seen_lines = g_strsplit (seen, "\n", -1);
+    GPtrArray *required = g_ptr_array_new_with_free_func (g_free);
+    g_autofree char *seen_required = NULL;
+
+    for (guint i = 0; seen_lines[i] != NULL; i++)
+      if (strcmp (seen_lines[i], optional) != 0)
+        g_ptr_array_add (required, g_strdup (seen_lines[i]));
+    seen_required = join_lines (required);
+    g_assert_cmpstr (seen_required, ==, expected);
+  }
+  overflow_assert_resynced (&overflow, notify);
+
+  /* The fresh tree is watched: the new and the renamed directories. */
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 5);
+  {
+    g_autofree char *late = fixture_path (fixture, "renamed/late");
+
+    touch (late);
+    g_free (expected);
+    expected = expect_changes (fixture, WF_CHANGE_ADDED, "renamed/late", 0);
+    assert_changes (notify, expected);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(name, func) \
+  g_test_add ("/inotify/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("new-directory-race", test_new_directory_race);
+  ADD ("mkdir-parents", test_mkdir_parents);
+  ADD ("tree-moved-in", test_tree_moved_in);
+  ADD ("tree-moved-out", test_tree_moved_out);
+  ADD ("directory-renamed-inside", test_directory_renamed_inside);
+  ADD ("subtree-deleted", test_subtree_deleted);
+  ADD ("chmod-is-a-change", test_chmod_is_a_change);
+  ADD ("single-file-root", test_single_file_root);
+  ADD ("relative-root-kept-as-given", test_relative_root_kept_as_given);
+  ADD ("symlink-loop", test_symlink_loop);
+  ADD ("symlinked-directory-followed", test_symlinked_directory_followed);
+  ADD ("non-utf8-name", test_non_utf8_name);
+  ADD ("queue-overflow-resync", test_queue_overflow_resync);
+  ADD ("queue-overflow-differences", test_queue_overflow_differences);
+  ADD ("watch-limit", test_watch_limit);
+  ADD ("permission-denied", test_permission_denied);
+
+#undef ADD
+
+  return g_test_run ();
+}
