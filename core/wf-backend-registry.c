@@ -206,7 +206,6 @@ wf_backend_registry_choose (const char *const *roots,
   const WfBackendModule *best = NULL;
   int best_priority = G_MININT;
   g_autoptr(GString) reasons = NULL;
-  g_autoptr(GString) passed_over = NULL;
 
   *explicit_choice = FALSE;
   *rejected = NULL;
@@ -227,7 +226,6 @@ wf_backend_registry_choose (const char *const *roots,
 
   candidates = wf_backend_registry_list_candidates ();
   reasons = g_string_new (NULL);
-  passed_over = g_string_new (NULL);
   for (guint i = 0; i < candidates->len; i++)
     {
       WfBackendCandidate *candidate = g_ptr_array_index (candidates, i);
@@ -244,9 +242,8 @@ wf_backend_registry_choose (const char *const *roots,
             }
           continue;
         }
-      g_string_append_printf (reasons, "\n  %s: %s", candidate->name, local_error->message);
-      if (module != NULL)
-        g_string_append_printf (passed_over, "%s%s", passed_over->len > 0 ? "; " : "", local_error->message);
+      /* Load errors name the file and probe errors the backend already. */
+      g_string_append_printf (reasons, "%s%s", reasons->len > 0 ? "; " : "", local_error->message);
     }
 
   if (best == NULL)
@@ -255,9 +252,10 @@ wf_backend_registry_choose (const char *const *roots,
       g_autofree char *joined = g_strjoinv (G_SEARCHPATH_SEPARATOR_S, search_path);
 
       g_set_error (error, WF_ERROR, WF_ERROR_BACKEND_UNAVAILABLE,
-                   "No backend can watch these paths (searched %s)%s", joined, reasons->str);
+                   "No backend can watch these paths (searched %s): %s", joined,
+                   reasons->len > 0 ? reasons->str : "no backend module found");
     }
-  else if (passed_over->len > 0)
-    *rejected = g_string_free (g_steal_pointer (&passed_over), FALSE);
+  else if (reasons->len > 0)
+    *rejected = g_string_free (g_steal_pointer (&reasons), FALSE);
   return best;
 }
