@@ -9,9 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "wf-test-util.h"
@@ -176,15 +180,92 @@ make_symlink (Fixture *fixture, const char *target, const char *relative)
   g_assert_no_errno (symlink (target, path));
 }
 
-/* Permissions do not stop root, so tests about unreadable paths cannot
- * create their situation there. */
-static gboolean
-skip_if_privileged (void)
+/* ---- unreadable paths: where chmod 000 bites ------------------------------- */
+
+#define EXIT_NO_USER_NAMESPACE 77
+
+typedef void (*UnreadableBody) (Fixture *fixture);
+
+/* Runs @body where a mode of 000 makes a directory unreadable.  Not root:
+ * right here.  Root, whose CAP_DAC_OVERRIDE ignores permissions: in a
+ * forked child that first enters a new user namespace, as the inotify
+ * tests do.  The child keeps its kernel uid 0, the owner of the temporary
+ * tree (its chmods still work), but its capabilities now hold only in the
+ * new namespace, and CAP_DAC_OVERRIDE covers no inode whose owner that
+ * namespace does not map.  No uid_map is written, so it maps none and the
+ * owner's permission bits apply: writing "0 0 1" would map root again and
+ * give the override back.
+ *
+ * fork() rather than g_test_trap_subprocess(): unshare (CLONE_NEWUSER)
+ * needs a single-threaded process, which a forked copy is, while
+ * g_test_trap_subprocess() leaves a GLib worker thread that valgrind then
+ * reports.  @body must free all it allocates before returning: the child
+ * _exit()s, and valgrind would call anything left lost there.  The child's
+ * stdout goes to stderr, so the TAP stream stays the parent's and a failed
+ * assertion (which aborts the child) is told in the error log; the parent
+ * then fails the test with the child's status.  Where no user namespace
+ * can be made (a container forbidding them), the test is skipped. */
+static void
+run_unprivileged (Fixture *fixture, UnreadableBody body)
 {
+  int reason[2];
+  int unshare_errno = 0;
+  ssize_t n_read;
+  int status;
+  pid_t pid;
+
   if (geteuid () != 0)
-    return FALSE;
-  g_test_skip ("running as root: chmod 000 does not make a directory unreadable");
-  return TRUE;
+    {
+      body (fixture);
+      return;
+    }
+
+  g_assert_no_errno (pipe2 (reason, O_CLOEXEC));
+  fflush (stdout);
+  fflush (stderr);
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      const struct rlimit no_core = { 0, 0 };
+
+      close (reason[0]);
+      if (unshare (CLONE_NEWUSER) != 0)
+        {
+          int saved_errno = errno;
+
+          if (write (reason[1], &saved_errno, sizeof saved_errno) < 0)
+            _exit (EXIT_FAILURE);
+          _exit (EXIT_NO_USER_NAMESPACE);
+        }
+      close (reason[1]);
+      if (dup2 (STDERR_FILENO, STDOUT_FILENO) < 0)
+        _exit (EXIT_FAILURE);
+      /* An assertion failing here is reported by the parent; no core. */
+      setrlimit (RLIMIT_CORE, &no_core);
+      body (fixture);
+      _exit (g_test_failed () ? EXIT_FAILURE : EXIT_SUCCESS);
+    }
+
+  close (reason[1]);
+  do
+    n_read = read (reason[0], &unshare_errno, sizeof unshare_errno);
+  while (n_read < 0 && errno == EINTR);
+  close (reason[0]);
+  while (waitpid (pid, &status, 0) < 0)
+    g_assert_cmpint (errno, ==, EINTR);
+
+  if (WIFEXITED (status) && WEXITSTATUS (status) == EXIT_NO_USER_NAMESPACE &&
+      n_read == sizeof unshare_errno)
+    g_test_skip_printf ("running as root: chmod 000 does not make a directory unreadable, "
+                        "and no user namespace can be made here (unshare: %s)",
+                        g_strerror (unshare_errno));
+  else if (WIFSIGNALED (status))
+    g_test_fail_printf ("the test's child process (in a user namespace) was killed by signal %d (%s)",
+                        WTERMSIG (status), g_strsignal (WTERMSIG (status)));
+  else if (!WIFEXITED (status) || WEXITSTATUS (status) != EXIT_SUCCESS)
+    g_test_fail_printf ("the test's child process (in a user namespace) exited with status %d",
+                        WIFEXITED (status) ? WEXITSTATUS (status) : -1);
 }
 
 static void
@@ -427,14 +508,11 @@ test_file_root_deleted_and_recreated (Fixture *fixture, gconstpointer user_data)
 }
 
 static void
-test_unreadable_subdirectory_ignored (Fixture *fixture, gconstpointer user_data)
+unreadable_subdirectory_ignored (Fixture *fixture)
 {
   g_autoptr(WfNotify) notify = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *expected = NULL;
-
-  if (skip_if_privileged ())
-    return;
 
   make_dir (fixture, "w/locked");
   write_file (fixture, "w/locked/secret", "1");
@@ -461,13 +539,16 @@ test_unreadable_subdirectory_ignored (Fixture *fixture, gconstpointer user_data)
 }
 
 static void
-test_unreadable_subdirectory_fatal (Fixture *fixture, gconstpointer user_data)
+test_unreadable_subdirectory_ignored (Fixture *fixture, gconstpointer user_data)
+{
+  run_unprivileged (fixture, unreadable_subdirectory_ignored);
+}
+
+static void
+unreadable_subdirectory_fatal (Fixture *fixture)
 {
   g_autoptr(WfNotify) notify = NULL;
   g_autoptr(GError) error = NULL;
-
-  if (skip_if_privileged ())
-    return;
 
   make_dir (fixture, "w/locked");
   change_mode (fixture, "w/locked", 0);
@@ -478,14 +559,17 @@ test_unreadable_subdirectory_fatal (Fixture *fixture, gconstpointer user_data)
 }
 
 static void
-test_unreadable_while_watching (Fixture *fixture, gconstpointer user_data)
+test_unreadable_subdirectory_fatal (Fixture *fixture, gconstpointer user_data)
+{
+  run_unprivileged (fixture, unreadable_subdirectory_fatal);
+}
+
+static void
+unreadable_while_watching (Fixture *fixture)
 {
   g_autoptr(WfNotify) notify = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *expected = NULL;
-
-  if (skip_if_privileged ())
-    return;
 
   make_dir (fixture, "w/d");
   write_file (fixture, "w/d/inside", "1");
@@ -512,14 +596,17 @@ test_unreadable_while_watching (Fixture *fixture, gconstpointer user_data)
 }
 
 static void
-test_unreadable_root (Fixture *fixture, gconstpointer user_data)
+test_unreadable_while_watching (Fixture *fixture, gconstpointer user_data)
+{
+  run_unprivileged (fixture, unreadable_while_watching);
+}
+
+static void
+unreadable_root (Fixture *fixture)
 {
   g_autoptr(WfNotify) notify = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *expected = NULL;
-
-  if (skip_if_privileged ())
-    return;
 
   write_file (fixture, "w/f", "1");
   change_mode (fixture, "w", 0);
@@ -538,6 +625,12 @@ test_unreadable_root (Fixture *fixture, gconstpointer user_data)
                              WF_CHANGE_ADDED, "w/f",
                              0);
   assert_changes (notify, expected);
+}
+
+static void
+test_unreadable_root (Fixture *fixture, gconstpointer user_data)
+{
+  run_unprivileged (fixture, unreadable_root);
 }
 
 static void
