@@ -76,6 +76,7 @@ struct _WfBackendInstance {
   gboolean stopping;          /* under lock */
   GPtrArray *roots;           /* PollRoot, under lock */
   GThread *thread;
+  guint n_scans;              /* completed cycles, under lock: shows the delay is kept */
 
   /* Reused by every scan of the poll thread, so a scan allocates nothing
    * but the entries it discovers. */
@@ -577,6 +578,7 @@ poll_thread (gpointer data)
           g_mutex_lock (&self->lock);
         }
 
+      self->n_scans++;
       deadline = next_scan_time (self, scan_start, g_get_monotonic_time ());
       while (!self->stopping)
         {
@@ -748,17 +750,18 @@ poll_count (WfBackendInstance *self, guint *n_directories, guint *n_entries, gui
 static char *
 poll_describe (WfBackendInstance *self)
 {
-  guint n_directories, n_entries, n_unwatched, n_roots;
+  guint n_directories, n_entries, n_unwatched, n_roots, n_scans;
 
   g_return_val_if_fail (self != NULL, NULL);
 
   g_mutex_lock (&self->lock);
   poll_count (self, &n_directories, &n_entries, &n_unwatched);
   n_roots = self->roots->len;
+  n_scans = self->n_scans;
   g_mutex_unlock (&self->lock);
 
-  return g_strdup_printf ("PollBackend { delay: %ums, roots: %u, directories: %u, entries: %u }",
-                          self->poll_delay_ms, n_roots, n_directories, n_entries);
+  return g_strdup_printf ("PollBackend { delay: %ums, roots: %u, directories: %u, entries: %u, scans: %u }",
+                          self->poll_delay_ms, n_roots, n_directories, n_entries, n_scans);
 }
 
 #define STATUS_HAS(status, field) \

@@ -780,7 +780,41 @@ test_describe (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
   /* Entries: w, w/a, w/a/b, w/a/f, w/a/b/g. */
   description = wf_notify_describe (notify);
-  g_assert_cmpstr (description, ==, "PollBackend { delay: 20ms, roots: 1, directories: 3, entries: 5 }");
+  g_assert_true (g_str_has_prefix (description,
+                                   "PollBackend { delay: 20ms, roots: 1, directories: 3, entries: 5, scans: "));
+}
+
+static guint
+scans_done (WfNotify *notify)
+{
+  g_autofree char *description = wf_notify_describe (notify);
+  const char *scans = strstr (description, "scans: ");
+
+  g_assert_nonnull (scans);
+  return (guint) g_ascii_strtoull (scans + strlen ("scans: "), NULL, 10);
+}
+
+static void
+test_delay_honoured (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = fixture_path (fixture, "w");
+  const char *paths[] = { root, NULL };
+  guint before, after;
+
+  make_dir (fixture, "w");
+  notify = wf_notify_new (paths, FALSE, TRUE, 200, TRUE, FALSE, &error);
+  g_assert_no_error (error);
+
+  /* Counting cycles, not timing one: 2 s at one scan per 200 ms is about
+   * 10; the bounds only refuse a delay ignored (dozens) or much too long. */
+  before = scans_done (notify);
+  g_usleep (2 * G_USEC_PER_SEC);
+  after = scans_done (notify);
+  g_test_message ("scans in 2 s with poll_delay_ms=200: %u", after - before);
+  g_assert_cmpuint (after - before, >=, 5);
+  g_assert_cmpuint (after - before, <=, 11);
 }
 
 static double
@@ -862,6 +896,7 @@ main (int argc, char **argv)
   add_test ("/poll/relative-root", test_relative_root);
   add_test ("/poll/describe", test_describe);
   add_test ("/poll/zero-delay-does-not-spin", test_zero_delay_does_not_spin);
+  add_test ("/poll/delay-honoured", test_delay_honoured);
 
   return g_test_run ();
 }
