@@ -35,8 +35,17 @@ wf_wakeup_new (GError **error)
   {
     int fds[2];
 
-    if (!g_unix_open_pipe (fds, O_CLOEXEC | O_NONBLOCK, error))
+    /* GLib 2.74 takes FD_CLOEXEC only here; O_NONBLOCK is set after. */
+    if (!g_unix_open_pipe (fds, FD_CLOEXEC, error))
       {
+        g_free (wakeup);
+        return NULL;
+      }
+    if (!g_unix_set_fd_nonblocking (fds[0], TRUE, error) ||
+        !g_unix_set_fd_nonblocking (fds[1], TRUE, error))
+      {
+        close (fds[0]);
+        close (fds[1]);
         g_free (wakeup);
         return NULL;
       }

@@ -64,6 +64,7 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(WfNotify) notify = NULL;
   g_autoptr(GPtrArray) resolved = g_ptr_array_new_with_free_func (free);
+  guint n_directories;
 
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -100,7 +101,9 @@ main (int argc, char **argv)
     }
   g_ptr_array_add (resolved, NULL);
 
-  if (!g_unix_open_pipe (signal_pipe, O_CLOEXEC | O_NONBLOCK, &error))
+  /* GLib 2.74 takes FD_CLOEXEC only here; O_NONBLOCK is set after. */
+  if (!g_unix_open_pipe (signal_pipe, FD_CLOEXEC, &error) ||
+      !g_unix_set_fd_nonblocking (signal_pipe[1], TRUE, &error))
     {
       g_printerr ("watchfiles: %s\n", error->message);
       return 1;
@@ -121,8 +124,9 @@ main (int argc, char **argv)
       g_printerr ("watchfiles: %s\n", error->message);
       return 1;
     }
-  g_printerr ("watchfiles: watching %u directories with the %s backend; Ctrl+C stops\n",
-              wf_notify_get_watched_directories (notify), wf_notify_get_backend_name (notify));
+  n_directories = wf_notify_get_watched_directories (notify);
+  g_printerr ("watchfiles: watching %u %s with the %s backend; Ctrl+C stops\n", n_directories,
+              n_directories == 1 ? "directory" : "directories", wf_notify_get_backend_name (notify));
 
   for (;;)
     {
