@@ -5,6 +5,13 @@
 # TAP output; run by `meson test --suite tools`.
 set -u
 tool=$1
+# The script itself must not run under valgrind (the shell's own leaks would
+# count); a second argument of 1 runs the tool under it instead.
+if [ "${2:-0}" = 1 ]; then
+  run="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+else
+  run=""
+fi
 tmp=$(mktemp -d)
 child=
 cleanup() { [ -n "$child" ] && kill "$child" 2>/dev/null; rm -rf "$tmp"; }
@@ -20,7 +27,7 @@ wait_for() {
 }
 
 mkdir "$tmp/w"
-"$tool" --debounce 50 --step 10 "$tmp/w" >"$tmp/out" 2>"$tmp/err" &
+$run "$tool" --debounce 50 --step 10 "$tmp/w" >"$tmp/out" 2>"$tmp/err" &
 child=$!
 if wait_for "$tmp/err" "watching 1 directory with the inotify backend"; then
   echo "ok 1 says when the watch is established, and with which backend"
@@ -46,7 +53,7 @@ else
   echo "not ok 3 SIGINT gave status $status"
 fi
 
-"$tool" "$tmp/missing" >/dev/null 2>"$tmp/err1"
+$run "$tool" "$tmp/missing" >/dev/null 2>"$tmp/err1"
 status=$?
 if [ "$status" -eq 1 ] && grep -qx "path \"$tmp/missing\" does not exist" "$tmp/err1"; then
   echo "ok 4 a missing path exits 1 with the Python CLI's message"
@@ -54,7 +61,7 @@ else
   echo "not ok 4 status $status: $(cat "$tmp/err1")"
 fi
 
-"$tool" --no-such-flag "$tmp/w" >/dev/null 2>"$tmp/err2"
+$run "$tool" --no-such-flag "$tmp/w" >/dev/null 2>"$tmp/err2"
 status=$?
 if [ "$status" -eq 2 ] && grep -q "Unknown option --no-such-flag" "$tmp/err2"; then
   echo "ok 5 an unknown flag is a usage error, status 2"
