@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <time.h>
@@ -294,7 +295,12 @@ wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError 
 
   for (guint i = 0; self->paths[i] != NULL; i++)
     {
-      if (self->backend->vtable->add_root (self->instance, self->paths[i], &local_error))
+      /* "" is no path (std::fs::metadata("") fails in RustNotify); a
+       * backend joining it to the working directory would watch that. */
+      if (*self->paths[i] == '\0')
+        g_set_error_literal (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                             "No such file or directory: an empty path");
+      else if (self->backend->vtable->add_root (self->instance, self->paths[i], &local_error))
         continue;
       if (!self->ignore_permission_denied)
         {
@@ -472,9 +478,23 @@ wf_notify_watch (WfNotify *self,
   g_return_val_if_fail (changes == NULL || *changes == NULL, WF_WATCH_RESULT_ERROR);
   g_return_val_if_fail (error == NULL || *error == NULL, WF_WATCH_RESULT_ERROR);
 
+  if (self->sink == NULL)
+    {
+      /* Made with g_object_new() and never initialised (bindings can). */
+      g_set_error_literal (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+                           "This watcher was never initialised: create it with wf_notify_new() or g_initable_new()");
+      return WF_WATCH_RESULT_ERROR;
+    }
   if (is_closed (self))
     {
       set_closed_error (error);
+      return WF_WATCH_RESULT_ERROR;
+    }
+  if (signal_fd >= 0 && fcntl (signal_fd, F_GETFD) < 0)
+    {
+      /* poll() would report it ready (POLLNVAL) at every call. */
+      g_set_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+                   "signal_fd %d is not an open file descriptor", signal_fd);
       return WF_WATCH_RESULT_ERROR;
     }
   keep_alive = g_object_ref (self);
@@ -484,11 +504,16 @@ wf_notify_watch (WfNotify *self,
     {
       GPollFD cancel_pollfd;
 
-      if (g_cancellable_make_pollfd (stop, &cancel_pollfd))
+      /* Without its descriptor a cancel could go unnoticed until some
+       * change came: fail now rather than maybe never return. */
+      if (!g_cancellable_make_pollfd (stop, &cancel_pollfd))
         {
-          stop_fd_index = n_fds;
-          fds[n_fds++] = (struct pollfd) { .fd = cancel_pollfd.fd, .events = POLLIN };
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                       "Cannot wait on the stop cancellable: %s", g_strerror (errno));
+          return WF_WATCH_RESULT_ERROR;
         }
+      stop_fd_index = n_fds;
+      fds[n_fds++] = (struct pollfd) { .fd = cancel_pollfd.fd, .events = POLLIN };
     }
   if (signal_fd >= 0)
     fds[n_fds++] = (struct pollfd) { .fd = signal_fd, .events = POLLIN };
@@ -520,9 +545,20 @@ wf_notify_watch (WfNotify *self,
         }
 
       pending = wf_sink_get_size (self->sink);
-      if (pending == 0 && is_closed (self))
+      if (is_closed (self))
         {
-          set_closed_error (error);
+          /* No more changes can come: hand over what is pending now (the
+           * wake-up descriptor stays readable, so waiting would spin). */
+          g_autoptr(GPtrArray) batch = pending > 0 ? wf_sink_take_changes (self->sink) : NULL;
+
+          if (batch == NULL || batch->len == 0)
+            {
+              set_closed_error (error);
+              break;
+            }
+          if (changes != NULL)
+            *changes = g_steal_pointer (&batch);
+          result = WF_WATCH_RESULT_CHANGES;
           break;
         }
       switch (wf_debounce_observe (&debounce, g_get_monotonic_time (), pending, &wake_at))
@@ -581,7 +617,7 @@ wf_notify_close (WfNotify *self)
   if (instance != NULL)
     self->backend->vtable->stop (instance);
   if (self->sink != NULL)
-    wf_sink_interrupt (self->sink);
+    wf_sink_close (self->sink);
 }
 
 /**

@@ -13,12 +13,13 @@ GPtrArray *wf_sink_take_changes (WfSink *sink);
 
 gsize wf_sink_get_size (WfSink *sink);
 
-/* A descriptor that becomes readable when the set of changes grows, the
- * backend fails or wf_sink_interrupt() is called; wf_sink_acknowledge()
- * makes it quiet again.  Lets a waiter poll() it next to other descriptors. */
+/* A descriptor that becomes readable when the set of changes grows;
+ * wf_sink_acknowledge() makes it quiet again.  After a backend failure or
+ * wf_sink_close() it stays readable, so every waiter sees them.  Lets a
+ * waiter poll() it next to other descriptors. */
 int wf_sink_get_wakeup_fd (WfSink *sink);
 void wf_sink_acknowledge (WfSink *sink);
-void wf_sink_interrupt (WfSink *sink);
+void wf_sink_close (WfSink *sink);
 
 /* TRUE when the backend failed; @error gets a copy of the failure. */
 gboolean wf_sink_get_failure (WfSink *sink, GError **error);

@@ -32,6 +32,7 @@ struct _WfSink {
   GPtrArray *pending_order;   /* the same PendingChange*, in arrival order */
   GHashTable *reported_error_paths;
   GError *failure;
+  gboolean closed;
   WfWakeup *wakeup;
   gboolean wakeup_signalled;
 };
@@ -339,8 +340,9 @@ wf_sink_acknowledge (WfSink *sink)
   g_mutex_lock (&sink->lock);
   sink->wakeup_signalled = FALSE;
   wf_wakeup_acknowledge (sink->wakeup);
-  /* A failure stays visible: keep the descriptor readable. */
-  if (sink->failure != NULL)
+  /* A failure or a close stays visible to every waiter, not only to the
+   * first one to wake: keep the descriptor readable. */
+  if (sink->failure != NULL || sink->closed)
     {
       wf_wakeup_signal (sink->wakeup);
       sink->wakeup_signalled = TRUE;
@@ -349,9 +351,10 @@ wf_sink_acknowledge (WfSink *sink)
 }
 
 void
-wf_sink_interrupt (WfSink *sink)
+wf_sink_close (WfSink *sink)
 {
   g_mutex_lock (&sink->lock);
+  sink->closed = TRUE;
   sink->wakeup_signalled = TRUE;
   wf_wakeup_signal (sink->wakeup);
   g_mutex_unlock (&sink->lock);

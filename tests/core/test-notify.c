@@ -955,6 +955,113 @@ test_close_from_thread (Fixture *f, gconstpointer data)
   g_assert_null (changes);
 }
 
+typedef struct {
+  WfNotify *notify;
+  WfWatchResult result;
+  GError *error;
+} CloseWaiter;
+
+static gpointer
+close_waiter_thread (gpointer data)
+{
+  CloseWaiter *waiter = data;
+  g_autoptr(GPtrArray) changes = NULL;
+
+  waiter->result = wf_notify_watch (waiter->notify, 50, 10, 0, NULL, -1, &changes, &waiter->error);
+  return NULL;
+}
+
+static void
+test_close_wakes_every_waiter (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfNotify) notify = notify_new_in (f, NULL, TRUE);
+  CloseWaiter waiters[3] = { { notify }, { notify }, { notify } };
+  GThread *threads[G_N_ELEMENTS (waiters)];
+
+  /* Each waiter must see the close, not only the first one to wake
+   * (a close used to be one edge on the wake-up descriptor). */
+  for (guint i = 0; i < G_N_ELEMENTS (waiters); i++)
+    threads[i] = g_thread_new ("waiter", close_waiter_thread, &waiters[i]);
+  g_usleep (MS (100));
+  wf_notify_close (notify);
+  for (guint i = 0; i < G_N_ELEMENTS (waiters); i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_cmpint (waiters[i].result, ==, WF_WATCH_RESULT_ERROR);
+      g_assert_error (waiters[i].error, WF_ERROR, WF_ERROR_CLOSED);
+      g_clear_error (&waiters[i].error);
+    }
+}
+
+static void
+test_close_hands_over_pending (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfNotify) notify = notify_new_in (f, NULL, TRUE);
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *seen = NULL;
+  GThread *thread;
+
+  mkdir_in (f, "made");
+  expected = expect_in (f, "1:made", NULL);
+  /* Let the change arrive, then close while a watch with a long debounce
+   * waits: it returns the pending change at once, not an error. */
+  g_usleep (MS (200));
+  thread = g_thread_new ("closer", close_later_thread, notify);
+  g_assert_cmpint (wf_notify_watch (notify, 5000, 3000, 0, NULL, -1, &changes, &error), ==,
+                   WF_WATCH_RESULT_CHANGES);
+  g_thread_join (thread);
+  g_assert_no_error (error);
+  seen = wf_test_format_changes (changes);
+  g_assert_cmpstr (seen, ==, expected);
+}
+
+static void
+test_empty_path (Fixture *f, gconstpointer data)
+{
+  const char *paths[] = { "", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WfNotify) notify = wf_test_notify_new (f->backend, paths, TRUE, FALSE, &error);
+
+  /* Not the working directory: no path at all. */
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_null (notify);
+}
+
+static void
+test_bad_signal_fd (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfNotify) notify = notify_new_in (f, NULL, TRUE);
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GError) error = NULL;
+  int fds[2];
+
+  /* A closed descriptor would poll as ready (POLLNVAL) for ever. */
+  g_assert_no_errno (pipe (fds));
+  close (fds[0]);
+  close (fds[1]);
+  g_assert_cmpint (wf_notify_watch (notify, 50, 10, 100, NULL, fds[0], &changes, &error), ==,
+                   WF_WATCH_RESULT_ERROR);
+  g_assert_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT);
+  g_assert_null (changes);
+}
+
+static void
+test_uninitialised (void)
+{
+  g_autoptr(WfNotify) notify = g_object_new (WF_TYPE_NOTIFY, NULL);
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* What a binding can make: an error, not a crash. */
+  g_assert_cmpint (wf_notify_watch (notify, 50, 10, 100, NULL, -1, &changes, &error), ==,
+                   WF_WATCH_RESULT_ERROR);
+  g_assert_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT);
+  wf_notify_close (notify);
+  g_assert_true (wf_notify_is_closed (notify));
+}
+
 /* ---------------------------------------------------------------------- */
 /* Timing envelope under continuous growth. */
 
@@ -1402,6 +1509,10 @@ static const struct {
   { "signal-keeps-changes", test_signal_keeps_changes },
   { "close", test_close },
   { "close-from-thread", test_close_from_thread },
+  { "close-wakes-every-waiter", test_close_wakes_every_waiter },
+  { "close-hands-over-pending", test_close_hands_over_pending },
+  { "empty-path", test_empty_path },
+  { "bad-signal-fd", test_bad_signal_fd },
   { "batch-envelope", test_batch_envelope },
   { "idle-no-wakeups", test_idle_no_wakeups },
   { "debug-output", test_debug_output },
@@ -1422,6 +1533,7 @@ main (int argc, char **argv)
         g_test_add (path, Fixture, backends[b], fixture_setup, backend_cases[i].func, fixture_teardown);
       }
 
+  g_test_add_func ("/notify/uninitialised", test_uninitialised);
   g_test_add ("/notify/missing-force-polling", Fixture, NULL,
               fixture_setup, test_missing_force_polling, fixture_teardown);
   g_test_add ("/notify/enosys/explicit", Fixture, NULL,
