@@ -5,7 +5,10 @@
  * thread per instance sleeps in poll() on the inotify fd and an eventfd
  * that stop() signals: no timeout, so no wakeup while nothing changes.
  * Walking trees lives in inotify-walk.c, recovering from lost events in
- * inotify-resync.c.
+ * inotify-resync.c, roots that go and come back in inotify-roots.c.  After
+ * each event, wf_inotify_settle() finishes what it started: watches given
+ * up are taken over by another path to the same directory or removed, and
+ * roots gone look for their way back.
  */
 #include "config.h"
 
@@ -109,19 +112,6 @@ fail_backend (WfBackendInstance *self, const char *what, int err)
   wf_sink_fail (self->sink, error);
 }
 
-static void
-forget_root_tree (WfBackendInstance *self, WfWatchNode *root, gboolean remove_own_watch)
-{
-  wf_inotify_forget_descendants (self, root);
-  wf_name_set_clear (&root->entries);
-  if (root->wd < 0)
-    return;
-  wf_watch_table_detach (&self->table, root);
-  if (remove_own_watch)
-    wf_inotify_remove_watch (self, root->wd);
-  root->wd = -1;
-}
-
 /* Is @path (an entry that is not itself a directory) a symlink we follow
  * into a directory? */
 static gboolean
@@ -158,7 +148,7 @@ watch_new_entry (WfBackendInstance *self, WfWatchNode *dir, const char *name,
         return;
       wf_inotify_forget_node (self, known, TRUE);
     }
-  wf_inotify_walk_new_directory (self, dir, name);
+  wf_inotify_walk_new_directory (self, dir, name, !is_directory);
 }
 
 static void
@@ -216,18 +206,24 @@ handle_self_event (WfBackendInstance *self, WfWatchNode *node, guint32 mask)
   if (mask & IN_MODIFY)
     wf_sink_push (self->sink, WF_RAW_MODIFIED, path, dir_flag);
   if (mask & IN_ATTRIB)
-    wf_sink_push (self->sink, WF_RAW_ATTRIB, path, dir_flag);
+    {
+      wf_sink_push (self->sink, WF_RAW_ATTRIB, path, dir_flag);
+      /* Maybe its link count: unlinked, or replaced by a rename. */
+      if (node->is_file)
+        {
+          wf_inotify_file_root_attrib (self, node);
+          return;
+        }
+    }
   if (mask & IN_DELETE_SELF)
     {
-      wf_sink_push (self->sink, WF_RAW_DELETED, path, dir_flag);
-      forget_root_tree (self, node, FALSE);
+      wf_inotify_root_gone (self, node, WF_RAW_DELETED, FALSE);
     }
   else if (mask & IN_MOVE_SELF)
     {
       /* The watches follow the inodes: left alone they would go on
        * reporting changes of the moved tree under the root's path. */
-      wf_sink_push (self->sink, WF_RAW_MOVED_FROM, path, dir_flag);
-      forget_root_tree (self, node, TRUE);
+      wf_inotify_root_gone (self, node, WF_RAW_MOVED_FROM, TRUE);
     }
 }
 
@@ -244,7 +240,8 @@ handle_unmount (WfBackendInstance *self, WfWatchNode *node)
 
   if (node->parent == NULL)
     {
-      forget_root_tree (self, node, TRUE);
+      wf_inotify_forget_root_tree (self, node, TRUE);
+      wf_inotify_park_root (self, node);
       return;
     }
   wf_name_set_remove (&node->parent->entries, node->name);
@@ -256,14 +253,24 @@ static const char *
 handle_event (WfBackendInstance *self, const struct inotify_event *event)
 {
   WfWatchNode *node;
+  gboolean parked;
 
   if (event->mask & IN_Q_OVERFLOW)
     return "the kernel event queue overflowed";
+
+  /* A way back for a root that is gone: what it means is looked at once
+   * the event is handled (wf_inotify_settle()). */
+  parked = self->parked->len > 0 && wf_inotify_parked_uses (self, event->wd);
+  if (parked)
+    wf_inotify_parked_event (self, event);
 
   node = wf_watch_table_lookup_wd (&self->table, event->wd);
   if (node == NULL)
     {
       gpointer wd_key = GINT_TO_POINTER (event->wd);
+
+      if (parked)
+        return NULL;
 
       /* Late events of a watch we removed ourselves, or the last word of a
        * watch we had already forgotten. */
@@ -284,7 +291,7 @@ handle_event (WfBackendInstance *self, const struct inotify_event *event)
     {
       /* The kernel dropped the watch: the inode is gone. */
       if (node->parent == NULL)
-        forget_root_tree (self, node, FALSE);
+        wf_inotify_root_gone (self, node, WF_RAW_DELETED, FALSE);
       else
         wf_inotify_forget_node (self, node, FALSE);
       return NULL;
@@ -316,6 +323,8 @@ handle_events (WfBackendInstance *self, const char *buffer, gsize length,
 
       offset += sizeof (struct inotify_event) + event->len;
       lost = handle_event (self, event);
+      /* Before the next event: it may concern a watch this one gave up. */
+      wf_inotify_settle (self);
       if (lost != NULL && lost_sync == NULL)
         lost_sync = lost;
       if (event->mask & IN_Q_OVERFLOW)
@@ -436,6 +445,9 @@ free_instance (WfBackendInstance *self)
       g_ptr_array_unref (self->roots);
     }
   g_clear_pointer (&self->removed_wds, g_hash_table_unref);
+  g_clear_pointer (&self->parked, g_ptr_array_unref);
+  g_array_unref (self->dropped_wds);
+  g_array_unref (self->orphaned_wds);
   if (self->inotify_fd >= 0)
     close (self->inotify_fd);
   if (self->stop_fd >= 0)
@@ -446,6 +458,7 @@ free_instance (WfBackendInstance *self)
   g_byte_array_unref (self->walk_listing);
   g_ptr_array_unref (self->walk_names);
   g_ptr_array_unref (self->walk_pending);
+  g_ptr_array_unref (self->walk_deferred);
   g_mutex_clear (&self->lock);
   wf_sink_unref (self->sink);
   g_free (self);
@@ -466,12 +479,16 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
   wf_watch_table_init (&self->table);
   self->roots = g_ptr_array_new ();
   self->removed_wds = g_hash_table_new (NULL, NULL);
+  self->dropped_wds = g_array_new (FALSE, FALSE, sizeof (int));
+  self->orphaned_wds = g_array_new (FALSE, FALSE, sizeof (int));
+  self->parked = g_ptr_array_new_with_free_func ((GDestroyNotify) wf_parked_root_free);
   self->walk_path = g_string_new (NULL);
   self->walk_entry_path = g_string_new (NULL);
   self->event_path = g_string_new (NULL);
   self->walk_listing = g_byte_array_new ();
   self->walk_names = g_ptr_array_new ();
   self->walk_pending = g_ptr_array_new ();
+  self->walk_deferred = g_ptr_array_new ();
   clock_gettime (CLOCK_REALTIME_COARSE, &self->complete_since);
 
   self->inotify_fd = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
@@ -572,7 +589,8 @@ add_root (WfBackendInstance *self, const char *path, GError **error)
       else
         wf_watch_node_free (root);
       if (ok && root->is_alias)
-        wf_sink_debug (self->sink, "inotify: %s is watched already through another root", absolute);
+        wf_sink_debug (self->sink, "inotify: %s is watched already through another path", absolute);
+      wf_inotify_settle (self);
     }
   g_mutex_unlock (&self->lock);
   return ok;
@@ -590,19 +608,12 @@ remove_root (WfBackendInstance *self, const char *path)
   if (root != NULL)
     {
       g_ptr_array_remove_index (self->roots, index);
-      if (self->roots_overlap && self->roots->len > 0)
-        {
-          /* Other roots skipped what it watched: walk them again first.
-           * The kernel hands back the watches they share, so nothing is
-           * missed meanwhile; the old table, freed by the rebuild, takes
-           * this root's nodes and the watches only it had along. */
-          wf_inotify_rebuild_silently (self);
-        }
-      else
-        {
-          forget_root_tree (self, root, TRUE);
-        }
+      wf_inotify_unpark_root (self, root);
+      /* Where other paths (roots, symlinks) reach what it watched, they
+       * take the watches over before the rest is removed. */
+      wf_inotify_forget_root_tree (self, root, TRUE);
       wf_watch_node_free (root);
+      wf_inotify_settle (self);
     }
   g_mutex_unlock (&self->lock);
 }
@@ -616,7 +627,7 @@ count_directories (WfBackendInstance *self)
     {
       WfWatchNode *root = self->roots->pdata[i];
 
-      if (root->is_file && root->wd >= 0)
+      if (root->is_file && root->wd >= 0 && !root->is_alias)
         watched_files++;
     }
   return g_hash_table_size (self->table.by_wd) - watched_files;

@@ -79,6 +79,9 @@ compare_entry (Comparison *c, gboolean in_old, gboolean in_new,
     }
 
   report_if_changed (c, new_child != NULL ? WF_RAW_FLAG_IS_DIR : 0);
+  /* What lies below an alias is reported through the path that owns it. */
+  if ((old_child != NULL && old_child->is_alias) || (new_child != NULL && new_child->is_alias))
+    return;
   if (old_child != NULL && new_child != NULL)
     compare_directories (c, old_child, new_child);
   else if (old_child != NULL)
@@ -128,18 +131,18 @@ compare_roots (Comparison *c, WfWatchNode *old_root, WfWatchNode *new_root)
 {
   gboolean was_there = old_root->wd >= 0;
   gboolean is_there = new_root->wd >= 0;
-  WfRawFlags dir_flag = new_root->is_file ? 0 : WF_RAW_FLAG_IS_DIR;
-
-  /* Another root watches the same directory and reports for it. */
-  if (old_root->is_alias || new_root->is_alias)
-    return;
+  WfRawFlags dir_flag = (is_there ? new_root->is_file : old_root->is_file) ? 0 : WF_RAW_FLAG_IS_DIR;
 
   g_string_assign (c->path, new_root->name);
   if (was_there && !is_there)
     wf_sink_push (c->self->sink, WF_RAW_DELETED, c->path->str, RESYNC_FLAGS | dir_flag);
   else if (!was_there && is_there)
     wf_sink_push (c->self->sink, WF_RAW_CREATED, c->path->str, RESYNC_FLAGS | dir_flag);
-  else if (is_there)
+
+  /* Another path watches the same directory and reports for it. */
+  if (old_root->is_alias || new_root->is_alias)
+    return;
+  if (was_there && is_there)
     report_if_changed (c, dir_flag);
 
   /* A root that is gone, or a file, has no entries: the merge then reports
@@ -147,22 +150,23 @@ compare_roots (Comparison *c, WfWatchNode *old_root, WfWatchNode *new_root)
   compare_directories (c, old_root, new_root);
 }
 
-/* Walks every root again into a fresh table and makes it current; with
- * @compare, first reports how the fresh trees differ from the old ones. */
+/* Walks every root again into a fresh table, reports how the fresh trees
+ * differ from the old ones, and makes it current.  Roots found gone wait
+ * to come back, roots found back stop waiting. */
 static void
-rebuild (WfBackendInstance *self, gboolean compare)
+rebuild (WfBackendInstance *self)
 {
   Comparison c = { self, NULL, self->complete_since, g_string_new (NULL) };
   GPtrArray *fresh_roots = g_ptr_array_new ();
+  GPtrArray *old_roots;
   WfWatchTable fresh;
   GHashTableIter iter;
   gpointer key;
 
   wf_watch_table_init (&fresh);
   c.fresh = &fresh;
-  /* Both counted again by the walks below. */
+  /* Counted again by the walks below. */
   self->n_unwatched = 0;
-  self->roots_overlap = FALSE;
   for (guint i = 0; i < self->roots->len; i++)
     {
       WfWatchNode *old_root = self->roots->pdata[i];
@@ -172,28 +176,31 @@ rebuild (WfBackendInstance *self, gboolean compare)
       g_ptr_array_add (fresh_roots, new_root);
     }
 
-  if (compare)
-    for (guint i = 0; i < self->roots->len; i++)
-      compare_roots (&c, self->roots->pdata[i], fresh_roots->pdata[i]);
+  for (guint i = 0; i < self->roots->len; i++)
+    compare_roots (&c, self->roots->pdata[i], fresh_roots->pdata[i]);
 
   /* The same wd in both tables is one watch: a directory moved within the
-   * tree keeps its watch under its new name.  Only leftovers go. */
+   * tree keeps its watch under its new name.  Only leftovers go (unless a
+   * parked root uses one, wf_inotify_settle() sees to that). */
   g_hash_table_iter_init (&iter, self->table.by_wd);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     {
       WfWatchNode *old_node = key;
 
       if (wf_watch_table_lookup_wd (&fresh, old_node->wd) == NULL)
-        wf_inotify_remove_watch (self, old_node->wd);
+        wf_inotify_drop_watch (self, old_node->wd);
     }
 
   wf_watch_table_clear (&self->table);
-  for (guint i = 0; i < self->roots->len; i++)
-    wf_watch_node_free (self->roots->pdata[i]);
-  g_ptr_array_unref (self->roots);
+  old_roots = self->roots;
   self->roots = fresh_roots;
   self->table = fresh;
+  wf_inotify_parked_rebuilt (self, old_roots);
+  for (guint i = 0; i < old_roots->len; i++)
+    wf_watch_node_free (old_roots->pdata[i]);
+  g_ptr_array_unref (old_roots);
   g_string_free (c.path, TRUE);
+  wf_inotify_settle (self);
 }
 
 void
@@ -205,14 +212,8 @@ wf_inotify_resync (WfBackendInstance *self, const char *reason)
   self->n_rescans++;
   wf_sink_debug (self->sink, "inotify: %s; rescanning %u root(s) to find what changed",
                  reason, self->roots->len);
-  rebuild (self, TRUE);
+  rebuild (self);
   self->complete_since = started;
   wf_sink_debug (self->sink, "inotify: resync done, %u directories watched",
                  g_hash_table_size (self->table.by_wd));
-}
-
-void
-wf_inotify_rebuild_silently (WfBackendInstance *self)
-{
-  rebuild (self, FALSE);
 }

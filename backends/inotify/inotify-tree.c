@@ -61,6 +61,7 @@ wf_watch_table_init (WfWatchTable *table)
   /* Sets (key == value) cost one pointer per slot. */
   table->by_wd = g_hash_table_new (hash_by_wd, equal_by_wd);
   table->by_name = g_hash_table_new (hash_by_name, equal_by_name);
+  table->aliases = NULL;
 }
 
 void
@@ -69,39 +70,76 @@ wf_watch_table_clear (WfWatchTable *table)
   GHashTableIter iter;
   gpointer key;
 
-  if (table->by_wd != NULL)
+  if (table->by_name != NULL)
     {
-      /* Every non-root node is indexed by its wd: a node without a watch is
-       * either a root or freed on the spot. */
-      g_hash_table_iter_init (&iter, table->by_wd);
+      /* Every non-root node, owner or alias, is indexed by its name: a
+       * node in neither index is a root or freed on the spot. */
+      g_hash_table_iter_init (&iter, table->by_name);
       while (g_hash_table_iter_next (&iter, &key, NULL))
-        {
-          WfWatchNode *node = key;
-
-          if (node->parent != NULL)
-            wf_watch_node_free (node);
-        }
+        wf_watch_node_free (key);
     }
   g_clear_pointer (&table->by_wd, g_hash_table_unref);
   g_clear_pointer (&table->by_name, g_hash_table_unref);
+  g_clear_pointer (&table->aliases, g_hash_table_unref);
 }
 
 void
 wf_watch_table_attach (WfWatchTable *table, WfWatchNode *node)
 {
   g_assert (node->wd >= 0);
+  node->is_alias = FALSE;
   g_hash_table_add (table->by_wd, node);
   if (node->parent != NULL)
     g_hash_table_add (table->by_name, node);
 }
 
 void
+wf_watch_table_attach_alias (WfWatchTable *table, WfWatchNode *node, int wd)
+{
+  GPtrArray *aliases;
+
+  g_assert (wd >= 0);
+  node->wd = wd;
+  node->is_alias = TRUE;
+  if (node->parent != NULL)
+    g_hash_table_add (table->by_name, node);
+
+  /* Aliases are rare: the index exists only once there is one. */
+  if (table->aliases == NULL)
+    table->aliases = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+  aliases = g_hash_table_lookup (table->aliases, GINT_TO_POINTER (wd));
+  if (aliases == NULL)
+    {
+      aliases = g_ptr_array_new ();
+      g_hash_table_insert (table->aliases, GINT_TO_POINTER (wd), aliases);
+    }
+  g_ptr_array_add (aliases, node);
+}
+
+void
 wf_watch_table_detach (WfWatchTable *table, WfWatchNode *node)
 {
-  if (node->wd >= 0 && g_hash_table_lookup (table->by_wd, node) == node)
-    g_hash_table_remove (table->by_wd, node);
+  if (node->is_alias)
+    {
+      GPtrArray *aliases = wf_watch_table_lookup_aliases (table, node->wd);
+
+      if (aliases != NULL && g_ptr_array_remove_fast (aliases, node) && aliases->len == 0)
+        g_hash_table_remove (table->aliases, GINT_TO_POINTER (node->wd));
+    }
+  else if (node->wd >= 0 && g_hash_table_lookup (table->by_wd, node) == node)
+    {
+      g_hash_table_remove (table->by_wd, node);
+    }
   if (node->parent != NULL && g_hash_table_lookup (table->by_name, node) == node)
     g_hash_table_remove (table->by_name, node);
+}
+
+GPtrArray *
+wf_watch_table_lookup_aliases (WfWatchTable *table, int wd)
+{
+  if (table->aliases == NULL)
+    return NULL;
+  return g_hash_table_lookup (table->aliases, GINT_TO_POINTER (wd));
 }
 
 WfWatchNode *

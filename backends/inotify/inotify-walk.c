@@ -6,6 +6,16 @@
  * so nothing created in a new directory is missed (duplicates are harmless,
  * the core deduplicates).  The walk keeps one directory open at a time and
  * stats only entries whose type the directory listing leaves open.
+ *
+ * A directory reached a second time (its wd is known) becomes an alias of
+ * the node that owns the watch.  The real path must be the owner, or its
+ * changes would be reported under a symlink's name and removing the link
+ * would remove the watch: so a walk enters followed symlinks only after
+ * every real directory it can reach, and a real path that meets a watch
+ * owned through a symlink (made by an earlier walk) takes it over.
+ * Forgetting nodes does not remove their watches on the spot: they are
+ * dropped, an alias may take one over (wf_inotify_adopt_orphans()), and
+ * wf_inotify_settle() removes what nobody took.
  */
 #include "config.h"
 
@@ -36,6 +46,7 @@ typedef struct {
 } Walk;
 
 #define LISTED_DIRECTORY 'd'
+#define LISTED_LINK      'l'   /* a followed symlink to a directory */
 #define LISTED_OTHER     '-'
 
 static char *
@@ -150,28 +161,33 @@ give_up (Walk *w, WfWatchNode *node, int err)
   return STEP_SKIPPED;
 }
 
-static gboolean
-entry_is_directory (WfBackendInstance *self, int dir_fd, const struct dirent64 *entry)
+/* LISTED_DIRECTORY, LISTED_LINK or LISTED_OTHER. */
+static guint8
+entry_type (WfBackendInstance *self, int dir_fd, const struct dirent64 *entry)
 {
   struct stat st;
-  int flags;
 
   switch (entry->d_type)
     {
     case DT_DIR:
-      return TRUE;
+      return LISTED_DIRECTORY;
     case DT_LNK:
-      if (!self->follow_symlinks)
-        return FALSE;
-      flags = 0;
       break;
     case DT_UNKNOWN:
-      flags = self->follow_symlinks ? 0 : AT_SYMLINK_NOFOLLOW;
+      /* A file system that does not say: ask it. */
+      if (fstatat (dir_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return LISTED_OTHER;
+      if (S_ISDIR (st.st_mode))
+        return LISTED_DIRECTORY;
+      if (!S_ISLNK (st.st_mode))
+        return LISTED_OTHER;
       break;
     default:
-      return FALSE;
+      return LISTED_OTHER;
     }
-  return fstatat (dir_fd, entry->d_name, &st, flags) == 0 && S_ISDIR (st.st_mode);
+  if (self->follow_symlinks && fstatat (dir_fd, entry->d_name, &st, 0) == 0 && S_ISDIR (st.st_mode))
+    return LISTED_LINK;
+  return LISTED_OTHER;
 }
 
 static int
@@ -220,7 +236,7 @@ list_directory (Walk *w, WfWatchNode *node, int dir_fd)
         if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
           continue;
 
-        type = want_types && entry_is_directory (self, dir_fd, entry) ? LISTED_DIRECTORY : LISTED_OTHER;
+        type = want_types ? entry_type (self, dir_fd, entry) : LISTED_OTHER;
         /* Offsets for now: the listing moves as it grows. */
         g_ptr_array_add (names, GUINT_TO_POINTER (listing->len + 1));
         g_byte_array_append (listing, &type, 1);
@@ -247,7 +263,7 @@ list_directory (Walk *w, WfWatchNode *node, int dir_fd)
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = names->pdata[i];
-      gboolean is_directory = name[-1] == LISTED_DIRECTORY;
+      gboolean is_directory = name[-1] != LISTED_OTHER;
 
       if (report)
         {
@@ -259,29 +275,127 @@ list_directory (Walk *w, WfWatchNode *node, int dir_fd)
           g_string_truncate (entry_path, dir_len);
         }
       if (is_directory && self->recursive)
-        g_ptr_array_add (self->walk_pending, wf_watch_node_new (node, name));
+        {
+          WfWatchNode *child = wf_watch_node_new (node, name);
+
+          /* Symlinks wait until every real directory has its watch. */
+          child->is_link = name[-1] == LISTED_LINK;
+          g_ptr_array_add (child->is_link ? self->walk_deferred : self->walk_pending, child);
+        }
     }
-  w->pending_peak = MAX (w->pending_peak, self->walk_pending->len);
+  w->pending_peak = MAX (w->pending_peak, self->walk_pending->len + self->walk_deferred->len);
 }
 
-static const WfWatchNode *
-top_of (const WfWatchNode *node)
+static gboolean
+reached_through_link (const WfWatchNode *node)
 {
-  while (node->parent != NULL)
-    node = node->parent;
-  return node;
+  for (; node != NULL; node = node->parent)
+    if (node->is_link)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_ancestor (const WfWatchNode *ancestor, const WfWatchNode *node)
+{
+  for (node = node->parent; node != NULL; node = node->parent)
+    if (node == ancestor)
+      return TRUE;
+  return FALSE;
 }
 
 static void
 unwatch (Walk *w, WfWatchNode *node)
 {
   wf_watch_table_detach (w->table, node);
-  wf_inotify_remove_watch (w->self, node->wd);
+  wf_inotify_drop_watch (w->self, node->wd);
   node->wd = -1;
 }
 
+static void forget_descendants_in (WfBackendInstance *self, WfWatchTable *table, WfWatchNode *node);
+
+/* @owner, reached through a symlink, hands its watch to a real path being
+ * walked, which finds again the watches of what lies below; @owner stays
+ * as an alias. */
+static void
+demote (Walk *w, WfWatchNode *owner)
+{
+  int wd = owner->wd;
+
+  forget_descendants_in (w->self, w->table, owner);
+  wf_name_set_clear (&owner->entries);
+  wf_watch_table_detach (w->table, owner);
+  wf_watch_table_attach_alias (w->table, owner, wd);
+}
+
+/* @node reaches the directory @owner watches: it becomes an alias.  What
+ * appears (a directory created or moved in) is reported with what it holds,
+ * as the owner knows it, unless it leads back up its own path (a loop). */
+static void
+alias (Walk *w, WfWatchNode *node, WfWatchNode *owner)
+{
+  WfBackendInstance *self = w->self;
+
+  wf_watch_table_attach_alias (w->table, node, owner->wd);
+  if (w->mode == WF_WALK_NEW_DIRECTORY && !is_ancestor (owner, node))
+    wf_inotify_report_subtree (self, w->table, owner, self->walk_path, WF_RAW_CREATED, WF_RAW_FLAG_SCAN);
+}
+
+/* Opens @path, longer than PATH_MAX, in steps shorter than it from "/". */
+static int
+open_long_path (const char *path, int flags)
+{
+  const char *rest = path;
+  int dir_fd = open ("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd;
+  int err;
+
+  while (dir_fd >= 0 && strlen (rest) >= PATH_MAX)
+    {
+      const char *slash = rest + PATH_MAX - 1;
+      g_autofree char *step = NULL;
+      int next;
+
+      while (slash > rest && *slash != '/')
+        slash--;
+      if (slash == rest)
+        {
+          close (dir_fd);
+          errno = ENAMETOOLONG;
+          return -1;
+        }
+      step = g_strndup (rest, (gsize) (slash - rest));
+      next = openat (dir_fd, step[0] == '/' ? step + 1 : step, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      err = errno;
+      close (dir_fd);
+      errno = err;
+      dir_fd = next;
+      rest = slash + 1;
+    }
+  if (dir_fd < 0)
+    return -1;
+  fd = openat (dir_fd, rest[0] == '/' ? rest + 1 : rest, flags);
+  err = errno;
+  close (dir_fd);
+  errno = err;
+  return fd;
+}
+
+/* inotify_add_watch() takes a path, and refuses one longer than PATH_MAX;
+ * the directory an fd names has a short one.  @mask without IN_DONT_FOLLOW:
+ * that link is the kernel's, opening @fd said whether to follow ours. */
+static int
+watch_fd (WfBackendInstance *self, int fd, guint32 mask)
+{
+  char proc_path[64];
+
+  g_snprintf (proc_path, sizeof proc_path, "/proc/self/fd/%d", fd);
+  return inotify_add_watch (self->inotify_fd, proc_path, mask & ~(guint32) IN_DONT_FOLLOW);
+}
+
 /* Watches @node's directory, then lists it.  A non-root node is attached
- * to the table on success and freed otherwise. */
+ * to the table on success, kept as an alias if another node watches its
+ * directory, and freed otherwise. */
 static WalkStep
 watch_directory (Walk *w, WfWatchNode *node)
 {
@@ -291,8 +405,8 @@ watch_directory (Walk *w, WfWatchNode *node)
   guint32 mask = WF_INOTIFY_WATCH_MASK | IN_ONLYDIR;
   int open_flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
   WfWatchNode *known;
+  int fd = -1;
   int wd;
-  int fd;
 
   /* A root is always resolved: the caller named it. */
   if (!self->follow_symlinks && !is_root)
@@ -305,6 +419,24 @@ watch_directory (Walk *w, WfWatchNode *node)
   wf_watch_node_append_path (node, path);
 
   wd = inotify_add_watch (self->inotify_fd, path->str, mask);
+  if (wd < 0 && errno == ENAMETOOLONG)
+    {
+      /* Deeper than PATH_MAX (made by relative paths or openat()): open it
+       * first, then watch it through its fd; listing after the watch is
+       * what matters. */
+      fd = open_long_path (path->str, open_flags);
+      if (fd >= 0)
+        {
+          wd = watch_fd (self, fd, mask);
+          if (wd < 0)
+            {
+              int err = errno;
+
+              close (fd);
+              errno = err;
+            }
+        }
+    }
   if (wd < 0)
     return give_up (w, node, errno);
 
@@ -315,17 +447,21 @@ watch_directory (Walk *w, WfWatchNode *node)
   known = wf_watch_table_lookup_wd (w->table, wd);
   if (known != NULL)
     {
-      if (top_of (known) != top_of (node))
-        self->roots_overlap = TRUE;
-      if (is_root)
-        node->is_alias = TRUE;
-      free_unless_root (node);
-      return STEP_SKIPPED;
+      if (!reached_through_link (known) || reached_through_link (node))
+        {
+          if (fd >= 0)
+            close (fd);
+          alias (w, node, known);
+          return STEP_SKIPPED;
+        }
+      wf_sink_debug (self->sink, "inotify: %s takes over the watch of a path through a symlink", path->str);
+      demote (w, known);
     }
   node->wd = wd;
   wf_watch_table_attach (w->table, node);
 
-  fd = open (path->str, open_flags);
+  if (fd < 0)
+    fd = open (path->str, open_flags);
   if (fd < 0)
     {
       int err = errno;
@@ -350,8 +486,8 @@ watch_file (Walk *w, WfWatchNode *root)
     return give_up (w, root, errno);
   if (wf_watch_table_lookup_wd (w->table, wd) != NULL)
     {
-      w->self->roots_overlap = TRUE;
-      root->is_alias = TRUE;
+      /* Another root names the same file. */
+      wf_watch_table_attach_alias (w->table, root, wd);
       return STEP_SKIPPED;
     }
   root->wd = wd;
@@ -378,27 +514,40 @@ trim_scratch (WfBackendInstance *self, guint pending_peak)
     }
   if (pending_peak * sizeof (gpointer) > SCRATCH_KEPT_BYTES)
     {
-      g_assert (self->walk_pending->len == 0);
+      g_assert (self->walk_pending->len == 0 && self->walk_deferred->len == 0);
       g_ptr_array_unref (self->walk_pending);
       self->walk_pending = g_ptr_array_new ();
+      g_ptr_array_unref (self->walk_deferred);
+      self->walk_deferred = g_ptr_array_new ();
     }
 }
 
-/* Watches the queued subdirectories, depth first, until none is left. */
+static void
+free_queue (GPtrArray *queue)
+{
+  for (guint i = 0; i < queue->len; i++)
+    wf_watch_node_free (queue->pdata[i]);
+  g_ptr_array_set_size (queue, 0);
+}
+
+/* Watches the queued subdirectories, depth first, until none is left;
+ * symlinks only once no real directory is left to watch (what lies below
+ * a symlink is queued as real, but reached through it). */
 static gboolean
 walk_pending (Walk *w)
 {
   GPtrArray *pending = w->self->walk_pending;
+  GPtrArray *deferred = w->self->walk_deferred;
 
-  while (pending->len > 0)
+  while (pending->len > 0 || deferred->len > 0)
     {
-      WfWatchNode *node = g_ptr_array_steal_index_fast (pending, pending->len - 1);
+      GPtrArray *queue = pending->len > 0 ? pending : deferred;
+      WfWatchNode *node = g_ptr_array_steal_index_fast (queue, queue->len - 1);
 
       if (watch_directory (w, node) == STEP_FAILED)
         {
-          for (guint i = 0; i < pending->len; i++)
-            wf_watch_node_free (pending->pdata[i]);
-          g_ptr_array_set_size (pending, 0);
+          free_queue (pending);
+          free_queue (deferred);
           return FALSE;
         }
     }
@@ -430,6 +579,11 @@ wf_inotify_walk_root (WfBackendInstance *self,
     }
   else
     {
+      struct stat link_st;
+
+      /* A root named through a symlink is watched through it, but a path
+       * of another root that reaches its directory without one owns it. */
+      root->is_link = lstat (root->name, &link_st) == 0 && S_ISLNK (link_st.st_mode);
       step = watch_directory (&w, root);
       if (step == STEP_WATCHED && !walk_pending (&w))
         step = STEP_FAILED;
@@ -441,23 +595,30 @@ wf_inotify_walk_root (WfBackendInstance *self,
 
   /* Only an add_root() walk fails, and it leaves nothing behind. */
   g_assert (table == &self->table);
-  wf_inotify_forget_descendants (self, root);
-  if (root->wd >= 0)
-    unwatch (&w, root);
-  wf_name_set_clear (&root->entries);
+  wf_inotify_forget_root_tree (self, root, TRUE);
   g_propagate_error (error, w.error);
   return FALSE;
 }
 
-void
-wf_inotify_walk_new_directory (WfBackendInstance *self, WfWatchNode *parent, const char *name)
+static void
+walk_below (WfBackendInstance *self, WfWatchNode *node, WfWalkMode mode)
 {
-  Walk w = { self, &self->table, WF_WALK_NEW_DIRECTORY, NULL, 0 };
+  Walk w = { self, &self->table, mode, NULL, 0 };
 
-  if (watch_directory (&w, wf_watch_node_new (parent, name)) == STEP_WATCHED)
+  if (watch_directory (&w, node) == STEP_WATCHED)
     walk_pending (&w);
   trim_scratch (self, w.pending_peak);
   g_assert (w.error == NULL);
+}
+
+void
+wf_inotify_walk_new_directory (WfBackendInstance *self, WfWatchNode *parent, const char *name,
+                               gboolean is_link)
+{
+  WfWatchNode *node = wf_watch_node_new (parent, name);
+
+  node->is_link = is_link;
+  walk_below (self, node, WF_WALK_NEW_DIRECTORY);
 }
 
 void
@@ -470,36 +631,143 @@ wf_inotify_remove_watch (WfBackendInstance *self, int wd)
 }
 
 void
-wf_inotify_forget_descendants (WfBackendInstance *self, WfWatchNode *node)
+wf_inotify_drop_watch (WfBackendInstance *self, int wd)
+{
+  g_array_append_val (self->dropped_wds, wd);
+}
+
+/* @node's watch is no longer its: if other paths reach its directory, one
+ * of them is to take the watch over (or find the path gone). */
+static void
+release_node (WfBackendInstance *self, WfWatchTable *table, WfWatchNode *node, gboolean watch_alive)
+{
+  int wd = node->wd;
+
+  wf_watch_table_detach (table, node);
+  if (node->is_alias)
+    return;
+  if (watch_alive)
+    wf_inotify_drop_watch (self, wd);
+  if (wf_watch_table_lookup_aliases (table, wd) != NULL)
+    g_array_append_val (self->orphaned_wds, wd);
+}
+
+static void
+forget_node_in (WfBackendInstance *self, WfWatchTable *table, WfWatchNode *node, gboolean watch_alive)
+{
+  g_assert (node->parent != NULL);
+
+  /* Recursion depth is bounded by the tree's, which PATH_MAX bounds. */
+  if (!node->is_alias)
+    forget_descendants_in (self, table, node);
+  release_node (self, table, node, watch_alive);
+  wf_watch_node_free (node);
+}
+
+static void
+forget_descendants_in (WfBackendInstance *self, WfWatchTable *table, WfWatchNode *node)
 {
   WfNameIter iter;
   const char *name;
 
-  if (g_hash_table_size (self->table.by_name) == 0)
+  if (g_hash_table_size (table->by_name) == 0)
     return;
 
   wf_name_set_compact (&node->entries);
   wf_name_iter_init (&iter, &node->entries);
   while ((name = wf_name_iter_next (&iter)) != NULL)
     {
-      WfWatchNode *child = wf_watch_table_lookup_child (&self->table, node, name);
+      WfWatchNode *child = wf_watch_table_lookup_child (table, node, name);
 
       if (child != NULL)
-        wf_inotify_forget_node (self, child, TRUE);
+        forget_node_in (self, table, child, TRUE);
     }
 }
 
 void
-wf_inotify_forget_node (WfBackendInstance *self, WfWatchNode *node, gboolean remove_own_watch)
+wf_inotify_forget_node (WfBackendInstance *self, WfWatchNode *node, gboolean watch_alive)
 {
-  g_assert (node->parent != NULL);
+  forget_node_in (self, &self->table, node, watch_alive);
+}
 
-  /* Recursion depth is bounded by the tree's, which PATH_MAX bounds. */
-  wf_inotify_forget_descendants (self, node);
-  wf_watch_table_detach (&self->table, node);
-  if (remove_own_watch)
-    wf_inotify_remove_watch (self, node->wd);
-  wf_watch_node_free (node);
+void
+wf_inotify_forget_root_tree (WfBackendInstance *self, WfWatchNode *root, gboolean watch_alive)
+{
+  if (!root->is_alias)
+    forget_descendants_in (self, &self->table, root);
+  wf_name_set_clear (&root->entries);
+  if (root->wd >= 0)
+    release_node (self, &self->table, root, watch_alive);
+  root->wd = -1;
+  root->is_alias = FALSE;
+}
+
+/* The alias of @aliases to take the watch over: a real path before one
+ * through a symlink. */
+static WfWatchNode *
+best_alias (GPtrArray *aliases)
+{
+  for (guint i = 0; i < aliases->len; i++)
+    if (!reached_through_link (aliases->pdata[i]))
+      return aliases->pdata[i];
+  return aliases->pdata[0];
+}
+
+void
+wf_inotify_adopt_orphans (WfBackendInstance *self)
+{
+  GArray *orphaned = self->orphaned_wds;
+
+  while (orphaned->len > 0)
+    {
+      int wd = g_array_index (orphaned, int, orphaned->len - 1);
+      GPtrArray *aliases = wf_watch_table_lookup_aliases (&self->table, wd);
+      WfWatchNode *heir;
+
+      g_array_set_size (orphaned, orphaned->len - 1);
+      /* Taken over already, or nobody left to. */
+      if (aliases == NULL || wf_watch_table_lookup_wd (&self->table, wd) != NULL)
+        continue;
+
+      /* Walked again, the alias finds the watch its owner left (or, its path
+       * leading elsewhere now, another one); silently, for what lies there
+       * was known and reported through the owner's path. */
+      heir = best_alias (aliases);
+      wf_watch_table_detach (&self->table, heir);
+      heir->is_alias = FALSE;
+      heir->wd = -1;
+      if (heir->parent == NULL)
+        wf_inotify_root_rewalk (self, heir);
+      else
+        walk_below (self, heir, WF_WALK_RESYNC);
+
+      /* That path went elsewhere: the next alias tries. */
+      if (wf_watch_table_lookup_wd (&self->table, wd) == NULL
+          && wf_watch_table_lookup_aliases (&self->table, wd) != NULL)
+        g_array_append_val (orphaned, wd);
+    }
+}
+
+void
+wf_inotify_release_dropped (WfBackendInstance *self)
+{
+  GArray *dropped = self->dropped_wds;
+  gboolean grown = dropped->len * sizeof (int) > SCRATCH_KEPT_BYTES;
+
+  for (guint i = 0; i < dropped->len; i++)
+    {
+      int wd = g_array_index (dropped, int, i);
+
+      if (wf_watch_table_lookup_wd (&self->table, wd) == NULL && !wf_inotify_parked_uses (self, wd)
+          && !g_hash_table_contains (self->removed_wds, GINT_TO_POINTER (wd)))
+        wf_inotify_remove_watch (self, wd);
+    }
+  g_array_set_size (dropped, 0);
+  if (grown)
+    {
+      g_array_unref (self->dropped_wds);
+      self->dropped_wds = g_array_new (FALSE, FALSE, sizeof (int));
+    }
 }
 
 void

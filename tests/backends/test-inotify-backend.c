@@ -3,13 +3,16 @@
  * directories watched then scanned (no file created right after mkdir is
  * missed), trees moved in fully reported and watched, trees moved out
  * silenced, symlink loops, any file name, the watch limit as a typed error
- * that leaks no watch, and a resync after the kernel queue overflows.
+ * that leaks no watch, a resync after the kernel queue overflows, the real
+ * path owning a directory also reached through symlinks or another root,
+ * roots that go and come back, and directories deeper than PATH_MAX.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -892,6 +895,553 @@ test_queue_overflow_differences (Fixture *fixture, gconstpointer user_data)
   }
 }
 
+/* ---- one directory, several paths ---------------------------------------------- */
+
+/* Waits until this process holds @expected inotify watches: the reader
+ * removes the watches it gave up after the event that made it do so, and
+ * what a test just did may still be in the kernel queue. */
+static void
+assert_kernel_watches (WfNotify *notify, guint expected)
+{
+  gint64 deadline = g_get_monotonic_time () + COLLECT_TIMEOUT_MS * 1000;
+  guint watches;
+
+  /* Takes the backend's lock: whatever the reader was doing is done. */
+  wf_notify_get_watched_directories (notify);
+  while ((watches = count_kernel_watches ()) != expected && g_get_monotonic_time () < deadline)
+    {
+      g_usleep (10 * 1000);
+      wf_notify_get_watched_directories (notify);
+    }
+  g_assert_cmpuint (watches, ==, expected);
+}
+
+/* The directories from "/" down to @path: what waits for a root below it. */
+static guint
+path_levels (const char *path)
+{
+  g_auto (GStrv) parts = g_strsplit (path, "/", -1);
+  guint levels = 1;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (parts[i][0] != '\0')
+      levels++;
+  return levels;
+}
+
+/* A symlink to a directory of the tree, named to sort after it or before
+ * it: either way the real path owns the watch, reports its changes, and
+ * keeps it when the link goes. */
+static void
+test_symlink_alias_real_path_owns (Fixture *fixture, gconstpointer user_data)
+{
+  const char *link_name = user_data;
+  const char *paths[] = { fixture->tmpdir, NULL };
+  g_autofree char *dir = fixture_path (fixture, "a_dir");
+  g_autofree char *old = fixture_path (fixture, "a_dir/old");
+  g_autofree char *link = fixture_path (fixture, link_name);
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  wf_test_mkdir (dir);
+  touch (old);
+  make_symlink ("a_dir", link);
+  notify = notify_new (paths, FALSE);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
+
+  {
+    g_autofree char *f = fixture_path (fixture, "a_dir/f");
+
+    touch (f);
+    expected = expect_changes (fixture, WF_CHANGE_ADDED, "a_dir/f", 0);
+    assert_changes (notify, expected);
+  }
+
+  /* Removing the link leaves the directory's watch alone. */
+  g_assert_cmpint (g_unlink (link), ==, 0);
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_DELETED, link_name, 0);
+  assert_changes (notify, expected);
+  {
+    g_autofree char *f2 = fixture_path (fixture, "a_dir/f2");
+
+    touch (f2);
+    g_free (expected);
+    expected = expect_changes (fixture, WF_CHANGE_ADDED, "a_dir/f2", 0);
+    assert_changes (notify, expected);
+  }
+
+  {
+    g_autofree char *renamed = fixture_path (fixture, "b_dir");
+    g_autofree char *later = fixture_path (fixture, "b_dir/new");
+
+    move (dir, renamed);
+    g_free (expected);
+    expected = expect_changes (fixture, WF_CHANGE_DELETED, "a_dir", WF_CHANGE_ADDED, "b_dir",
+                               WF_CHANGE_ADDED, "b_dir/old", WF_CHANGE_ADDED, "b_dir/f",
+                               WF_CHANGE_ADDED, "b_dir/f2", 0);
+    assert_changes (notify, expected);
+    touch (later);
+    g_free (expected);
+    expected = expect_changes (fixture, WF_CHANGE_ADDED, "b_dir/new", 0);
+    assert_changes (notify, expected);
+  }
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
+  assert_kernel_watches (notify, 2);
+}
+
+/* The link stays, dangling, when its target is renamed: the new name is
+ * scanned and reports what happens in it. */
+static void
+test_symlink_target_renamed (Fixture *fixture, gconstpointer user_data)
+{
+  const char *paths[] = { fixture->tmpdir, NULL };
+  g_autofree char *dir = fixture_path (fixture, "a_dir");
+  g_autofree char *old = fixture_path (fixture, "a_dir/old");
+  g_autofree char *link = fixture_path (fixture, "z_link");
+  g_autofree char *renamed = fixture_path (fixture, "b_dir");
+  g_autofree char *later = fixture_path (fixture, "b_dir/new");
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  wf_test_mkdir (dir);
+  touch (old);
+  make_symlink ("a_dir", link);
+  notify = notify_new (paths, FALSE);
+
+  move (dir, renamed);
+  expected = expect_changes (fixture, WF_CHANGE_DELETED, "a_dir", WF_CHANGE_ADDED, "b_dir",
+                             WF_CHANGE_ADDED, "b_dir/old", 0);
+  assert_changes (notify, expected);
+  touch (later);
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "b_dir/new", 0);
+  assert_changes (notify, expected);
+}
+
+/* A directory watched through a symlink (the only path to it then) and
+ * later moved into the tree: the real path takes the watch over. */
+static void
+test_real_path_takes_over_from_symlink (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *root = fixture_path (fixture, "r");
+  g_autofree char *outside = fixture_path (fixture, "out/d");
+  g_autofree char *x = fixture_path (fixture, "out/d/x");
+  g_autofree char *link = fixture_path (fixture, "r/l");
+  g_autofree char *inside = fixture_path (fixture, "r/d");
+  const char *paths[] = { root, NULL };
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  wf_test_mkdir (root);
+  wf_test_mkdir (outside);
+  touch (x);
+  notify = notify_new (paths, FALSE);
+
+  make_symlink (outside, link);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "r/l", WF_CHANGE_ADDED, "r/l/x", 0);
+  assert_changes (notify, expected);
+
+  move (outside, inside);
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "r/d", WF_CHANGE_ADDED, "r/d/x", 0);
+  assert_changes (notify, expected);
+  {
+    g_autofree char *z = fixture_path (fixture, "r/d/z");
+
+    touch (z);
+    g_free (expected);
+    expected = expect_changes (fixture, WF_CHANGE_ADDED, "r/d/z", 0);
+    assert_changes (notify, expected);
+  }
+
+  /* The dangling link goes; the watch is the real path's. */
+  g_assert_cmpint (g_unlink (link), ==, 0);
+  {
+    g_autofree char *w = fixture_path (fixture, "r/d/w");
+
+    touch (w);
+    g_free (expected);
+    expected = expect_changes (fixture, WF_CHANGE_DELETED, "r/l", WF_CHANGE_ADDED, "r/d/w", 0);
+    assert_changes (notify, expected);
+  }
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
+  assert_kernel_watches (notify, 2);
+}
+
+/* Roots [r/sub, r] or [r, r/sub]: one watch for sub, owned by one of them.
+ * Moving sub within r must leave sub2 watched, whichever owned it; the
+ * root r/sub, gone, comes back when the path exists again. */
+static void
+test_overlapping_roots_subtree_moved (Fixture *fixture, gconstpointer user_data)
+{
+  gboolean sub_first = GPOINTER_TO_INT (user_data);
+  g_autofree char *root = fixture_path (fixture, "r");
+  g_autofree char *sub = fixture_path (fixture, "r/sub");
+  g_autofree char *x = fixture_path (fixture, "r/sub/x");
+  g_autofree char *sub2 = fixture_path (fixture, "r/sub2");
+  const char *sub_then_root[] = { sub, root, NULL };
+  const char *root_then_sub[] = { root, sub, NULL };
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  wf_test_mkdir (sub);
+  touch (x);
+  notify = notify_new (sub_first ? sub_then_root : root_then_sub, FALSE);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
+
+  move (sub, sub2);
+  expected = expect_changes (fixture, WF_CHANGE_DELETED, "r/sub", WF_CHANGE_ADDED, "r/sub2",
+                             WF_CHANGE_ADDED, "r/sub2/x", 0);
+  assert_changes (notify, expected);
+  {
+    g_autofree char *f = fixture_path (fixture, "r/sub2/f");
+
+    touch (f);
+    g_free (expected);
+    expected = expect_changes (fixture, WF_CHANGE_ADDED, "r/sub2/f", 0);
+    assert_changes (notify, expected);
+  }
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
+
+  {
+    g_autofree char *y = fixture_path (fixture, "r/sub/y");
+
+    wf_test_mkdir (sub);
+    touch (y);
+    g_free (expected);
+    expected = expect_changes (fixture, WF_CHANGE_ADDED, "r/sub", WF_CHANGE_ADDED, "r/sub/y", 0);
+    assert_changes (notify, expected);
+  }
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
+  assert_kernel_watches (notify, 3);
+}
+
+/* ---- roots come and go --------------------------------------------------------- */
+
+static void
+test_root_deleted_and_recreated (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *root = fixture_path (fixture, "r");
+  g_autofree char *file = fixture_path (fixture, "r/new");
+  g_autofree char *later = fixture_path (fixture, "r/later");
+  const char *paths[] = { root, NULL };
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  wf_test_mkdir (root);
+  notify = notify_new (paths, FALSE);
+
+  g_assert_cmpint (g_rmdir (root), ==, 0);
+  expected = expect_changes (fixture, WF_CHANGE_DELETED, "r", 0);
+  assert_changes (notify, expected);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 0);
+  /* Waiting costs a watch on each directory above it, nothing else. */
+  assert_kernel_watches (notify, path_levels (fixture->tmpdir));
+
+  /* The same race as for a new directory: a file made right after mkdir. */
+  wf_test_mkdir (root);
+  touch (file);
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "r", WF_CHANGE_ADDED, "r/new", 0);
+  assert_changes (notify, expected);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 1);
+  assert_kernel_watches (notify, 1);
+
+  touch (later);
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "r/later", 0);
+  assert_changes (notify, expected);
+}
+
+static void
+test_root_moved_away_and_back (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *root = fixture_path (fixture, "r");
+  g_autofree char *file = fixture_path (fixture, "r/f");
+  g_autofree char *away = fixture_path (fixture, "away");
+  g_autofree char *away_file = fixture_path (fixture, "away/f");
+  g_autofree char *made_away = fixture_path (fixture, "away/x");
+  g_autofree char *later = fixture_path (fixture, "r/later");
+  const char *paths[] = { root, NULL };
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  wf_test_mkdir (root);
+  touch (file);
+  notify = notify_new (paths, FALSE);
+
+  move (root, away);
+  expected = expect_changes (fixture, WF_CHANGE_DELETED, "r", 0);
+  assert_changes (notify, expected);
+
+  /* Not ours while away: a stale watch would report "modified r/f". */
+  g_assert_cmpint (g_chmod (away_file, 0600), ==, 0);
+  touch (made_away);
+  move (away, root);
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "r", WF_CHANGE_ADDED, "r/f",
+                             WF_CHANGE_ADDED, "r/x", 0);
+  assert_changes (notify, expected);
+
+  touch (later);
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "r/later", 0);
+  assert_changes (notify, expected);
+  assert_kernel_watches (notify, 1);
+}
+
+/* Root a/b/c with a/b deleted: the wait climbs to a, and comes down again
+ * as a/b and a/b/c are made. */
+static void
+test_root_missing_chain (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *top = fixture_path (fixture, "a");
+  g_autofree char *middle = fixture_path (fixture, "a/b");
+  g_autofree char *root = fixture_path (fixture, "a/b/c");
+  g_autofree char *file = fixture_path (fixture, "a/b/c/f");
+  g_autofree char *later = fixture_path (fixture, "a/b/c/g");
+  const char *paths[] = { root, NULL };
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  wf_test_mkdir (root);
+  notify = notify_new (paths, FALSE);
+
+  g_assert_cmpint (g_rmdir (root), ==, 0);
+  g_assert_cmpint (g_rmdir (middle), ==, 0);
+  expected = expect_changes (fixture, WF_CHANGE_DELETED, "a/b/c", 0);
+  assert_changes (notify, expected);
+  assert_kernel_watches (notify, path_levels (top));
+
+  wf_test_mkdir (root);
+  touch (file);
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "a/b/c", WF_CHANGE_ADDED, "a/b/c/f", 0);
+  assert_changes (notify, expected);
+  assert_kernel_watches (notify, 1);
+
+  touch (later);
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "a/b/c/g", 0);
+  assert_changes (notify, expected);
+}
+
+/* An editor's atomic save: write a temporary file, rename it over the
+ * root.  Each one is a change of the root, and the new file is watched. */
+static void
+test_file_root_atomic_save (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *file = fixture_path (fixture, "f");
+  g_autofree char *temporary = fixture_path (fixture, ".f.swp");
+  const char *paths[] = { file, NULL };
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "f", 0);
+
+  wf_test_write (file, "version 0");
+  notify = notify_new (paths, FALSE);
+
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_autofree char *contents = g_strdup_printf ("version %u", i);
+
+      wf_test_write (temporary, contents);
+      move (temporary, file);
+      assert_changes (notify, expected);
+    }
+  wf_test_write (file, "plain write");
+  assert_changes (notify, expected);
+  assert_kernel_watches (notify, 1);
+}
+
+/* The root's parent goes too: the wait climbs above it, and nothing of it
+ * is left once the root is back. */
+static void
+test_root_parent_removed (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *parent = fixture_path (fixture, "p");
+  g_autofree char *root = fixture_path (fixture, "p/r");
+  g_autofree char *file = fixture_path (fixture, "p/r/f");
+  g_autofree char *back = fixture_path (fixture, "p/r/x");
+  const char *paths[] = { root, NULL };
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  wf_test_mkdir (root);
+  touch (file);
+  notify = notify_new (paths, FALSE);
+
+  /* As rm -r does it. */
+  g_assert_cmpint (g_unlink (file), ==, 0);
+  g_assert_cmpint (g_rmdir (root), ==, 0);
+  g_assert_cmpint (g_rmdir (parent), ==, 0);
+  expected = expect_changes (fixture, WF_CHANGE_DELETED, "p/r/f", WF_CHANGE_DELETED, "p/r", 0);
+  assert_changes (notify, expected);
+  assert_kernel_watches (notify, path_levels (fixture->tmpdir));
+
+  wf_test_mkdir (root);
+  touch (back);
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "p/r", WF_CHANGE_ADDED, "p/r/x", 0);
+  assert_changes (notify, expected);
+  assert_kernel_watches (notify, 1);
+}
+
+static int
+root_back_unreadable_in_child (Fixture *fixture)
+{
+  g_autofree char *root = fixture_path (fixture, "r");
+  g_autofree char *marker_root = fixture_path (fixture, "m");
+  g_autofree char *marker = fixture_path (fixture, "m/seen");
+  g_autofree char *file = fixture_path (fixture, "r/f");
+  const char *paths[] = { root, marker_root, NULL };
+  g_autofree char *expected = NULL;
+  WfNotify *notify = notify_new (paths, FALSE);
+
+  g_assert_cmpint (g_rmdir (root), ==, 0);
+  expected = expect_changes (fixture, WF_CHANGE_DELETED, "r", 0);
+  assert_changes (notify, expected);
+
+  /* Back, but unreadable: it cannot be watched yet.  The marker, made
+   * after it, shows the reader has been through that. */
+  g_assert_cmpint (g_mkdir (root, 0), ==, 0);
+  touch (marker);
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "m/seen", 0);
+  assert_changes (notify, expected);
+
+  /* A chmod is what it waits for. */
+  g_assert_cmpint (g_chmod (root, 0755), ==, 0);
+  touch (file);
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "r", WF_CHANGE_ADDED, "r/f", 0);
+  assert_changes (notify, expected);
+  assert_kernel_watches (notify, 2);
+
+  g_object_unref (notify);
+  return 0;
+}
+
+/* A root back unreadable is waited for until it can be watched. */
+static void
+test_root_back_unreadable (Fixture *fixture, gconstpointer user_data)
+{
+  {
+    g_autofree char *root = fixture_path (fixture, "r");
+    g_autofree char *marker_root = fixture_path (fixture, "m");
+
+    wf_test_mkdir (root);
+    wf_test_mkdir (marker_root);
+  }
+  run_in_user_namespace (fixture, root_back_unreadable_in_child);
+}
+
+/* ---- deeper than PATH_MAX ------------------------------------------------------ */
+
+#define DEEP_LEVELS 25
+
+/* Directories made by mkdirat() deeper than PATH_MAX bytes of path:
+ * watched all the same, and what happens at the bottom is reported. */
+static void
+test_deeper_than_path_max (Fixture *fixture, gconstpointer user_data)
+{
+  const char *paths[] = { fixture->tmpdir, NULL };
+  g_autoptr (WfNotify) notify = notify_new (paths, FALSE);
+  g_autoptr (GString) path = g_string_new (fixture->tmpdir);
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *expected = NULL;
+  char names[DEEP_LEVELS][201];
+  int fds[DEEP_LEVELS + 1];
+
+  fds[0] = open (fixture->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  g_assert_cmpint (fds[0], >=, 0);
+  for (guint i = 0; i < DEEP_LEVELS; i++)
+    {
+      memset (names[i], 'x', 200);
+      names[i][200] = '\0';
+      names[i][0] = (char) ('a' + i);
+      g_assert_cmpint (mkdirat (fds[i], names[i], 0755), ==, 0);
+      fds[i + 1] = openat (fds[i], names[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      g_assert_cmpint (fds[i + 1], >=, 0);
+      g_string_append_printf (path, "/%s", names[i]);
+      g_ptr_array_add (lines, g_strdup_printf ("%d:%s", WF_CHANGE_ADDED, path->str));
+    }
+  g_assert_cmpuint (path->len, >, PATH_MAX);
+  close (openat (fds[DEEP_LEVELS], "leaf", O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  g_ptr_array_add (lines, g_strdup_printf ("%d:%s/leaf", WF_CHANGE_ADDED, path->str));
+  expected = join_lines (lines);
+  assert_changes (notify, expected);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, DEEP_LEVELS + 1);
+
+  close (openat (fds[DEEP_LEVELS], "later", O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  g_free (expected);
+  expected = g_strdup_printf ("%d:%s/later", WF_CHANGE_ADDED, path->str);
+  assert_changes (notify, expected);
+
+  /* Paths too long for the fixture's cleanup. */
+  g_assert_cmpint (unlinkat (fds[DEEP_LEVELS], "leaf", 0), ==, 0);
+  g_assert_cmpint (unlinkat (fds[DEEP_LEVELS], "later", 0), ==, 0);
+  for (guint i = DEEP_LEVELS; i > 0; i--)
+    {
+      close (fds[i]);
+      g_assert_cmpint (unlinkat (fds[i - 1], names[i - 1], AT_REMOVEDIR), ==, 0);
+    }
+  close (fds[0]);
+}
+
+/* The root itself goes while events are lost: the resync reports it gone
+ * (with what it held), and it is waited for like any root that goes. */
+static void
+test_queue_overflow_root_gone (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *root = fixture_path (fixture, "r");
+  g_autofree char *noise1 = fixture_path (fixture, "r/noise1");
+  g_autofree char *noise2 = fixture_path (fixture, "r/noise2");
+  g_autofree char *back = fixture_path (fixture, "r/back");
+  const char *paths[] = { root, NULL };
+  g_autoptr (WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+  Overflow overflow = { 0 };
+
+  wf_test_mkdir (root);
+  touch (noise1);
+  touch (noise2);
+  if (!overflow_begin (&overflow, paths, &notify))
+    return;
+
+  overflow_burst_begin (&overflow);
+  for (guint i = 0; i < 40; i++)
+    g_assert_cmpint (g_chmod (i % 2 ? noise1 : noise2, i % 4 < 2 ? 0600 : 0644), ==, 0);
+  g_assert_cmpint (g_unlink (noise1), ==, 0);
+  g_assert_cmpint (g_unlink (noise2), ==, 0);
+  g_assert_cmpint (g_rmdir (root), ==, 0);
+  overflow_end (&overflow, notify);
+
+  /* The chmods that got through before the overflow are reported too. */
+  expected = expect_changes (fixture, WF_CHANGE_DELETED, "r", WF_CHANGE_DELETED, "r/noise1",
+                             WF_CHANGE_DELETED, "r/noise2", 0);
+  {
+    g_autofree char *seen = wf_test_collect (notify, COLLECT_TIMEOUT_MS, expected);
+    g_auto (GStrv) seen_lines = g_strsplit (seen, "\n", -1);
+    GPtrArray *required = g_ptr_array_new_with_free_func (g_free);
+    g_autofree char *seen_required = NULL;
+
+    for (guint i = 0; seen_lines[i] != NULL; i++)
+      if (!g_str_has_prefix (seen_lines[i], "2:"))
+        g_ptr_array_add (required, g_strdup (seen_lines[i]));
+    seen_required = join_lines (required);
+    g_assert_cmpstr (seen_required, ==, expected);
+  }
+  overflow_assert_resynced (&overflow, notify);
+
+  wf_test_mkdir (root);
+  touch (back);
+  g_free (expected);
+  expected = expect_changes (fixture, WF_CHANGE_ADDED, "r", WF_CHANGE_ADDED, "r/back", 0);
+  assert_changes (notify, expected);
+  assert_kernel_watches (notify, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -916,8 +1466,30 @@ main (int argc, char **argv)
   ADD ("queue-overflow-differences", test_queue_overflow_differences);
   ADD ("watch-limit", test_watch_limit);
   ADD ("permission-denied", test_permission_denied);
+  ADD ("symlink-target-renamed", test_symlink_target_renamed);
+  ADD ("real-path-takes-over-from-symlink", test_real_path_takes_over_from_symlink);
+  ADD ("root-deleted-and-recreated", test_root_deleted_and_recreated);
+  ADD ("root-moved-away-and-back", test_root_moved_away_and_back);
+  ADD ("root-missing-chain", test_root_missing_chain);
+  ADD ("file-root-atomic-save", test_file_root_atomic_save);
+  ADD ("root-parent-removed", test_root_parent_removed);
+  ADD ("root-back-unreadable", test_root_back_unreadable);
+  ADD ("deeper-than-path-max", test_deeper_than_path_max);
+  ADD ("queue-overflow-root-gone", test_queue_overflow_root_gone);
 
 #undef ADD
+
+#define ADD_WITH(name, data, func) \
+  g_test_add ("/inotify/" name, Fixture, data, fixture_set_up, func, fixture_tear_down)
+
+  ADD_WITH ("symlink-after-target", "z_link", test_symlink_alias_real_path_owns);
+  ADD_WITH ("symlink-before-target", "0_link", test_symlink_alias_real_path_owns);
+  ADD_WITH ("overlapping-roots-subtree-moved/sub-first", GINT_TO_POINTER (TRUE),
+            test_overlapping_roots_subtree_moved);
+  ADD_WITH ("overlapping-roots-subtree-moved/root-first", GINT_TO_POINTER (FALSE),
+            test_overlapping_roots_subtree_moved);
+
+#undef ADD_WITH
 
   return g_test_run ();
 }
