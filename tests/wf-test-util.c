@@ -195,3 +195,60 @@ wf_test_collect (WfNotify *notify, guint timeout_ms, const char *expected)
     }
   return format_set (seen);
 }
+
+void
+wf_test_fixture_set_up (WfTestFixture *fixture, gconstpointer user_data)
+{
+  fixture->tmpdir = wf_test_tmpdir_new ();
+}
+
+void
+wf_test_fixture_tear_down (WfTestFixture *fixture, gconstpointer user_data)
+{
+  g_clear_pointer (&fixture->tmpdir, wf_test_tmpdir_free);
+}
+
+char *
+wf_test_fixture_path (WfTestFixture *fixture, const char *relative)
+{
+  return g_build_filename (fixture->tmpdir, relative, NULL);
+}
+
+char *
+wf_test_expect_changes (WfTestFixture *fixture, ...)
+{
+  g_autoptr(GHashTable) set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  va_list args;
+  int change;
+
+  va_start (args, fixture);
+  while ((change = va_arg (args, int)) != 0)
+    {
+      g_autofree char *path = wf_test_fixture_path (fixture, va_arg (args, const char *));
+
+      g_hash_table_add (set, g_strdup_printf ("%d:%s", change, path));
+    }
+  va_end (args);
+  return format_set (set);
+}
+
+void
+wf_test_assert_changes (WfNotify *notify, const char *expected)
+{
+  /* Far above any real latency: a loaded CI machine (or valgrind) may be
+   * slow to schedule a reader or a scan. */
+  g_autofree char *seen = wf_test_collect (notify, 5000, expected);
+
+  g_assert_cmpstr (seen, ==, expected);
+}
+
+guint
+wf_test_describe_field (WfNotify *notify, const char *field)
+{
+  g_autofree char *description = wf_notify_describe (notify);
+  g_autofree char *key = g_strdup_printf ("%s: ", field);
+  const char *found = strstr (description, key);
+
+  g_assert_nonnull (found);
+  return (guint) g_ascii_strtoull (found + strlen (key), NULL, 10);
+}

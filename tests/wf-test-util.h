@@ -39,4 +39,24 @@ char *wf_test_format_changes (GPtrArray *changes);
  * number), sorted, joined by '\n'.  Arguments: "N:path" strings, NULL-ended. */
 char *wf_test_expect (const char *first, ...) G_GNUC_NULL_TERMINATED;
 
+/* A test's own temporary directory, for g_test_add() fixtures. */
+typedef struct {
+  char *tmpdir;
+} WfTestFixture;
+
+void wf_test_fixture_set_up (WfTestFixture *fixture, gconstpointer user_data);
+void wf_test_fixture_tear_down (WfTestFixture *fixture, gconstpointer user_data);
+/* @relative below the fixture's directory; free the result. */
+char *wf_test_fixture_path (WfTestFixture *fixture, const char *relative);
+
+/* wf_test_expect() below the fixture's directory: arguments are
+ * (WfChange, relative path) pairs ended by 0. */
+char *wf_test_expect_changes (WfTestFixture *fixture, ...);
+
+/* Collects for up to 5 s and asserts exactly @expected was seen. */
+void wf_test_assert_changes (WfNotify *notify, const char *expected);
+
+/* The number after "FIELD: " in wf_notify_describe(). */
+guint wf_test_describe_field (WfNotify *notify, const char *field);
+
 G_END_DECLS

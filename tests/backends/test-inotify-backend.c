@@ -25,27 +25,7 @@
 /* Generous: a loaded CI machine may be slow to schedule the reader. */
 #define COLLECT_TIMEOUT_MS 5000
 
-typedef struct {
-  char *tmpdir;
-} Fixture;
-
-static void
-fixture_set_up (Fixture *fixture, gconstpointer user_data)
-{
-  fixture->tmpdir = wf_test_tmpdir_new ();
-}
-
-static void
-fixture_tear_down (Fixture *fixture, gconstpointer user_data)
-{
-  g_clear_pointer (&fixture->tmpdir, wf_test_tmpdir_free);
-}
-
-static char *
-fixture_path (Fixture *fixture, const char *relative)
-{
-  return g_build_filename (fixture->tmpdir, relative, NULL);
-}
+typedef WfTestFixture Fixture;
 
 /* Creates an empty file: one IN_CREATE and nothing else (no write, so no
  * IN_MODIFY that could land in a later batch as "modified"). */
@@ -89,26 +69,6 @@ join_lines (GPtrArray *lines)
   return joined;
 }
 
-/* The canonical set of changes below the fixture's directory: arguments
- * are (WfChange, relative path) pairs ended by 0. */
-static char *
-expect_changes (Fixture *fixture, ...)
-{
-  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
-  va_list args;
-  int change;
-
-  va_start (args, fixture);
-  while ((change = va_arg (args, int)) != 0)
-    {
-      g_autofree char *path = fixture_path (fixture, va_arg (args, const char *));
-
-      g_ptr_array_add (lines, g_strdup_printf ("%d:%s", change, path));
-    }
-  va_end (args);
-  return join_lines (lines);
-}
-
 static WfNotify *
 notify_new (const char *const *paths, gboolean ignore_permission_denied)
 {
@@ -118,25 +78,6 @@ notify_new (const char *const *paths, gboolean ignore_permission_denied)
   g_assert_no_error (error);
   g_assert_cmpstr (wf_notify_get_backend_name (notify), ==, "inotify");
   return notify;
-}
-
-static void
-assert_changes (WfNotify *notify, const char *expected)
-{
-  g_autofree char *seen = wf_test_collect (notify, COLLECT_TIMEOUT_MS, expected);
-
-  g_assert_cmpstr (seen, ==, expected);
-}
-
-static guint
-describe_field (WfNotify *notify, const char *field)
-{
-  g_autofree char *description = wf_notify_describe (notify);
-  g_autofree char *key = g_strdup_printf ("%s: ", field);
-  const char *found = strstr (description, key);
-
-  g_assert_nonnull (found);
-  return (guint) g_ascii_strtoull (found + strlen (key), NULL, 10);
 }
 
 /* ---- new directories ------------------------------------------------------ */
@@ -162,7 +103,7 @@ test_new_directory_race (Fixture *fixture, gconstpointer user_data)
       g_ptr_array_add (lines, g_strdup_printf ("%d:%s", WF_CHANGE_ADDED, file));
     }
   expected = join_lines (lines);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
@@ -170,15 +111,15 @@ test_mkdir_parents (Fixture *fixture, gconstpointer user_data)
 {
   const char *paths[] = { fixture->tmpdir, NULL };
   g_autoptr (WfNotify) notify = notify_new (paths, FALSE);
-  g_autofree char *deepest = fixture_path (fixture, "a/b/c");
-  g_autofree char *file = fixture_path (fixture, "a/b/c/f");
+  g_autofree char *deepest = wf_test_fixture_path (fixture, "a/b/c");
+  g_autofree char *file = wf_test_fixture_path (fixture, "a/b/c/f");
   g_autofree char *expected = NULL;
 
   wf_test_mkdir (deepest);
   touch (file);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "a", WF_CHANGE_ADDED, "a/b",
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "a", WF_CHANGE_ADDED, "a/b",
                              WF_CHANGE_ADDED, "a/b/c", WF_CHANGE_ADDED, "a/b/c/f", 0);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 4);
 }
 
@@ -187,20 +128,20 @@ test_mkdir_parents (Fixture *fixture, gconstpointer user_data)
 static void
 test_tree_moved_in (Fixture *fixture, gconstpointer user_data)
 {
-  g_autofree char *root = fixture_path (fixture, "root");
-  g_autofree char *outside = fixture_path (fixture, "outside");
+  g_autofree char *root = wf_test_fixture_path (fixture, "root");
+  g_autofree char *outside = wf_test_fixture_path (fixture, "outside");
   const char *paths[] = { root, NULL };
   g_autoptr (WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
-  g_autofree char *later = fixture_path (fixture, "root/tree/sub/deeper/later");
+  g_autofree char *later = wf_test_fixture_path (fixture, "root/tree/sub/deeper/later");
 
   wf_test_mkdir (root);
   wf_test_mkdir (outside);
   {
-    g_autofree char *deeper = fixture_path (fixture, "outside/tree/sub/deeper");
-    g_autofree char *a = fixture_path (fixture, "outside/tree/a");
-    g_autofree char *b = fixture_path (fixture, "outside/tree/sub/b");
-    g_autofree char *c = fixture_path (fixture, "outside/tree/sub/deeper/c");
+    g_autofree char *deeper = wf_test_fixture_path (fixture, "outside/tree/sub/deeper");
+    g_autofree char *a = wf_test_fixture_path (fixture, "outside/tree/a");
+    g_autofree char *b = wf_test_fixture_path (fixture, "outside/tree/sub/b");
+    g_autofree char *c = wf_test_fixture_path (fixture, "outside/tree/sub/deeper/c");
 
     wf_test_mkdir (deeper);
     touch (a);
@@ -210,12 +151,12 @@ test_tree_moved_in (Fixture *fixture, gconstpointer user_data)
   notify = notify_new (paths, FALSE);
 
   {
-    g_autofree char *from = fixture_path (fixture, "outside/tree");
-    g_autofree char *to = fixture_path (fixture, "root/tree");
+    g_autofree char *from = wf_test_fixture_path (fixture, "outside/tree");
+    g_autofree char *to = wf_test_fixture_path (fixture, "root/tree");
 
     move (from, to);
   }
-  expected = expect_changes (fixture,
+  expected = wf_test_expect_changes (fixture,
                              WF_CHANGE_ADDED, "root/tree",
                              WF_CHANGE_ADDED, "root/tree/a",
                              WF_CHANGE_ADDED, "root/tree/sub",
@@ -223,21 +164,21 @@ test_tree_moved_in (Fixture *fixture, gconstpointer user_data)
                              WF_CHANGE_ADDED, "root/tree/sub/deeper",
                              WF_CHANGE_ADDED, "root/tree/sub/deeper/c",
                              0);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 
   /* The moved-in tree is watched to the bottom. */
   touch (later);
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "root/tree/sub/deeper/later", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "root/tree/sub/deeper/later", 0);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
 test_tree_moved_out (Fixture *fixture, gconstpointer user_data)
 {
-  g_autofree char *root = fixture_path (fixture, "root");
-  g_autofree char *sub = fixture_path (fixture, "root/dir/sub");
-  g_autofree char *outside = fixture_path (fixture, "outside");
+  g_autofree char *root = wf_test_fixture_path (fixture, "root");
+  g_autofree char *sub = wf_test_fixture_path (fixture, "root/dir/sub");
+  g_autofree char *outside = wf_test_fixture_path (fixture, "outside");
   const char *paths[] = { root, NULL };
   g_autoptr (WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
@@ -248,21 +189,21 @@ test_tree_moved_out (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
 
   {
-    g_autofree char *from = fixture_path (fixture, "root/dir");
-    g_autofree char *to = fixture_path (fixture, "outside/dir");
+    g_autofree char *from = wf_test_fixture_path (fixture, "root/dir");
+    g_autofree char *to = wf_test_fixture_path (fixture, "outside/dir");
 
     move (from, to);
   }
-  expected = expect_changes (fixture, WF_CHANGE_DELETED, "root/dir", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, "root/dir", 0);
+  wf_test_assert_changes (notify, expected);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 1);
 
   /* Stale watches would report these under root/dir/...; the marker,
    * created last, shows the reader has seen everything before it. */
   {
-    g_autofree char *gone_1 = fixture_path (fixture, "outside/dir/f");
-    g_autofree char *gone_2 = fixture_path (fixture, "outside/dir/sub/g");
-    g_autofree char *marker = fixture_path (fixture, "root/marker");
+    g_autofree char *gone_1 = wf_test_fixture_path (fixture, "outside/dir/f");
+    g_autofree char *gone_2 = wf_test_fixture_path (fixture, "outside/dir/sub/g");
+    g_autofree char *marker = wf_test_fixture_path (fixture, "root/marker");
 
     touch (gone_1);
     touch (gone_2);
@@ -270,8 +211,8 @@ test_tree_moved_out (Fixture *fixture, gconstpointer user_data)
     touch (marker);
   }
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "root/marker", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "root/marker", 0);
+  wf_test_assert_changes (notify, expected);
 }
 
 /* A rename inside the tree: the old name is gone for good, the new one is
@@ -280,30 +221,30 @@ static void
 test_directory_renamed_inside (Fixture *fixture, gconstpointer user_data)
 {
   const char *paths[] = { fixture->tmpdir, NULL };
-  g_autofree char *sub = fixture_path (fixture, "old/sub");
+  g_autofree char *sub = wf_test_fixture_path (fixture, "old/sub");
   g_autoptr (WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
 
   wf_test_mkdir (sub);
   notify = notify_new (paths, FALSE);
   {
-    g_autofree char *from = fixture_path (fixture, "old");
-    g_autofree char *to = fixture_path (fixture, "new");
+    g_autofree char *from = wf_test_fixture_path (fixture, "old");
+    g_autofree char *to = wf_test_fixture_path (fixture, "new");
 
     move (from, to);
   }
-  expected = expect_changes (fixture, WF_CHANGE_DELETED, "old", WF_CHANGE_ADDED, "new",
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, "old", WF_CHANGE_ADDED, "new",
                              WF_CHANGE_ADDED, "new/sub", 0);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 
   {
-    g_autofree char *file = fixture_path (fixture, "new/sub/f");
+    g_autofree char *file = wf_test_fixture_path (fixture, "new/sub/f");
 
     touch (file);
   }
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "new/sub/f", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "new/sub/f", 0);
+  wf_test_assert_changes (notify, expected);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
 }
 
@@ -311,9 +252,9 @@ static void
 test_subtree_deleted (Fixture *fixture, gconstpointer user_data)
 {
   const char *paths[] = { fixture->tmpdir, NULL };
-  g_autofree char *deep = fixture_path (fixture, "a/b");
-  g_autofree char *file = fixture_path (fixture, "a/b/f");
-  g_autofree char *top = fixture_path (fixture, "a");
+  g_autofree char *deep = wf_test_fixture_path (fixture, "a/b");
+  g_autofree char *file = wf_test_fixture_path (fixture, "a/b/f");
+  g_autofree char *top = wf_test_fixture_path (fixture, "a");
   g_autoptr (WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
 
@@ -324,9 +265,9 @@ test_subtree_deleted (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpint (g_unlink (file), ==, 0);
   g_assert_cmpint (g_rmdir (deep), ==, 0);
   g_assert_cmpint (g_rmdir (top), ==, 0);
-  expected = expect_changes (fixture, WF_CHANGE_DELETED, "a", WF_CHANGE_DELETED, "a/b",
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, "a", WF_CHANGE_DELETED, "a/b",
                              WF_CHANGE_DELETED, "a/b/f", 0);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 1);
 }
 
@@ -336,22 +277,22 @@ static void
 test_chmod_is_a_change (Fixture *fixture, gconstpointer user_data)
 {
   const char *paths[] = { fixture->tmpdir, NULL };
-  g_autofree char *file = fixture_path (fixture, "f");
+  g_autofree char *file = wf_test_fixture_path (fixture, "f");
   g_autoptr (WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
 
   touch (file);
   notify = notify_new (paths, FALSE);
   g_assert_cmpint (g_chmod (file, 0600), ==, 0);
-  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "f", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_MODIFIED, "f", 0);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
 test_single_file_root (Fixture *fixture, gconstpointer user_data)
 {
-  g_autofree char *file = fixture_path (fixture, "only");
-  g_autofree char *sibling = fixture_path (fixture, "sibling");
+  g_autofree char *file = wf_test_fixture_path (fixture, "only");
+  g_autofree char *sibling = wf_test_fixture_path (fixture, "sibling");
   const char *paths[] = { file, NULL };
   g_autoptr (WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
@@ -362,15 +303,15 @@ test_single_file_root (Fixture *fixture, gconstpointer user_data)
 
   wf_test_write (file, "changed");
   touch (sibling);
-  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "only", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_MODIFIED, "only", 0);
+  wf_test_assert_changes (notify, expected);
 
   /* The link count changing is an IN_ATTRIB on the file itself before its
    * IN_DELETE_SELF: RustNotify reports both, and so do we. */
   g_assert_cmpint (g_unlink (file), ==, 0);
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "only", WF_CHANGE_DELETED, "only", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_MODIFIED, "only", WF_CHANGE_DELETED, "only", 0);
+  wf_test_assert_changes (notify, expected);
 }
 
 /* watchfiles reports "/cwd/./x" for a root of "."; so do we. */
@@ -386,7 +327,7 @@ test_relative_root_kept_as_given (Fixture *fixture, gconstpointer user_data)
   notify = notify_new (paths, FALSE);
   touch ("x");
   expected = g_strdup_printf ("%d:%s/./x", WF_CHANGE_ADDED, fixture->tmpdir);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
   g_assert_cmpint (g_chdir (cwd), ==, 0);
 }
 
@@ -396,10 +337,10 @@ static void
 test_symlink_loop (Fixture *fixture, gconstpointer user_data)
 {
   const char *paths[] = { fixture->tmpdir, NULL };
-  g_autofree char *dir = fixture_path (fixture, "a");
-  g_autofree char *loop = fixture_path (fixture, "a/loop");
-  g_autofree char *self_loop = fixture_path (fixture, "a/self");
-  g_autofree char *file = fixture_path (fixture, "a/f");
+  g_autofree char *dir = wf_test_fixture_path (fixture, "a");
+  g_autofree char *loop = wf_test_fixture_path (fixture, "a/loop");
+  g_autofree char *self_loop = wf_test_fixture_path (fixture, "a/self");
+  g_autofree char *file = wf_test_fixture_path (fixture, "a/f");
   g_autoptr (WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
 
@@ -411,18 +352,18 @@ test_symlink_loop (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
 
   touch (file);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "a/f", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "a/f", 0);
+  wf_test_assert_changes (notify, expected);
 }
 
 /* Followed symlinks to directories are watched through the link. */
 static void
 test_symlinked_directory_followed (Fixture *fixture, gconstpointer user_data)
 {
-  g_autofree char *root = fixture_path (fixture, "root");
-  g_autofree char *target = fixture_path (fixture, "target");
-  g_autofree char *link = fixture_path (fixture, "root/link");
-  g_autofree char *file = fixture_path (fixture, "target/f");
+  g_autofree char *root = wf_test_fixture_path (fixture, "root");
+  g_autofree char *target = wf_test_fixture_path (fixture, "target");
+  g_autofree char *link = wf_test_fixture_path (fixture, "root/link");
+  g_autofree char *file = wf_test_fixture_path (fixture, "target/f");
   const char *paths[] = { root, NULL };
   g_autoptr (WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
@@ -432,8 +373,8 @@ test_symlinked_directory_followed (Fixture *fixture, gconstpointer user_data)
   make_symlink (target, link);
   notify = notify_new (paths, FALSE);
   touch (file);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "root/link/f", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "root/link/f", 0);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
@@ -447,7 +388,7 @@ test_non_utf8_name (Fixture *fixture, gconstpointer user_data)
 
   touch (file);
   expected = g_strdup_printf ("%d:%s", WF_CHANGE_ADDED, file);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 }
 
 /* ---- the watch limit -------------------------------------------------------- */
@@ -540,8 +481,8 @@ run_in_user_namespace (Fixture *fixture, ChildFunc func)
 static int
 watch_limit_in_child (Fixture *fixture)
 {
-  g_autofree char *big = fixture_path (fixture, "big");
-  g_autofree char *small = fixture_path (fixture, "small");
+  g_autofree char *big = wf_test_fixture_path (fixture, "big");
+  g_autofree char *small = wf_test_fixture_path (fixture, "small");
   g_autofree char *limit = g_strdup_printf ("%d\n", SMALL_WATCH_LIMIT);
   const char *big_only[] = { big, NULL };
   const char *small_then_big[] = { small, big, NULL };
@@ -575,8 +516,8 @@ test_watch_limit (Fixture *fixture, gconstpointer user_data)
   /* Nothing allocated may live across fork(): the child _exit()s without
    * freeing, and valgrind would call it lost there. */
   {
-    g_autofree char *big = fixture_path (fixture, "big");
-    g_autofree char *small = fixture_path (fixture, "small");
+    g_autofree char *big = wf_test_fixture_path (fixture, "big");
+    g_autofree char *small = wf_test_fixture_path (fixture, "small");
 
     make_tree_of_directories (big, 30);
     make_tree_of_directories (small, 3);
@@ -590,9 +531,9 @@ static int
 permission_denied_in_child (Fixture *fixture)
 {
   const char *paths[] = { fixture->tmpdir, NULL };
-  g_autofree char *locked = fixture_path (fixture, "locked");
-  g_autofree char *locked_later = fixture_path (fixture, "locked-later");
-  g_autofree char *after = fixture_path (fixture, "open/after");
+  g_autofree char *locked = wf_test_fixture_path (fixture, "locked");
+  g_autofree char *locked_later = wf_test_fixture_path (fixture, "locked-later");
+  g_autofree char *after = wf_test_fixture_path (fixture, "open/after");
   g_autoptr (GError) error = NULL;
   g_autofree char *expected = NULL;
   WfNotify *notify;
@@ -609,15 +550,15 @@ permission_denied_in_child (Fixture *fixture)
   /* With it, the rest of the tree is watched and the gap is counted. */
   notify = notify_new (paths, TRUE);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
-  g_assert_cmpuint (describe_field (notify, "unwatched"), ==, 1);
+  g_assert_cmpuint (wf_test_describe_field (notify, "unwatched"), ==, 1);
 
   /* An unreadable directory appearing later is skipped too, and watching
    * goes on. */
   g_assert_cmpint (g_mkdir (locked_later, 0), ==, 0);
   touch (after);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "locked-later", WF_CHANGE_ADDED, "open/after", 0);
-  assert_changes (notify, expected);
-  g_assert_cmpuint (describe_field (notify, "unwatched"), ==, 2);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "locked-later", WF_CHANGE_ADDED, "open/after", 0);
+  wf_test_assert_changes (notify, expected);
+  g_assert_cmpuint (wf_test_describe_field (notify, "unwatched"), ==, 2);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
 
   g_object_unref (notify);
@@ -628,13 +569,13 @@ static void
 test_permission_denied (Fixture *fixture, gconstpointer user_data)
 {
   {
-    g_autofree char *locked = fixture_path (fixture, "locked/inside");
-    g_autofree char *open = fixture_path (fixture, "open/inside");
+    g_autofree char *locked = wf_test_fixture_path (fixture, "locked/inside");
+    g_autofree char *open = wf_test_fixture_path (fixture, "open/inside");
 
     wf_test_mkdir (locked);
     wf_test_mkdir (open);
     g_free (locked);
-    locked = fixture_path (fixture, "locked");
+    locked = wf_test_fixture_path (fixture, "locked");
     g_assert_cmpint (g_chmod (locked, 0), ==, 0);
   }
   run_in_user_namespace (fixture, permission_denied_in_child);
@@ -726,7 +667,7 @@ overflow_assert_resynced (Overflow *overflow, WfNotify *notify)
       g_test_message ("the reader could run during the burst: the queue may not have overflowed");
       return;
     }
-  g_assert_cmpuint (describe_field (notify, "rescans"), >, 0);
+  g_assert_cmpuint (wf_test_describe_field (notify, "rescans"), >, 0);
 }
 
 static void
@@ -795,13 +736,13 @@ test_queue_overflow_differences (Fixture *fixture, gconstpointer user_data)
 
   for (guint i = 0; existing_dirs[i] != NULL; i++)
     {
-      g_autofree char *dir = fixture_path (fixture, existing_dirs[i]);
+      g_autofree char *dir = wf_test_fixture_path (fixture, existing_dirs[i]);
 
       wf_test_mkdir (dir);
     }
   for (guint i = 0; existing_files[i] != NULL; i++)
     {
-      g_autofree char *file = fixture_path (fixture, existing_files[i]);
+      g_autofree char *file = wf_test_fixture_path (fixture, existing_files[i]);
 
       touch (file);
     }
@@ -817,26 +758,26 @@ test_queue_overflow_differences (Fixture *fixture, gconstpointer user_data)
    * is about a change expected again anyway. */
   for (guint round = 0; round < 2; round++)
     {
-      g_autofree char *noise1 = fixture_path (fixture, "noise1");
+      g_autofree char *noise1 = wf_test_fixture_path (fixture, "noise1");
 
       g_assert_cmpint (g_chmod (noise1, round == 0 ? 0640 : 0600), ==, 0);
-      expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "noise1", 0);
-      assert_changes (notify, expected);
+      expected = wf_test_expect_changes (fixture, WF_CHANGE_MODIFIED, "noise1", 0);
+      wf_test_assert_changes (notify, expected);
       g_clear_pointer (&expected, g_free);
     }
 
   overflow_burst_begin (&overflow);
   {
-    g_autofree char *noise1 = fixture_path (fixture, "noise1");
-    g_autofree char *noise2 = fixture_path (fixture, "noise2");
-    g_autofree char *del = fixture_path (fixture, "del");
-    g_autofree char *g1 = fixture_path (fixture, "gone/g1");
-    g_autofree char *gone = fixture_path (fixture, "gone");
-    g_autofree char *sub = fixture_path (fixture, "new/sub");
-    g_autofree char *n1 = fixture_path (fixture, "new/sub/n1");
-    g_autofree char *old = fixture_path (fixture, "old");
-    g_autofree char *renamed = fixture_path (fixture, "renamed");
-    g_autofree char *chm = fixture_path (fixture, "chm");
+    g_autofree char *noise1 = wf_test_fixture_path (fixture, "noise1");
+    g_autofree char *noise2 = wf_test_fixture_path (fixture, "noise2");
+    g_autofree char *del = wf_test_fixture_path (fixture, "del");
+    g_autofree char *g1 = wf_test_fixture_path (fixture, "gone/g1");
+    g_autofree char *gone = wf_test_fixture_path (fixture, "gone");
+    g_autofree char *sub = wf_test_fixture_path (fixture, "new/sub");
+    g_autofree char *n1 = wf_test_fixture_path (fixture, "new/sub/n1");
+    g_autofree char *old = wf_test_fixture_path (fixture, "old");
+    g_autofree char *renamed = wf_test_fixture_path (fixture, "renamed");
+    g_autofree char *chm = wf_test_fixture_path (fixture, "chm");
 
     /* Alternating, so that the kernel cannot merge them: the queue is full
      * long before the changes that matter. */
@@ -852,7 +793,7 @@ test_queue_overflow_differences (Fixture *fixture, gconstpointer user_data)
   }
   overflow_end (&overflow, notify);
 
-  expected = expect_changes (fixture,
+  expected = wf_test_expect_changes (fixture,
                              WF_CHANGE_MODIFIED, "noise1",
                              WF_CHANGE_MODIFIED, "noise2",
                              WF_CHANGE_DELETED, "del",
@@ -869,7 +810,7 @@ test_queue_overflow_differences (Fixture *fixture, gconstpointer user_data)
   {
     /* A resync that finds "old" gone reports what it held too; the
      * rename's own event, had it got through, reports the directory only. */
-    g_autofree char *optional = expect_changes (fixture, WF_CHANGE_DELETED, "old/o1", 0);
+    g_autofree char *optional = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, "old/o1", 0);
     g_autofree char *seen = wf_test_collect (notify, COLLECT_TIMEOUT_MS, expected);
     g_auto (GStrv) seen_lines = g_strsplit (seen, "\n", -1);
     GPtrArray *required = g_ptr_array_new_with_free_func (g_free);
@@ -886,12 +827,12 @@ test_queue_overflow_differences (Fixture *fixture, gconstpointer user_data)
   /* The fresh tree is watched: the new and the renamed directories. */
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 5);
   {
-    g_autofree char *late = fixture_path (fixture, "renamed/late");
+    g_autofree char *late = wf_test_fixture_path (fixture, "renamed/late");
 
     touch (late);
     g_free (expected);
-    expected = expect_changes (fixture, WF_CHANGE_ADDED, "renamed/late", 0);
-    assert_changes (notify, expected);
+    expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "renamed/late", 0);
+    wf_test_assert_changes (notify, expected);
   }
 }
 
@@ -937,9 +878,9 @@ test_symlink_alias_real_path_owns (Fixture *fixture, gconstpointer user_data)
 {
   const char *link_name = user_data;
   const char *paths[] = { fixture->tmpdir, NULL };
-  g_autofree char *dir = fixture_path (fixture, "a_dir");
-  g_autofree char *old = fixture_path (fixture, "a_dir/old");
-  g_autofree char *link = fixture_path (fixture, link_name);
+  g_autofree char *dir = wf_test_fixture_path (fixture, "a_dir");
+  g_autofree char *old = wf_test_fixture_path (fixture, "a_dir/old");
+  g_autofree char *link = wf_test_fixture_path (fixture, link_name);
   g_autoptr (WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
 
@@ -950,41 +891,41 @@ test_symlink_alias_real_path_owns (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
 
   {
-    g_autofree char *f = fixture_path (fixture, "a_dir/f");
+    g_autofree char *f = wf_test_fixture_path (fixture, "a_dir/f");
 
     touch (f);
-    expected = expect_changes (fixture, WF_CHANGE_ADDED, "a_dir/f", 0);
-    assert_changes (notify, expected);
+    expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "a_dir/f", 0);
+    wf_test_assert_changes (notify, expected);
   }
 
   /* Removing the link leaves the directory's watch alone. */
   g_assert_cmpint (g_unlink (link), ==, 0);
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_DELETED, link_name, 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, link_name, 0);
+  wf_test_assert_changes (notify, expected);
   {
-    g_autofree char *f2 = fixture_path (fixture, "a_dir/f2");
+    g_autofree char *f2 = wf_test_fixture_path (fixture, "a_dir/f2");
 
     touch (f2);
     g_free (expected);
-    expected = expect_changes (fixture, WF_CHANGE_ADDED, "a_dir/f2", 0);
-    assert_changes (notify, expected);
+    expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "a_dir/f2", 0);
+    wf_test_assert_changes (notify, expected);
   }
 
   {
-    g_autofree char *renamed = fixture_path (fixture, "b_dir");
-    g_autofree char *later = fixture_path (fixture, "b_dir/new");
+    g_autofree char *renamed = wf_test_fixture_path (fixture, "b_dir");
+    g_autofree char *later = wf_test_fixture_path (fixture, "b_dir/new");
 
     move (dir, renamed);
     g_free (expected);
-    expected = expect_changes (fixture, WF_CHANGE_DELETED, "a_dir", WF_CHANGE_ADDED, "b_dir",
+    expected = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, "a_dir", WF_CHANGE_ADDED, "b_dir",
                                WF_CHANGE_ADDED, "b_dir/old", WF_CHANGE_ADDED, "b_dir/f",
                                WF_CHANGE_ADDED, "b_dir/f2", 0);
-    assert_changes (notify, expected);
+    wf_test_assert_changes (notify, expected);
     touch (later);
     g_free (expected);
-    expected = expect_changes (fixture, WF_CHANGE_ADDED, "b_dir/new", 0);
-    assert_changes (notify, expected);
+    expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "b_dir/new", 0);
+    wf_test_assert_changes (notify, expected);
   }
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
   assert_kernel_watches (notify, 2);
@@ -996,11 +937,11 @@ static void
 test_symlink_target_renamed (Fixture *fixture, gconstpointer user_data)
 {
   const char *paths[] = { fixture->tmpdir, NULL };
-  g_autofree char *dir = fixture_path (fixture, "a_dir");
-  g_autofree char *old = fixture_path (fixture, "a_dir/old");
-  g_autofree char *link = fixture_path (fixture, "z_link");
-  g_autofree char *renamed = fixture_path (fixture, "b_dir");
-  g_autofree char *later = fixture_path (fixture, "b_dir/new");
+  g_autofree char *dir = wf_test_fixture_path (fixture, "a_dir");
+  g_autofree char *old = wf_test_fixture_path (fixture, "a_dir/old");
+  g_autofree char *link = wf_test_fixture_path (fixture, "z_link");
+  g_autofree char *renamed = wf_test_fixture_path (fixture, "b_dir");
+  g_autofree char *later = wf_test_fixture_path (fixture, "b_dir/new");
   g_autoptr (WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
 
@@ -1010,13 +951,13 @@ test_symlink_target_renamed (Fixture *fixture, gconstpointer user_data)
   notify = notify_new (paths, FALSE);
 
   move (dir, renamed);
-  expected = expect_changes (fixture, WF_CHANGE_DELETED, "a_dir", WF_CHANGE_ADDED, "b_dir",
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, "a_dir", WF_CHANGE_ADDED, "b_dir",
                              WF_CHANGE_ADDED, "b_dir/old", 0);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
   touch (later);
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "b_dir/new", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "b_dir/new", 0);
+  wf_test_assert_changes (notify, expected);
 }
 
 /* A directory watched through a symlink (the only path to it then) and
@@ -1024,11 +965,11 @@ test_symlink_target_renamed (Fixture *fixture, gconstpointer user_data)
 static void
 test_real_path_takes_over_from_symlink (Fixture *fixture, gconstpointer user_data)
 {
-  g_autofree char *root = fixture_path (fixture, "r");
-  g_autofree char *outside = fixture_path (fixture, "out/d");
-  g_autofree char *x = fixture_path (fixture, "out/d/x");
-  g_autofree char *link = fixture_path (fixture, "r/l");
-  g_autofree char *inside = fixture_path (fixture, "r/d");
+  g_autofree char *root = wf_test_fixture_path (fixture, "r");
+  g_autofree char *outside = wf_test_fixture_path (fixture, "out/d");
+  g_autofree char *x = wf_test_fixture_path (fixture, "out/d/x");
+  g_autofree char *link = wf_test_fixture_path (fixture, "r/l");
+  g_autofree char *inside = wf_test_fixture_path (fixture, "r/d");
   const char *paths[] = { root, NULL };
   g_autoptr (WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
@@ -1039,31 +980,31 @@ test_real_path_takes_over_from_symlink (Fixture *fixture, gconstpointer user_dat
   notify = notify_new (paths, FALSE);
 
   make_symlink (outside, link);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "r/l", WF_CHANGE_ADDED, "r/l/x", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "r/l", WF_CHANGE_ADDED, "r/l/x", 0);
+  wf_test_assert_changes (notify, expected);
 
   move (outside, inside);
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "r/d", WF_CHANGE_ADDED, "r/d/x", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "r/d", WF_CHANGE_ADDED, "r/d/x", 0);
+  wf_test_assert_changes (notify, expected);
   {
-    g_autofree char *z = fixture_path (fixture, "r/d/z");
+    g_autofree char *z = wf_test_fixture_path (fixture, "r/d/z");
 
     touch (z);
     g_free (expected);
-    expected = expect_changes (fixture, WF_CHANGE_ADDED, "r/d/z", 0);
-    assert_changes (notify, expected);
+    expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "r/d/z", 0);
+    wf_test_assert_changes (notify, expected);
   }
 
   /* The dangling link goes; the watch is the real path's. */
   g_assert_cmpint (g_unlink (link), ==, 0);
   {
-    g_autofree char *w = fixture_path (fixture, "r/d/w");
+    g_autofree char *w = wf_test_fixture_path (fixture, "r/d/w");
 
     touch (w);
     g_free (expected);
-    expected = expect_changes (fixture, WF_CHANGE_DELETED, "r/l", WF_CHANGE_ADDED, "r/d/w", 0);
-    assert_changes (notify, expected);
+    expected = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, "r/l", WF_CHANGE_ADDED, "r/d/w", 0);
+    wf_test_assert_changes (notify, expected);
   }
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
   assert_kernel_watches (notify, 2);
@@ -1076,10 +1017,10 @@ static void
 test_overlapping_roots_subtree_moved (Fixture *fixture, gconstpointer user_data)
 {
   gboolean sub_first = GPOINTER_TO_INT (user_data);
-  g_autofree char *root = fixture_path (fixture, "r");
-  g_autofree char *sub = fixture_path (fixture, "r/sub");
-  g_autofree char *x = fixture_path (fixture, "r/sub/x");
-  g_autofree char *sub2 = fixture_path (fixture, "r/sub2");
+  g_autofree char *root = wf_test_fixture_path (fixture, "r");
+  g_autofree char *sub = wf_test_fixture_path (fixture, "r/sub");
+  g_autofree char *x = wf_test_fixture_path (fixture, "r/sub/x");
+  g_autofree char *sub2 = wf_test_fixture_path (fixture, "r/sub2");
   const char *sub_then_root[] = { sub, root, NULL };
   const char *root_then_sub[] = { root, sub, NULL };
   g_autoptr (WfNotify) notify = NULL;
@@ -1091,27 +1032,27 @@ test_overlapping_roots_subtree_moved (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
 
   move (sub, sub2);
-  expected = expect_changes (fixture, WF_CHANGE_DELETED, "r/sub", WF_CHANGE_ADDED, "r/sub2",
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, "r/sub", WF_CHANGE_ADDED, "r/sub2",
                              WF_CHANGE_ADDED, "r/sub2/x", 0);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
   {
-    g_autofree char *f = fixture_path (fixture, "r/sub2/f");
+    g_autofree char *f = wf_test_fixture_path (fixture, "r/sub2/f");
 
     touch (f);
     g_free (expected);
-    expected = expect_changes (fixture, WF_CHANGE_ADDED, "r/sub2/f", 0);
-    assert_changes (notify, expected);
+    expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "r/sub2/f", 0);
+    wf_test_assert_changes (notify, expected);
   }
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
 
   {
-    g_autofree char *y = fixture_path (fixture, "r/sub/y");
+    g_autofree char *y = wf_test_fixture_path (fixture, "r/sub/y");
 
     wf_test_mkdir (sub);
     touch (y);
     g_free (expected);
-    expected = expect_changes (fixture, WF_CHANGE_ADDED, "r/sub", WF_CHANGE_ADDED, "r/sub/y", 0);
-    assert_changes (notify, expected);
+    expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "r/sub", WF_CHANGE_ADDED, "r/sub/y", 0);
+    wf_test_assert_changes (notify, expected);
   }
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
   assert_kernel_watches (notify, 3);
@@ -1122,9 +1063,9 @@ test_overlapping_roots_subtree_moved (Fixture *fixture, gconstpointer user_data)
 static void
 test_root_deleted_and_recreated (Fixture *fixture, gconstpointer user_data)
 {
-  g_autofree char *root = fixture_path (fixture, "r");
-  g_autofree char *file = fixture_path (fixture, "r/new");
-  g_autofree char *later = fixture_path (fixture, "r/later");
+  g_autofree char *root = wf_test_fixture_path (fixture, "r");
+  g_autofree char *file = wf_test_fixture_path (fixture, "r/new");
+  g_autofree char *later = wf_test_fixture_path (fixture, "r/later");
   const char *paths[] = { root, NULL };
   g_autoptr (WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
@@ -1133,8 +1074,8 @@ test_root_deleted_and_recreated (Fixture *fixture, gconstpointer user_data)
   notify = notify_new (paths, FALSE);
 
   g_assert_cmpint (g_rmdir (root), ==, 0);
-  expected = expect_changes (fixture, WF_CHANGE_DELETED, "r", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, "r", 0);
+  wf_test_assert_changes (notify, expected);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 0);
   /* Waiting costs a watch on each directory above it, nothing else. */
   assert_kernel_watches (notify, path_levels (fixture->tmpdir));
@@ -1143,26 +1084,26 @@ test_root_deleted_and_recreated (Fixture *fixture, gconstpointer user_data)
   wf_test_mkdir (root);
   touch (file);
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "r", WF_CHANGE_ADDED, "r/new", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "r", WF_CHANGE_ADDED, "r/new", 0);
+  wf_test_assert_changes (notify, expected);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 1);
   assert_kernel_watches (notify, 1);
 
   touch (later);
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "r/later", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "r/later", 0);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
 test_root_moved_away_and_back (Fixture *fixture, gconstpointer user_data)
 {
-  g_autofree char *root = fixture_path (fixture, "r");
-  g_autofree char *file = fixture_path (fixture, "r/f");
-  g_autofree char *away = fixture_path (fixture, "away");
-  g_autofree char *away_file = fixture_path (fixture, "away/f");
-  g_autofree char *made_away = fixture_path (fixture, "away/x");
-  g_autofree char *later = fixture_path (fixture, "r/later");
+  g_autofree char *root = wf_test_fixture_path (fixture, "r");
+  g_autofree char *file = wf_test_fixture_path (fixture, "r/f");
+  g_autofree char *away = wf_test_fixture_path (fixture, "away");
+  g_autofree char *away_file = wf_test_fixture_path (fixture, "away/f");
+  g_autofree char *made_away = wf_test_fixture_path (fixture, "away/x");
+  g_autofree char *later = wf_test_fixture_path (fixture, "r/later");
   const char *paths[] = { root, NULL };
   g_autoptr (WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
@@ -1172,22 +1113,22 @@ test_root_moved_away_and_back (Fixture *fixture, gconstpointer user_data)
   notify = notify_new (paths, FALSE);
 
   move (root, away);
-  expected = expect_changes (fixture, WF_CHANGE_DELETED, "r", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, "r", 0);
+  wf_test_assert_changes (notify, expected);
 
   /* Not ours while away: a stale watch would report "modified r/f". */
   g_assert_cmpint (g_chmod (away_file, 0600), ==, 0);
   touch (made_away);
   move (away, root);
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "r", WF_CHANGE_ADDED, "r/f",
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "r", WF_CHANGE_ADDED, "r/f",
                              WF_CHANGE_ADDED, "r/x", 0);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 
   touch (later);
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "r/later", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "r/later", 0);
+  wf_test_assert_changes (notify, expected);
   assert_kernel_watches (notify, 1);
 }
 
@@ -1196,11 +1137,11 @@ test_root_moved_away_and_back (Fixture *fixture, gconstpointer user_data)
 static void
 test_root_missing_chain (Fixture *fixture, gconstpointer user_data)
 {
-  g_autofree char *top = fixture_path (fixture, "a");
-  g_autofree char *middle = fixture_path (fixture, "a/b");
-  g_autofree char *root = fixture_path (fixture, "a/b/c");
-  g_autofree char *file = fixture_path (fixture, "a/b/c/f");
-  g_autofree char *later = fixture_path (fixture, "a/b/c/g");
+  g_autofree char *top = wf_test_fixture_path (fixture, "a");
+  g_autofree char *middle = wf_test_fixture_path (fixture, "a/b");
+  g_autofree char *root = wf_test_fixture_path (fixture, "a/b/c");
+  g_autofree char *file = wf_test_fixture_path (fixture, "a/b/c/f");
+  g_autofree char *later = wf_test_fixture_path (fixture, "a/b/c/g");
   const char *paths[] = { root, NULL };
   g_autoptr (WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
@@ -1210,21 +1151,21 @@ test_root_missing_chain (Fixture *fixture, gconstpointer user_data)
 
   g_assert_cmpint (g_rmdir (root), ==, 0);
   g_assert_cmpint (g_rmdir (middle), ==, 0);
-  expected = expect_changes (fixture, WF_CHANGE_DELETED, "a/b/c", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, "a/b/c", 0);
+  wf_test_assert_changes (notify, expected);
   assert_kernel_watches (notify, path_levels (top));
 
   wf_test_mkdir (root);
   touch (file);
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "a/b/c", WF_CHANGE_ADDED, "a/b/c/f", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "a/b/c", WF_CHANGE_ADDED, "a/b/c/f", 0);
+  wf_test_assert_changes (notify, expected);
   assert_kernel_watches (notify, 1);
 
   touch (later);
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "a/b/c/g", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "a/b/c/g", 0);
+  wf_test_assert_changes (notify, expected);
 }
 
 /* An editor's atomic save: write a temporary file, rename it over the
@@ -1232,11 +1173,11 @@ test_root_missing_chain (Fixture *fixture, gconstpointer user_data)
 static void
 test_file_root_atomic_save (Fixture *fixture, gconstpointer user_data)
 {
-  g_autofree char *file = fixture_path (fixture, "f");
-  g_autofree char *temporary = fixture_path (fixture, ".f.swp");
+  g_autofree char *file = wf_test_fixture_path (fixture, "f");
+  g_autofree char *temporary = wf_test_fixture_path (fixture, ".f.swp");
   const char *paths[] = { file, NULL };
   g_autoptr (WfNotify) notify = NULL;
-  g_autofree char *expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "f", 0);
+  g_autofree char *expected = wf_test_expect_changes (fixture, WF_CHANGE_MODIFIED, "f", 0);
 
   wf_test_write (file, "version 0");
   notify = notify_new (paths, FALSE);
@@ -1247,10 +1188,10 @@ test_file_root_atomic_save (Fixture *fixture, gconstpointer user_data)
 
       wf_test_write (temporary, contents);
       move (temporary, file);
-      assert_changes (notify, expected);
+      wf_test_assert_changes (notify, expected);
     }
   wf_test_write (file, "plain write");
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
   assert_kernel_watches (notify, 1);
 }
 
@@ -1259,10 +1200,10 @@ test_file_root_atomic_save (Fixture *fixture, gconstpointer user_data)
 static void
 test_root_parent_removed (Fixture *fixture, gconstpointer user_data)
 {
-  g_autofree char *parent = fixture_path (fixture, "p");
-  g_autofree char *root = fixture_path (fixture, "p/r");
-  g_autofree char *file = fixture_path (fixture, "p/r/f");
-  g_autofree char *back = fixture_path (fixture, "p/r/x");
+  g_autofree char *parent = wf_test_fixture_path (fixture, "p");
+  g_autofree char *root = wf_test_fixture_path (fixture, "p/r");
+  g_autofree char *file = wf_test_fixture_path (fixture, "p/r/f");
+  g_autofree char *back = wf_test_fixture_path (fixture, "p/r/x");
   const char *paths[] = { root, NULL };
   g_autoptr (WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
@@ -1275,47 +1216,47 @@ test_root_parent_removed (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpint (g_unlink (file), ==, 0);
   g_assert_cmpint (g_rmdir (root), ==, 0);
   g_assert_cmpint (g_rmdir (parent), ==, 0);
-  expected = expect_changes (fixture, WF_CHANGE_DELETED, "p/r/f", WF_CHANGE_DELETED, "p/r", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, "p/r/f", WF_CHANGE_DELETED, "p/r", 0);
+  wf_test_assert_changes (notify, expected);
   assert_kernel_watches (notify, path_levels (fixture->tmpdir));
 
   wf_test_mkdir (root);
   touch (back);
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "p/r", WF_CHANGE_ADDED, "p/r/x", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "p/r", WF_CHANGE_ADDED, "p/r/x", 0);
+  wf_test_assert_changes (notify, expected);
   assert_kernel_watches (notify, 1);
 }
 
 static int
 root_back_unreadable_in_child (Fixture *fixture)
 {
-  g_autofree char *root = fixture_path (fixture, "r");
-  g_autofree char *marker_root = fixture_path (fixture, "m");
-  g_autofree char *marker = fixture_path (fixture, "m/seen");
-  g_autofree char *file = fixture_path (fixture, "r/f");
+  g_autofree char *root = wf_test_fixture_path (fixture, "r");
+  g_autofree char *marker_root = wf_test_fixture_path (fixture, "m");
+  g_autofree char *marker = wf_test_fixture_path (fixture, "m/seen");
+  g_autofree char *file = wf_test_fixture_path (fixture, "r/f");
   const char *paths[] = { root, marker_root, NULL };
   g_autofree char *expected = NULL;
   WfNotify *notify = notify_new (paths, FALSE);
 
   g_assert_cmpint (g_rmdir (root), ==, 0);
-  expected = expect_changes (fixture, WF_CHANGE_DELETED, "r", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, "r", 0);
+  wf_test_assert_changes (notify, expected);
 
   /* Back, but unreadable: it cannot be watched yet.  The marker, made
    * after it, shows the reader has been through that. */
   g_assert_cmpint (g_mkdir (root, 0), ==, 0);
   touch (marker);
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "m/seen", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "m/seen", 0);
+  wf_test_assert_changes (notify, expected);
 
   /* A chmod is what it waits for. */
   g_assert_cmpint (g_chmod (root, 0755), ==, 0);
   touch (file);
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "r", WF_CHANGE_ADDED, "r/f", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "r", WF_CHANGE_ADDED, "r/f", 0);
+  wf_test_assert_changes (notify, expected);
   assert_kernel_watches (notify, 2);
 
   g_object_unref (notify);
@@ -1327,8 +1268,8 @@ static void
 test_root_back_unreadable (Fixture *fixture, gconstpointer user_data)
 {
   {
-    g_autofree char *root = fixture_path (fixture, "r");
-    g_autofree char *marker_root = fixture_path (fixture, "m");
+    g_autofree char *root = wf_test_fixture_path (fixture, "r");
+    g_autofree char *marker_root = wf_test_fixture_path (fixture, "m");
 
     wf_test_mkdir (root);
     wf_test_mkdir (marker_root);
@@ -1370,13 +1311,13 @@ test_deeper_than_path_max (Fixture *fixture, gconstpointer user_data)
   close (openat (fds[DEEP_LEVELS], "leaf", O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
   g_ptr_array_add (lines, g_strdup_printf ("%d:%s/leaf", WF_CHANGE_ADDED, path->str));
   expected = join_lines (lines);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, DEEP_LEVELS + 1);
 
   close (openat (fds[DEEP_LEVELS], "later", O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
   g_free (expected);
   expected = g_strdup_printf ("%d:%s/later", WF_CHANGE_ADDED, path->str);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 
   /* Paths too long for the fixture's cleanup. */
   g_assert_cmpint (unlinkat (fds[DEEP_LEVELS], "leaf", 0), ==, 0);
@@ -1394,10 +1335,10 @@ test_deeper_than_path_max (Fixture *fixture, gconstpointer user_data)
 static void
 test_queue_overflow_root_gone (Fixture *fixture, gconstpointer user_data)
 {
-  g_autofree char *root = fixture_path (fixture, "r");
-  g_autofree char *noise1 = fixture_path (fixture, "r/noise1");
-  g_autofree char *noise2 = fixture_path (fixture, "r/noise2");
-  g_autofree char *back = fixture_path (fixture, "r/back");
+  g_autofree char *root = wf_test_fixture_path (fixture, "r");
+  g_autofree char *noise1 = wf_test_fixture_path (fixture, "r/noise1");
+  g_autofree char *noise2 = wf_test_fixture_path (fixture, "r/noise2");
+  g_autofree char *back = wf_test_fixture_path (fixture, "r/back");
   const char *paths[] = { root, NULL };
   g_autoptr (WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
@@ -1418,7 +1359,7 @@ test_queue_overflow_root_gone (Fixture *fixture, gconstpointer user_data)
   overflow_end (&overflow, notify);
 
   /* The chmods that got through before the overflow are reported too. */
-  expected = expect_changes (fixture, WF_CHANGE_DELETED, "r", WF_CHANGE_DELETED, "r/noise1",
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, "r", WF_CHANGE_DELETED, "r/noise1",
                              WF_CHANGE_DELETED, "r/noise2", 0);
   {
     g_autofree char *seen = wf_test_collect (notify, COLLECT_TIMEOUT_MS, expected);
@@ -1437,8 +1378,8 @@ test_queue_overflow_root_gone (Fixture *fixture, gconstpointer user_data)
   wf_test_mkdir (root);
   touch (back);
   g_free (expected);
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "r", WF_CHANGE_ADDED, "r/back", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "r", WF_CHANGE_ADDED, "r/back", 0);
+  wf_test_assert_changes (notify, expected);
   assert_kernel_watches (notify, 1);
 }
 
@@ -1448,7 +1389,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(name, func) \
-  g_test_add ("/inotify/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add ("/inotify/" name, Fixture, NULL, wf_test_fixture_set_up, func, wf_test_fixture_tear_down)
 
   ADD ("new-directory-race", test_new_directory_race);
   ADD ("mkdir-parents", test_mkdir_parents);
@@ -1480,7 +1421,7 @@ main (int argc, char **argv)
 #undef ADD
 
 #define ADD_WITH(name, data, func) \
-  g_test_add ("/inotify/" name, Fixture, data, fixture_set_up, func, fixture_tear_down)
+  g_test_add ("/inotify/" name, Fixture, data, wf_test_fixture_set_up, func, wf_test_fixture_tear_down)
 
   ADD_WITH ("symlink-after-target", "z_link", test_symlink_alias_real_path_owns);
   ADD_WITH ("symlink-before-target", "0_link", test_symlink_alias_real_path_owns);

@@ -24,79 +24,19 @@
 #define COLLECT_TIMEOUT_MS 5000
 #define TEST_POLL_DELAY_MS 20
 
-typedef struct {
-  char *tmpdir;
-} Fixture;
-
-static void
-fixture_set_up (Fixture *fixture, gconstpointer user_data)
-{
-  fixture->tmpdir = wf_test_tmpdir_new ();
-}
-
-static void
-fixture_tear_down (Fixture *fixture, gconstpointer user_data)
-{
-  g_clear_pointer (&fixture->tmpdir, wf_test_tmpdir_free);
-}
-
-static char *
-fixture_path (Fixture *fixture, const char *relative)
-{
-  return g_build_filename (fixture->tmpdir, relative, NULL);
-}
-
-/* "N:<tmpdir>/relative", the form wf_test_collect() reports. */
-static char *
-change_line (Fixture *fixture, WfChange change, const char *relative)
-{
-  g_autofree char *path = fixture_path (fixture, relative);
-  return g_strdup_printf ("%d:%s", change, path);
-}
-
-static int
-compare_lines (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-/* The canonical set of changes below the fixture's directory: arguments
- * are (WfChange, relative path) pairs ended by 0. */
-static char *
-expect_changes (Fixture *fixture, ...)
-{
-  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  va_list args;
-  int change;
-
-  va_start (args, fixture);
-  while ((change = va_arg (args, int)) != 0)
-    g_ptr_array_add (lines, change_line (fixture, change, va_arg (args, const char *)));
-  va_end (args);
-
-  g_ptr_array_sort (lines, compare_lines);
-  g_ptr_array_add (lines, NULL);
-  return g_strjoinv ("\n", (char **) lines->pdata);
-}
-
-static void
-assert_changes (WfNotify *notify, const char *expected)
-{
-  g_autofree char *seen = wf_test_collect (notify, COLLECT_TIMEOUT_MS, expected);
-  g_assert_cmpstr (seen, ==, expected);
-}
+typedef WfTestFixture Fixture;
 
 static void
 assert_no_changes (WfNotify *notify)
 {
-  assert_changes (notify, "");
+  wf_test_assert_changes (notify, "");
 }
 
 static WfNotify *
 poll_notify_new (Fixture *fixture, const char *relative_root, gboolean recursive,
                  gboolean ignore_permission_denied, GError **error)
 {
-  g_autofree char *root = fixture_path (fixture, relative_root);
+  g_autofree char *root = wf_test_fixture_path (fixture, relative_root);
   const char *paths[] = { root, NULL };
 
   return wf_notify_new (paths, g_getenv ("WF_TEST_DEBUG") != NULL, TRUE,
@@ -114,7 +54,7 @@ make_dir_path (const char *path)
 static void
 make_dir (Fixture *fixture, const char *relative)
 {
-  g_autofree char *path = fixture_path (fixture, relative);
+  g_autofree char *path = wf_test_fixture_path (fixture, relative);
   make_dir_path (path);
 }
 
@@ -123,7 +63,7 @@ make_dir (Fixture *fixture, const char *relative)
 static void
 write_file (Fixture *fixture, const char *relative, const char *contents)
 {
-  g_autofree char *path = fixture_path (fixture, relative);
+  g_autofree char *path = wf_test_fixture_path (fixture, relative);
   g_autofree char *parent = g_path_get_dirname (path);
 
   make_dir_path (parent);
@@ -137,9 +77,9 @@ write_file (Fixture *fixture, const char *relative, const char *contents)
 static void
 create_file (Fixture *fixture, const char *relative, const char *contents)
 {
-  g_autofree char *path = fixture_path (fixture, relative);
+  g_autofree char *path = wf_test_fixture_path (fixture, relative);
   g_autofree char *parent = g_path_get_dirname (path);
-  g_autofree char *staged = fixture_path (fixture, "staged");
+  g_autofree char *staged = wf_test_fixture_path (fixture, "staged");
 
   make_dir_path (parent);
   wf_test_write (staged, contents);
@@ -162,21 +102,21 @@ overwrite_in_place (const char *path, const char *contents)
 static void
 change_mode (Fixture *fixture, const char *relative, mode_t mode)
 {
-  g_autofree char *path = fixture_path (fixture, relative);
+  g_autofree char *path = wf_test_fixture_path (fixture, relative);
   g_assert_no_errno (g_chmod (path, mode));
 }
 
 static void
 remove_tree (Fixture *fixture, const char *relative)
 {
-  g_autofree char *path = fixture_path (fixture, relative);
+  g_autofree char *path = wf_test_fixture_path (fixture, relative);
   wf_test_rm_rf (path);
 }
 
 static void
 make_symlink (Fixture *fixture, const char *target, const char *relative)
 {
-  g_autofree char *path = fixture_path (fixture, relative);
+  g_autofree char *path = wf_test_fixture_path (fixture, relative);
   g_assert_no_errno (symlink (target, path));
 }
 
@@ -286,14 +226,14 @@ test_create_tree (Fixture *fixture, gconstpointer user_data)
 
   /* The parents' own mtime changes are not modifications: the entries are
    * what changed, as with inotify. */
-  expected = expect_changes (fixture,
+  expected = wf_test_expect_changes (fixture,
                              WF_CHANGE_ADDED, "w/d",
                              WF_CHANGE_ADDED, "w/d/f",
                              WF_CHANGE_ADDED, "w/d/sub",
                              WF_CHANGE_ADDED, "w/d/sub/g",
                              WF_CHANGE_ADDED, "w/existing/h",
                              0);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
@@ -313,7 +253,7 @@ test_delete_tree (Fixture *fixture, gconstpointer user_data)
 
   remove_tree (fixture, "w/d");
 
-  expected = expect_changes (fixture,
+  expected = wf_test_expect_changes (fixture,
                              WF_CHANGE_DELETED, "w/d",
                              WF_CHANGE_DELETED, "w/d/f",
                              WF_CHANGE_DELETED, "w/d/sub",
@@ -321,7 +261,7 @@ test_delete_tree (Fixture *fixture, gconstpointer user_data)
                              WF_CHANGE_DELETED, "w/d/sub/deeper",
                              WF_CHANGE_DELETED, "w/d/sub/deeper/h",
                              0);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
@@ -329,7 +269,7 @@ test_same_second_write (Fixture *fixture, gconstpointer user_data)
 {
   g_autoptr(WfNotify) notify = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = fixture_path (fixture, "w/a");
+  g_autofree char *path = wf_test_fixture_path (fixture, "w/a");
   g_autofree char *expected = NULL;
   struct timespec times[2];
   struct stat before, after;
@@ -337,10 +277,10 @@ test_same_second_write (Fixture *fixture, gconstpointer user_data)
   write_file (fixture, "w/a", "1111");
   notify = poll_notify_new (fixture, "w", TRUE, FALSE, &error);
   g_assert_no_error (error);
-  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/a", 0);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_MODIFIED, "w/a", 0);
 
   overwrite_in_place (path, "2222");
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 
   /* Same size, and an mtime in the same whole second as the write already
    * reported: what notify's second-resolution comparison misses (#319).
@@ -355,7 +295,7 @@ test_same_second_write (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpint (after.st_mtim.tv_sec, ==, before.st_mtim.tv_sec);
   g_assert_cmpint (after.st_size, ==, before.st_size);
 
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
@@ -372,12 +312,12 @@ test_chmod (Fixture *fixture, gconstpointer user_data)
   g_assert_no_error (error);
 
   change_mode (fixture, "w/a", 0600);
-  expected_file = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/a", 0);
-  assert_changes (notify, expected_file);
+  expected_file = wf_test_expect_changes (fixture, WF_CHANGE_MODIFIED, "w/a", 0);
+  wf_test_assert_changes (notify, expected_file);
 
   change_mode (fixture, "w/d", 0711);
-  expected_dir = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/d", 0);
-  assert_changes (notify, expected_dir);
+  expected_dir = wf_test_expect_changes (fixture, WF_CHANGE_MODIFIED, "w/d", 0);
+  wf_test_assert_changes (notify, expected_dir);
 }
 
 static void
@@ -385,23 +325,23 @@ test_size_preserving_rewrite (Fixture *fixture, gconstpointer user_data)
 {
   g_autoptr(WfNotify) notify = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = fixture_path (fixture, "w/a");
-  g_autofree char *outside = fixture_path (fixture, "a.tmp");
+  g_autofree char *path = wf_test_fixture_path (fixture, "w/a");
+  g_autofree char *outside = wf_test_fixture_path (fixture, "a.tmp");
   g_autofree char *expected = NULL;
 
   write_file (fixture, "w/a", "hello");
   notify = poll_notify_new (fixture, "w", TRUE, FALSE, &error);
   g_assert_no_error (error);
-  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/a", 0);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_MODIFIED, "w/a", 0);
 
   overwrite_in_place (path, "world");
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 
   /* An editor's atomic save: same size, a new inode.  The temporary file
    * lives outside the root so the expected set is exact. */
   wf_test_write (outside, "HELLO");
   g_assert_no_errno (g_rename (outside, path));
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
@@ -420,12 +360,12 @@ test_replace_file_with_directory (Fixture *fixture, gconstpointer user_data)
   create_file (fixture, "w/x/y", "inside");
 
   /* Whether or not a scan falls between the two steps, the set is the same. */
-  expected = expect_changes (fixture,
+  expected = wf_test_expect_changes (fixture,
                              WF_CHANGE_DELETED, "w/x",
                              WF_CHANGE_ADDED, "w/x",
                              WF_CHANGE_ADDED, "w/x/y",
                              0);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
@@ -460,28 +400,28 @@ test_root_deleted_and_recreated (Fixture *fixture, gconstpointer user_data)
   g_assert_no_error (error);
 
   remove_tree (fixture, "w");
-  expected_gone = expect_changes (fixture,
+  expected_gone = wf_test_expect_changes (fixture,
                                   WF_CHANGE_DELETED, "w",
                                   WF_CHANGE_DELETED, "w/f",
                                   WF_CHANGE_DELETED, "w/sub",
                                   WF_CHANGE_DELETED, "w/sub/g",
                                   0);
-  assert_changes (notify, expected_gone);
+  wf_test_assert_changes (notify, expected_gone);
 
   make_dir (fixture, "w/new");
   create_file (fixture, "w/new/h", "3");
-  expected_back = expect_changes (fixture,
+  expected_back = wf_test_expect_changes (fixture,
                                   WF_CHANGE_ADDED, "w",
                                   WF_CHANGE_ADDED, "w/new",
                                   WF_CHANGE_ADDED, "w/new/h",
                                   0);
-  assert_changes (notify, expected_back);
+  wf_test_assert_changes (notify, expected_back);
 
   /* Watched again as before, not just reported once. */
   write_file (fixture, "w/new/h", "changed");
   g_clear_pointer (&expected_back, g_free);
-  expected_back = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/new/h", 0);
-  assert_changes (notify, expected_back);
+  expected_back = wf_test_expect_changes (fixture, WF_CHANGE_MODIFIED, "w/new/h", 0);
+  wf_test_assert_changes (notify, expected_back);
 }
 
 static void
@@ -499,12 +439,12 @@ test_file_root_deleted_and_recreated (Fixture *fixture, gconstpointer user_data)
 
   remove_tree (fixture, "only");
   write_file (fixture, "sibling", "not watched");
-  expected_gone = expect_changes (fixture, WF_CHANGE_DELETED, "only", 0);
-  assert_changes (notify, expected_gone);
+  expected_gone = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, "only", 0);
+  wf_test_assert_changes (notify, expected_gone);
 
   create_file (fixture, "only", "back");
-  expected_back = expect_changes (fixture, WF_CHANGE_ADDED, "only", 0);
-  assert_changes (notify, expected_back);
+  expected_back = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "only", 0);
+  wf_test_assert_changes (notify, expected_back);
 }
 
 static void
@@ -525,17 +465,17 @@ unreadable_subdirectory_ignored (Fixture *fixture)
   /* The rest of the tree is watched. */
   write_file (fixture, "w/open", "changed");
   g_clear_pointer (&expected, g_free);
-  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/open", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_MODIFIED, "w/open", 0);
+  wf_test_assert_changes (notify, expected);
 
   /* Once readable, its entries are seen for the first time. */
   change_mode (fixture, "w/locked", 0700);
   g_clear_pointer (&expected, g_free);
-  expected = expect_changes (fixture,
+  expected = wf_test_expect_changes (fixture,
                              WF_CHANGE_MODIFIED, "w/locked",
                              WF_CHANGE_ADDED, "w/locked/secret",
                              0);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
@@ -580,19 +520,19 @@ unreadable_while_watching (Fixture *fixture)
   /* The subtree keeps its snapshot: nothing in it is reported deleted,
    * and scanning the rest goes on. */
   change_mode (fixture, "w/d", 0);
-  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/d", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_MODIFIED, "w/d", 0);
+  wf_test_assert_changes (notify, expected);
 
   write_file (fixture, "w/other", "changed");
   g_clear_pointer (&expected, g_free);
-  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/other", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_MODIFIED, "w/other", 0);
+  wf_test_assert_changes (notify, expected);
 
   /* Readable again: the old snapshot still holds, nothing new to say. */
   change_mode (fixture, "w/d", 0700);
   g_clear_pointer (&expected, g_free);
-  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/d", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_MODIFIED, "w/d", 0);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
@@ -620,11 +560,11 @@ unreadable_root (Fixture *fixture)
   notify = poll_notify_new (fixture, "w", TRUE, TRUE, &error);
   g_assert_no_error (error);
   change_mode (fixture, "w", 0700);
-  expected = expect_changes (fixture,
+  expected = wf_test_expect_changes (fixture,
                              WF_CHANGE_MODIFIED, "w",
                              WF_CHANGE_ADDED, "w/f",
                              0);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
@@ -654,12 +594,12 @@ test_symlink_loop (Fixture *fixture, gconstpointer user_data)
   /* A file in a is seen through both of its paths, as walkdir does. */
   create_file (fixture, "w/a/f", "1");
   make_symlink (fixture, "nowhere", "w/dangling");
-  expected = expect_changes (fixture,
+  expected = wf_test_expect_changes (fixture,
                              WF_CHANGE_ADDED, "w/a/f",
                              WF_CHANGE_ADDED, "w/b/f",
                              WF_CHANGE_ADDED, "w/dangling",
                              0);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
@@ -667,7 +607,7 @@ test_symlinks_not_followed (Fixture *fixture, gconstpointer user_data)
 {
   g_autoptr(WfNotify) notify = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *root = fixture_path (fixture, "w");
+  g_autofree char *root = wf_test_fixture_path (fixture, "w");
   g_autofree char *expected = NULL;
   const char *paths[] = { root, NULL };
 
@@ -687,8 +627,8 @@ test_symlinks_not_followed (Fixture *fixture, gconstpointer user_data)
   assert_no_changes (notify);
 
   create_file (fixture, "w/seen", "2");
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, "w/seen", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "w/seen", 0);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
@@ -707,11 +647,11 @@ test_non_recursive (Fixture *fixture, gconstpointer user_data)
   create_file (fixture, "w/sub/grandchild", "2");
   make_dir (fixture, "w/newdir");
   create_file (fixture, "w/newdir/grandchild", "3");
-  expected = expect_changes (fixture,
+  expected = wf_test_expect_changes (fixture,
                              WF_CHANGE_ADDED, "w/direct",
                              WF_CHANGE_ADDED, "w/newdir",
                              0);
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
@@ -727,19 +667,19 @@ test_non_utf8_name (Fixture *fixture, gconstpointer user_data)
   g_assert_no_error (error);
 
   create_file (fixture, name, "1");
-  expected = expect_changes (fixture, WF_CHANGE_ADDED, name, 0);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, name, 0);
   g_assert_false (g_utf8_validate (expected, -1, NULL));
-  assert_changes (notify, expected);
+  wf_test_assert_changes (notify, expected);
 
   write_file (fixture, name, "22");
   g_clear_pointer (&expected, g_free);
-  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, name, 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_MODIFIED, name, 0);
+  wf_test_assert_changes (notify, expected);
 
   remove_tree (fixture, name);
   g_clear_pointer (&expected, g_free);
-  expected = expect_changes (fixture, WF_CHANGE_DELETED, name, 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_DELETED, name, 0);
+  wf_test_assert_changes (notify, expected);
 }
 
 static void
@@ -784,22 +724,12 @@ test_describe (Fixture *fixture, gconstpointer user_data)
                                    "PollBackend { delay: 20ms, roots: 1, directories: 3, entries: 5, scans: "));
 }
 
-static guint
-scans_done (WfNotify *notify)
-{
-  g_autofree char *description = wf_notify_describe (notify);
-  const char *scans = strstr (description, "scans: ");
-
-  g_assert_nonnull (scans);
-  return (guint) g_ascii_strtoull (scans + strlen ("scans: "), NULL, 10);
-}
-
 static void
 test_delay_honoured (Fixture *fixture, gconstpointer user_data)
 {
   g_autoptr(WfNotify) notify = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *root = fixture_path (fixture, "w");
+  g_autofree char *root = wf_test_fixture_path (fixture, "w");
   const char *paths[] = { root, NULL };
   guint before, after;
 
@@ -809,9 +739,9 @@ test_delay_honoured (Fixture *fixture, gconstpointer user_data)
 
   /* Counting cycles, not timing one: 2 s at one scan per 200 ms is about
    * 10; the bounds only refuse a delay ignored (dozens) or much too long. */
-  before = scans_done (notify);
+  before = wf_test_describe_field (notify, "scans");
   g_usleep (2 * G_USEC_PER_SEC);
-  after = scans_done (notify);
+  after = wf_test_describe_field (notify, "scans");
   g_test_message ("scans in 2 s with poll_delay_ms=200: %u", after - before);
   g_assert_cmpuint (after - before, >=, 5);
   g_assert_cmpuint (after - before, <=, 11);
@@ -832,7 +762,7 @@ test_zero_delay_does_not_spin (Fixture *fixture, gconstpointer user_data)
 {
   g_autoptr(WfNotify) notify = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *root = fixture_path (fixture, "w");
+  g_autofree char *root = wf_test_fixture_path (fixture, "w");
   g_autofree char *expected = NULL;
   const char *paths[] = { root, NULL };
   gint64 wall_start, wall_end;
@@ -850,8 +780,8 @@ test_zero_delay_does_not_spin (Fixture *fixture, gconstpointer user_data)
 
   /* Still polling, and promptly. */
   write_file (fixture, "w/d0/f0", "changed");
-  expected = expect_changes (fixture, WF_CHANGE_MODIFIED, "w/d0/f0", 0);
-  assert_changes (notify, expected);
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_MODIFIED, "w/d0/f0", 0);
+  wf_test_assert_changes (notify, expected);
 
   /* Nothing to wait for here: the thread is left alone for a second. */
   cpu_start = cpu_seconds ();
@@ -868,7 +798,7 @@ test_zero_delay_does_not_spin (Fixture *fixture, gconstpointer user_data)
 static void
 add_test (const char *name, void (*func) (Fixture *, gconstpointer))
 {
-  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down);
+  g_test_add (name, Fixture, NULL, wf_test_fixture_set_up, func, wf_test_fixture_tear_down);
 }
 
 int
