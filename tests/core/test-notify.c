@@ -193,6 +193,12 @@ poll_may_also (Fixture *f, const char *first, ...)
   return result;
 }
 
+/* The optional mask of names renamed away.  rename() sets the file's ctime
+ * before the old name is gone, and a stat of the old name in between sees
+ * it (54 of 302 tries here): a poll scan landing there reports that change
+ * of the old name before its deletion.  inotify reports no such event. */
+#define poll_may_see_rename_ctime poll_may_also
+
 /* @seen without the lines of @optional: what must then equal the
  * expectation exactly. */
 static char *
@@ -423,6 +429,7 @@ test_move_out (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
+  g_autofree char *optional = NULL;
   g_autofree char *seen = NULL;
 
   make_test_tree (f);
@@ -431,7 +438,8 @@ test_move_out (Fixture *f, gconstpointer data)
   rename_in (f, "dir_a/d.txt", "dir_b/d.txt");
 
   expected = expect_in (f, "3:dir_a/c.txt", "3:dir_a/d.txt", NULL);
-  seen = collect (notify, expected, NULL);
+  optional = poll_may_see_rename_ctime (f, "2:dir_a/c.txt", "2:dir_a/d.txt", NULL);
+  seen = collect (notify, expected, optional);
   g_assert_cmpstr (seen, ==, expected);
 }
 
@@ -440,6 +448,7 @@ test_move_internal (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
+  g_autofree char *optional = NULL;
   g_autofree char *seen = NULL;
 
   make_test_tree (f);
@@ -450,7 +459,8 @@ test_move_internal (Fixture *f, gconstpointer data)
   /* No (2, dir_b): that one is Windows-only upstream, and our poll ignores
    * a directory's times as inotify does. */
   expected = expect_in (f, "3:dir_a/e.txt", "3:dir_a/f.txt", "1:dir_b/e.txt", "1:dir_b/f.txt", NULL);
-  seen = collect (notify, expected, NULL);
+  optional = poll_may_see_rename_ctime (f, "2:dir_a/e.txt", "2:dir_a/f.txt", NULL);
+  seen = collect (notify, expected, optional);
   g_assert_cmpstr (seen, ==, expected);
 }
 
@@ -459,6 +469,7 @@ test_rename (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
+  g_autofree char *optional = NULL;
   g_autofree char *seen = NULL;
 
   make_test_tree (f);
@@ -466,7 +477,8 @@ test_rename (Fixture *f, gconstpointer data)
   rename_in (f, "a.txt", "a.new");
 
   expected = expect_in (f, "3:a.txt", "1:a.new", NULL);
-  seen = collect (notify, expected, NULL);
+  optional = poll_may_see_rename_ctime (f, "2:a.txt", NULL);
+  seen = collect (notify, expected, optional);
   g_assert_cmpstr (seen, ==, expected);
 }
 
@@ -475,6 +487,7 @@ test_rename_multiple_inside (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
   g_autofree char *expected = NULL;
+  g_autofree char *optional = NULL;
   g_autofree char *seen = NULL;
 
   mkdir_in (f, "d1");
@@ -489,7 +502,8 @@ test_rename_multiple_inside (Fixture *f, gconstpointer data)
 
   expected = expect_in (f, "3:d1/1.txt", "3:d1/2.txt", "3:d1/3.txt",
                         "1:d2/1.txt", "1:d2/2.txt", "1:d2/3.txt", NULL);
-  seen = collect (notify, expected, NULL);
+  optional = poll_may_see_rename_ctime (f, "2:d1/1.txt", "2:d1/2.txt", "2:d1/3.txt", NULL);
+  seen = collect (notify, expected, optional);
   g_assert_cmpstr (seen, ==, expected);
 }
 
