@@ -6,6 +6,7 @@
 #include "wf-enum-types.h"
 #include "wf-error.h"
 #include "wf-file-change.h"
+#include "wf-ignore-rules.h"
 #include "wf-backend-info.h"
 #include "wf-notify.h"
 #undef WATCHFILES_INSIDE

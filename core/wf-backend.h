@@ -13,6 +13,7 @@
 
 #include <glib.h>
 
+#include "wf-ignore-rules.h"
 #include "wf-sink.h"
 
 G_BEGIN_DECLS
@@ -38,6 +39,11 @@ typedef struct {
   gboolean ignore_permission_denied;
   gboolean debug;
   guint poll_delay_ms;
+  /* Appended in ABI 1 (check struct_size): paths never to watch, scan nor
+   * report, sealed and valid until stop() returns; NULL for none.  Apply
+   * wf_ignore_rules_matches_entry() to every directory entry before spending
+   * a watch or a stat on it. */
+  WfIgnoreRules *ignore_rules;
 } WfBackendOptions;
 
 /* What an instance is doing, for status queries, the CLI and tests. */

@@ -33,6 +33,7 @@ struct _WfNotify {
   gboolean ignore_permission_denied;
   gboolean follow_symlinks;
   char *requested_backend;
+  WfIgnoreRules *ignore_rules;
 
   WfSink *sink;
   const WfBackendModule *backend;
@@ -54,6 +55,7 @@ enum {
   PROP_IGNORE_PERMISSION_DENIED,
   PROP_FOLLOW_SYMLINKS,
   PROP_BACKEND,
+  PROP_IGNORE_RULES,
   N_PROPS
 };
 
@@ -88,6 +90,7 @@ wf_notify_finalize (GObject *object)
   g_clear_pointer (&self->sink, wf_sink_unref);
   g_strfreev (self->paths);
   g_free (self->requested_backend);
+  g_clear_object (&self->ignore_rules);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (wf_notify_parent_class)->finalize (object);
 }
@@ -107,6 +110,7 @@ wf_notify_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     case PROP_IGNORE_PERMISSION_DENIED: g_value_set_boolean (value, self->ignore_permission_denied); break;
     case PROP_FOLLOW_SYMLINKS: g_value_set_boolean (value, self->follow_symlinks); break;
     case PROP_BACKEND: g_value_set_string (value, self->requested_backend); break;
+    case PROP_IGNORE_RULES: g_value_set_object (value, self->ignore_rules); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -126,6 +130,7 @@ wf_notify_set_property (GObject *object, guint prop_id, const GValue *value, GPa
     case PROP_IGNORE_PERMISSION_DENIED: self->ignore_permission_denied = g_value_get_boolean (value); break;
     case PROP_FOLLOW_SYMLINKS: self->follow_symlinks = g_value_get_boolean (value); break;
     case PROP_BACKEND: g_free (self->requested_backend); self->requested_backend = g_value_dup_string (value); break;
+    case PROP_IGNORE_RULES: g_set_object (&self->ignore_rules, g_value_get_object (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -202,7 +207,7 @@ wf_notify_class_init (WfNotifyClass *klass)
    */
   properties[PROP_FOLLOW_SYMLINKS] = g_param_spec_boolean ("follow-symlinks", NULL, NULL, TRUE, flags);
   /**
-   * WfNotify:backend: (nullable)
+   * WfNotify:backend:
    *
    * The backend to use by name, overriding `WATCHFILES_BACKEND`.  A named
    * backend that cannot serve is an error, never replaced by another.
@@ -210,6 +215,17 @@ wf_notify_class_init (WfNotifyClass *klass)
    * Since: 1.0
    */
   properties[PROP_BACKEND] = g_param_spec_string ("backend", NULL, NULL, NULL, flags);
+  /**
+   * WfNotify:ignore-rules:
+   *
+   * Paths never watched nor reported: an ignored directory costs no
+   * watch, no scan and no event.  The rules are sealed when the watcher is
+   * initialised and cannot be changed afterwards.  %NULL (the default, as
+   * RustNotify) ignores nothing.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_IGNORE_RULES] = g_param_spec_object ("ignore-rules", NULL, NULL, WF_TYPE_IGNORE_RULES, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -239,6 +255,7 @@ start_backend (WfNotify *self, GError **error)
     .ignore_permission_denied = self->ignore_permission_denied,
     .debug = self->debug,
     .poll_delay_ms = self->poll_delay_ms,
+    .ignore_rules = self->ignore_rules,
   };
 
   if (g_strcmp0 (self->backend->name, "poll") == 0 && !check_paths_exist (self, error))
@@ -256,6 +273,8 @@ wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError 
 
   if (self->paths == NULL)
     self->paths = g_new0 (char *, 1);
+  if (self->ignore_rules != NULL)
+    wf_ignore_rules_seal (self->ignore_rules);
 
   if (g_strcmp0 (g_getenv ("WATCHFILES_BACKEND"), "help") == 0)
     {
@@ -266,6 +285,7 @@ wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError 
   self->sink = wf_sink_new (self->debug, error);
   if (self->sink == NULL)
     return FALSE;
+  wf_sink_set_ignore_rules (self->sink, self->ignore_rules, (const char *const *) self->paths);
 
   self->backend = wf_backend_registry_choose ((const char *const *) self->paths, self->force_polling,
                                               self->requested_backend, &explicit_choice, &rejected, error);
@@ -671,6 +691,22 @@ wf_notify_describe (WfNotify *self)
   description = self->instance != NULL ? self->backend->vtable->describe (self->instance) : g_strdup ("None");
   g_mutex_unlock (&self->lock);
   return description;
+}
+
+/**
+ * wf_notify_get_ignore_rules:
+ * @self: a watcher
+ *
+ * Returns: (transfer none) (nullable): the sealed rules this watcher
+ *   applies, or %NULL when it ignores nothing
+ *
+ * Since: 1.0
+ */
+WfIgnoreRules *
+wf_notify_get_ignore_rules (WfNotify *self)
+{
+  g_return_val_if_fail (WF_IS_NOTIFY (self), NULL);
+  return self->ignore_rules;
 }
 
 /**

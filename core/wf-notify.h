@@ -9,6 +9,7 @@
 
 #include "wf-version-macros.h"
 #include "wf-file-change.h"
+#include "wf-ignore-rules.h"
 
 G_BEGIN_DECLS
 
@@ -58,6 +59,34 @@ WfWatchResult wf_notify_watch (WfNotify *self,
                                GError **error);
 
 WF_AVAILABLE_IN_ALL
+void wf_notify_watch_async (WfNotify *self,
+                            guint debounce_ms,
+                            guint step_ms,
+                            guint timeout_ms,
+                            GCancellable *stop,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data);
+
+WF_AVAILABLE_IN_ALL
+WfWatchResult wf_notify_watch_finish (WfNotify *self,
+                                      GAsyncResult *result,
+                                      GPtrArray **changes,
+                                      GError **error);
+
+WF_AVAILABLE_IN_ALL
+gboolean wf_notify_start (WfNotify *self,
+                          guint debounce_ms,
+                          guint step_ms,
+                          GError **error);
+
+WF_AVAILABLE_IN_ALL
+void wf_notify_stop (WfNotify *self);
+
+WF_AVAILABLE_IN_ALL
+gboolean wf_notify_is_started (WfNotify *self);
+
+WF_AVAILABLE_IN_ALL
 void wf_notify_close (WfNotify *self);
 
 WF_AVAILABLE_IN_ALL
@@ -71,5 +100,8 @@ char *wf_notify_describe (WfNotify *self);
 
 WF_AVAILABLE_IN_ALL
 guint wf_notify_get_watched_directories (WfNotify *self);
+
+WF_AVAILABLE_IN_ALL
+WfIgnoreRules *wf_notify_get_ignore_rules (WfNotify *self);
 
 G_END_DECLS

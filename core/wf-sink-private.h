@@ -1,11 +1,16 @@
 /* wf-sink-private.h: the core's side of WfSink (the backends' side is wf-sink.h). */
 #pragma once
 
+#include "wf-ignore-rules.h"
 #include "wf-sink.h"
 
 G_BEGIN_DECLS
 
 WfSink *wf_sink_new (gboolean debug, GError **error);
+
+/* Drops every event under an ignored path (@rules sealed, or NULL).  Call
+ * once, before the backend starts. */
+void wf_sink_set_ignore_rules (WfSink *sink, WfIgnoreRules *rules, const char *const *roots);
 
 /* Takes every pending change, in arrival order, under one lock.
  * Returns: (element-type WfFileChange) (transfer full) */

@@ -35,6 +35,10 @@ struct _WfSink {
   gboolean closed;
   WfWakeup *wakeup;
   gboolean wakeup_signalled;
+
+  /* Set once, before the backend starts; read-only afterwards. */
+  WfIgnoreRules *ignore_rules;
+  GStrv roots;
 };
 
 static guint
@@ -98,6 +102,8 @@ wf_sink_unref (WfSink *sink)
   g_hash_table_destroy (sink->reported_error_paths);
   g_clear_error (&sink->failure);
   wf_wakeup_free (sink->wakeup);
+  g_clear_object (&sink->ignore_rules);
+  g_strfreev (sink->roots);
   g_mutex_clear (&sink->lock);
   g_free (sink);
 }
@@ -206,6 +212,51 @@ map_raw_kind (WfSink *sink, WfRawKind kind, const char *path, gboolean exists)
 }
 
 void
+wf_sink_set_ignore_rules (WfSink *sink, WfIgnoreRules *rules, const char *const *roots)
+{
+  g_return_if_fail (sink->ignore_rules == NULL);
+  g_return_if_fail (rules == NULL || wf_ignore_rules_is_sealed (rules));
+
+  if (rules == NULL || wf_ignore_rules_is_empty (rules))
+    return;
+  sink->ignore_rules = g_object_ref (rules);
+  sink->roots = g_strdupv ((char **) roots);
+}
+
+/* The longest root that @path is, or is below. */
+static const char *
+find_root (WfSink *sink, const char *path)
+{
+  const char *best = NULL;
+  gsize best_len = 0;
+
+  for (guint i = 0; sink->roots[i] != NULL; i++)
+    {
+      const char *root = sink->roots[i];
+      gsize len = strlen (root);
+
+      while (len > 1 && root[len - 1] == '/')
+        len--;
+      if (len > best_len && strncmp (path, root, len) == 0 &&
+          (path[len] == '\0' || path[len] == '/' || root[len - 1] == '/'))
+        {
+          best = root;
+          best_len = len;
+        }
+    }
+  return best;
+}
+
+/* DESIGN rule 5, "again on every event": backends already skip ignored
+ * directories, this catches files and whatever a backend cannot tell. */
+static gboolean
+is_ignored (WfSink *sink, const char *path)
+{
+  return sink->ignore_rules != NULL &&
+         wf_ignore_rules_matches (sink->ignore_rules, find_root (sink, path), path);
+}
+
+void
 wf_sink_push (WfSink *sink, WfRawKind kind, const char *path, WfRawFlags flags)
 {
   gboolean exists = FALSE;
@@ -213,6 +264,16 @@ wf_sink_push (WfSink *sink, WfRawKind kind, const char *path, WfRawFlags flags)
 
   g_return_if_fail (sink != NULL);
   g_return_if_fail (path != NULL);
+
+  if (is_ignored (sink, path))
+    {
+      if (sink->debug)
+        {
+          g_autofree char *raw = format_raw_event (kind, path, flags);
+          wf_sink_debug (sink, "raw-event=%s ignored", raw);
+        }
+      return;
+    }
 
   if (kind == WF_RAW_RENAMED)
     {
@@ -256,6 +317,9 @@ wf_sink_push_error (WfSink *sink, const char *path, const GError *error)
   g_return_if_fail (sink != NULL);
   g_return_if_fail (path != NULL);
   g_return_if_fail (error != NULL);
+
+  if (is_ignored (sink, path))
+    return;
 
   g_mutex_lock (&sink->lock);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
