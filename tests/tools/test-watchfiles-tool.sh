@@ -1,70 +1,169 @@
 #!/bin/sh
-# The watchfiles command as README's main command runs it: it streams the
-# changes of a real directory, stops cleanly on SIGINT, and refuses bad
-# input with the exit codes of the Python CLI (1 missing path, 2 usage).
-# TAP output; run by `meson test --suite tools`.
+# The watchfiles command's stream mode (--print) and what both modes share:
+# it streams the changes of a real directory in the three formats, costs
+# no watch for what the ignore rules hide, stops cleanly on SIGINT, lists
+# its backends, and refuses bad input with the exit codes of the Python
+# CLI (1 missing path, 2 usage).  TAP output; run by `meson test --suite tools`.
 set -u
-tool=$1
-# The script itself must not run under valgrind (the shell's own leaks would
-# count); a second argument of 1 runs the tool under it instead.
-if [ "${2:-0}" = 1 ]; then
-  run="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
-else
-  run=""
-fi
-tmp=$(mktemp -d)
-child=
-cleanup() { [ -n "$child" ] && kill "$child" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-echo "1..5"
+. "$(dirname "$0")/tap-lib.sh"
+echo "1..15"
 
-# Waits up to 10 s for $2 to appear in file $1.
-wait_for() {
-  i=0
-  while ! grep -qF -- "$2" "$1" 2>/dev/null; do
-    i=$((i + 1)); [ $i -gt 200 ] && return 1; sleep 0.05
-  done
+# Starts the tool in the background with the given arguments; its stdout
+# goes to $tmp/out, its stderr to $tmp/err; $child is its pid.
+start() {
+  # Not truncated by the redirection: that happens in the background, after
+  # a look at the old file could have seen the old readiness line.
+  rm -f "$tmp/out" "$tmp/err"
+  $run "$tool" --debounce 50 --step 10 "$@" >"$tmp/out" 2>"$tmp/err" &
+  child=$!
+  pids="$pids $child"
+}
+# Sends SIGINT and waits; $status is its exit status.
+stop() {
+  kill -INT "$child"
+  wait "$child"
+  status=$?
 }
 
 mkdir "$tmp/w"
-$run "$tool" --debounce 50 --step 10 "$tmp/w" >"$tmp/out" 2>"$tmp/err" &
-child=$!
+start --print "$tmp/w"
 if wait_for "$tmp/err" "watching 1 directory with the inotify backend"; then
-  echo "ok 1 says when the watch is established, and with which backend"
+  ok "says when the watch is established, and with which backend"
 else
-  echo "not ok 1 no readiness line"; cat "$tmp/err" >&2
+  not_ok "no readiness line"; show "$tmp/err"
 fi
 
 mkdir -p "$tmp/w/a/b"
 : > "$tmp/w/a/b/f"
 if wait_for "$tmp/out" "added $tmp/w/a/b/f" && grep -qx "added $tmp/w/a" "$tmp/out"; then
-  echo "ok 2 prints one line per change, new directories' files included"
+  ok "prints one line per change, new directories' files included"
 else
-  echo "not ok 2 output:"; sed 's/^/# /' "$tmp/out"
+  not_ok "output:"; show "$tmp/out"
 fi
 
-kill -INT "$child"
-wait "$child"
-status=$?
-child=
+stop
 if [ "$status" -eq 0 ]; then
-  echo "ok 3 SIGINT ends it with status 0"
+  ok "SIGINT ends it with status 0"
 else
-  echo "not ok 3 SIGINT gave status $status"
+  not_ok "SIGINT gave status $status"
 fi
 
-$run "$tool" "$tmp/missing" >/dev/null 2>"$tmp/err1"
+# Names that test each format's escaping: not UTF-8, a tab, UTF-8, a quote
+# and a backslash.
+latin1=$(printf 'caf\351')
+tab=$(printf 'tab\there')
+utf8=$(printf 'caf\303\251')
+quote='q"b\s'
+for format in text json tsv; do
+  dir="$tmp/f-$format"
+  mkdir "$dir"
+  start --print --format "$format" "$dir"
+  wait_for "$tmp/err" "watching 1 directory"
+  for name in "$latin1" "$tab" "$utf8" "$quote"; do : > "$dir/$name"; done
+  wait_lines "$tmp/out" 4
+  stop
+  case $format in
+    text) printf 'added %s\n' "$dir/$latin1" "$dir/$tab" "$dir/$utf8" "$dir/$quote" ;;
+    json) printf '{"change": "added", "path": "%s"}\n' "$dir/caf\\udce9" "$dir/tab\\there" "$dir/$utf8" \
+            "$dir/q\\\"b\\\\s" ;;
+    tsv) printf 'added\t%s\n' "$dir/$latin1" "$dir/tab\\there" "$dir/$utf8" "$dir/q\"b\\\\s" ;;
+  esac | LC_ALL=C sort >"$tmp/expected"
+  cp "$tmp/out" "$tmp/out-$format"
+  LC_ALL=C sort "$tmp/out" >"$tmp/got"
+  if [ "$status" -eq 0 ] && cmp -s "$tmp/expected" "$tmp/got"; then
+    ok "--format $format: exact lines, paths escaped as documented"
+  else
+    not_ok "--format $format (status $status): expected, then got:"; od -c "$tmp/expected" | show /dev/stdin; od -c "$tmp/got" | show /dev/stdin
+  fi
+done
+
+# The JSON lines are valid UTF-8 and JSON, and give the bytes back.
+if /usr/bin/python3 - "$tmp/f-json/$latin1" "$tmp/out-json" <<'PY'
+import json, os, sys
+want = os.fsencode(sys.argv[1])
+with open(sys.argv[2], encoding="utf-8") as lines:
+    got = [os.fsencode(json.loads(line)["path"]) for line in lines]
+sys.exit(0 if want in got else 1)
+PY
+then
+  ok "json: parsed by Python, os.fsencode() gives the non-UTF-8 name back"
+else
+  not_ok "json output is not valid or not lossless"; show "$tmp/out-json"
+fi
+
+# Ignore rules: an ignored tree costs no watch, and nothing below it is printed.
+w2="$tmp/w2"
+mkdir -p "$w2/a" "$w2/node_modules/x/y" "$w2/build/sub" "$w2/skip"
+for args in "--filter all:8" ":5" "--ignore-dir build --ignore-paths $w2/skip,$tmp/nothing:2"; do
+  start --print ${args%:*} "$w2"
+  wait_for "$tmp/err" "watching"
+  stop
+  if grep -q "watching ${args##*:} directories" "$tmp/err"; then
+    ok "${args%:*} watches ${args##*:} directories"
+  else
+    not_ok "${args%:*}: expected ${args##*:} directories:"; show "$tmp/err"
+  fi
+done
+
+start --print --ignore-glob '*.log' --ignore-pattern '^tmp_' --ignore-dir build "$w2"
+wait_for "$tmp/err" "watching"
+: > "$w2/node_modules/x/y/f"
+: > "$w2/build/sub/f"
+: > "$w2/a/x.log"
+: > "$w2/a/tmp_1"
+: > "$w2/a/x.pyc"
+: > "$w2/a/sentinel"
+wait_for "$tmp/out" "sentinel"
+stop
+if [ "$(cat "$tmp/out")" = "added $w2/a/sentinel" ]; then
+  ok "changes below ignored directories, globs, patterns and defaults print nothing"
+else
+  not_ok "ignored changes printed:"; show "$tmp/out"
+fi
+
+$run "$tool" --print "$tmp/missing" >/dev/null 2>"$tmp/err1"
 status=$?
 if [ "$status" -eq 1 ] && grep -qx "path \"$tmp/missing\" does not exist" "$tmp/err1"; then
-  echo "ok 4 a missing path exits 1 with the Python CLI's message"
+  ok "a missing path exits 1 with the Python CLI's message"
 else
-  echo "not ok 4 status $status: $(cat "$tmp/err1")"
+  not_ok "status $status: $(cat "$tmp/err1")"
 fi
 
-$run "$tool" --no-such-flag "$tmp/w" >/dev/null 2>"$tmp/err2"
-status=$?
-if [ "$status" -eq 2 ] && grep -q "Unknown option --no-such-flag" "$tmp/err2"; then
-  echo "ok 5 an unknown flag is a usage error, status 2"
+bad=0
+for args in "--no-such-flag DIR" "--format json DIR" "--print --format xml DIR" "--filter nope DIR" \
+            "--verbosity loud DIR" "--print --ignore-pattern '(' DIR" "--debounce -1 DIR" \
+            "--sigint-timeout -2 DIR" "" "\"'unbalanced\" DIR"; do
+  eval "set -- $args"
+  for arg; do shift; [ "$arg" = DIR ] && arg=$tmp/w; set -- "$@" "$arg"; done
+  $run "$tool" "$@" >/dev/null 2>"$tmp/err2" </dev/null
+  status=$?
+  if [ "$status" -ne 2 ] || ! grep -q "Try “watchfiles --help”" "$tmp/err2"; then
+    echo "# '$args': status $status"; show "$tmp/err2"; bad=1
+  fi
+done
+if [ $bad = 0 ]; then
+  ok "bad flags, values, or no command are usage errors, status 2"
 else
-  echo "not ok 5 status $status: $(cat "$tmp/err2")"
+  not_ok "a bad invocation was not a usage error"
+fi
+
+version=$($run "$tool" --version)
+status=$?
+if [ "$status" -eq 0 ] && [ "$version" = "watchfiles v${WF_VERSION:-?}" ]; then
+  ok "--version prints watchfiles v$WF_VERSION"
+else
+  not_ok "--version: status $status, $version"
+fi
+
+$run "$tool" --list-backends >"$tmp/list" 2>&1
+s1=$?
+WATCHFILES_FORCE_POLLING=1 $run "$tool" --list-backends >"$tmp/list-poll" 2>&1
+s2=$?
+if [ $s1 -eq 0 ] && [ $s2 -eq 0 ] &&
+   grep -Eq '^\* inotify +passes +100 ' "$tmp/list" && grep -Eq '^  poll +passes +0 ' "$tmp/list" &&
+   grep -q '^Chosen here: inotify (the highest priority whose probe passes)$' "$tmp/list" &&
+   grep -Eq '^\* poll +passes +0 ' "$tmp/list-poll" && grep -q '^Chosen here: poll (forced' "$tmp/list-poll"; then
+  ok "--list-backends: probe, priority and the choice, which follows the environment"
+else
+  not_ok "--list-backends:"; show "$tmp/list"; show "$tmp/list-poll"
 fi

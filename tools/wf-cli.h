@@ -1,0 +1,82 @@
+/* wf-cli.h: what the parts of the watchfiles command share (private to tools/). */
+#pragma once
+
+#include <watchfiles.h>
+
+G_BEGIN_DECLS
+
+/* Exit codes, as the Python CLI's (argparse exits 2 on a usage error). */
+#define WF_CLI_EXIT_OK 0
+#define WF_CLI_EXIT_FAILURE 1
+#define WF_CLI_EXIT_USAGE 2
+
+typedef enum {
+  WF_CLI_LOG_WARNING,
+  WF_CLI_LOG_INFO,
+  WF_CLI_LOG_DEBUG,
+} WfCliLogLevel;
+
+typedef enum {
+  WF_CLI_FORMAT_TEXT,
+  WF_CLI_FORMAT_JSON,
+  WF_CLI_FORMAT_TSV,
+} WfCliFormat;
+
+/* Everything the modes need, resolved from the options and environment. */
+typedef struct {
+  char **paths;              /* absolute, real */
+  const char *filter_name;   /* as the Python CLI logs it */
+  gboolean python_only;      /* --filter python: keep .py/.pyx/.pyd only */
+  WfIgnoreRules *ignore_rules; /* (nullable) */
+  gboolean debug;
+  gboolean force_polling;
+  guint poll_delay_ms;
+  gboolean recursive;
+  gboolean ignore_permission_denied;
+  char *backend;             /* (nullable) */
+  guint debounce_ms;
+  guint step_ms;
+  /* Run mode. */
+  char **command_argv;
+  char *command_line;
+  double grace_period;
+  double sigint_timeout;
+  double sigkill_timeout;
+  /* Stream mode. */
+  WfCliFormat format;
+} WfCliConfig;
+
+/* wf-cli-log.c */
+void wf_cli_log_set_level (WfCliLogLevel level);
+gboolean wf_cli_log_enabled (WfCliLogLevel level);
+void wf_cli_log (WfCliLogLevel level, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+/* wf-cli-signals.c: SIGINT, SIGTERM and SIGCHLD become bytes on a pipe. */
+typedef struct {
+  gboolean interrupt;         /* SIGINT sent by a process (kill) */
+  gboolean terminal_interrupt; /* SIGINT sent by the terminal (Ctrl+C) */
+  gboolean terminate;         /* SIGTERM */
+  gboolean child;             /* SIGCHLD */
+} WfCliSignals;
+
+gboolean wf_cli_signals_install (gboolean want_sigchld, GError **error);
+int wf_cli_signals_get_fd (void);
+void wf_cli_signals_drain (WfCliSignals *received);
+gboolean wf_cli_signals_wait (int timeout_ms);
+void wf_cli_signals_reset_in_child (void);
+
+/* wf-cli-format.c */
+const char *wf_cli_change_name (WfChange change);
+void wf_cli_append_json_string (GString *out, const char *bytes, gboolean ascii_only);
+char *wf_cli_changes_to_env_json (GPtrArray *changes);
+void wf_cli_append_change (GString *out, WfCliFormat format, const WfFileChange *change);
+gboolean wf_cli_format_from_name (const char *name, WfCliFormat *format);
+
+/* watchfiles.c */
+GPtrArray *wf_cli_filter_changes (const WfCliConfig *config, GPtrArray *changes);
+WfNotify *wf_cli_notify_new (const WfCliConfig *config, GError **error);
+
+/* wf-cli-run.c */
+int wf_cli_run (const WfCliConfig *config);
+
+G_END_DECLS
