@@ -25,6 +25,7 @@ struct _WfIgnoreRules {
   GHashTable *dir_names;      /* set of names */
   GPtrArray *patterns;        /* source strings, for the combined regex */
   GRegex *combined_pattern;   /* (?:p1)|(?:p2)|...; NULL if none */
+  gboolean only_default_patterns;  /* each one of DefaultFilter's: see could_match_default() */
   GPtrArray *path_prefixes;   /* char * */
   GPtrArray *name_globs;      /* globs without '/': matched per component */
   GPtrArray *path_globs;      /* globs with '/': matched against the relative path */
@@ -67,6 +68,7 @@ wf_ignore_rules_init (WfIgnoreRules *self)
 {
   self->dir_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->patterns = g_ptr_array_new_with_free_func (g_free);
+  self->only_default_patterns = TRUE;
   self->path_prefixes = g_ptr_array_new_with_free_func (g_free);
   self->name_globs = g_ptr_array_new_with_free_func (g_free);
   self->path_globs = g_ptr_array_new_with_free_func (g_free);
@@ -108,6 +110,8 @@ wf_ignore_rules_init (WfIgnoreRules *self)
 
 /**
  * wf_ignore_rules_new:
+ *
+ * Creates empty rules, to fill with the `add` methods.
  *
  * Returns: (transfer full): rules that ignore nothing yet
  *
@@ -168,8 +172,52 @@ wf_ignore_rules_add_dir_name (WfIgnoreRules *self, const char *name)
 static GRegex *
 compile_pattern (const char *pattern, GError **error)
 {
-  /* Raw bytes: names need not be UTF-8 (DESIGN rule 7). */
-  return g_regex_new (pattern, G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, error);
+  /* Raw bytes: names need not be UTF-8 (DESIGN rule 7).  Not
+   * G_REGEX_OPTIMIZE: PCRE2's JIT code is opaque to valgrind, which then
+   * reports every match, and could_match_default() spares the default
+   * patterns most searches anyway. */
+  return g_regex_new (pattern, G_REGEX_RAW, 0, error);
+}
+
+static gboolean
+is_default_pattern (const char *pattern)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (default_entity_patterns); i++)
+    if (strcmp (pattern, default_entity_patterns[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* A quick test passed by every name that one of the default patterns
+ * finds: while only those are used, a name failing it needs no search.
+ * Most names fail it (a walk may see 100,000), and it decides nothing
+ * else, as the expression still runs on those that pass.  A name ending
+ * in a byte PCRE may take for a newline always passes: "$" also matches
+ * before a final newline. */
+static gboolean
+could_match_default (const char *name, gsize len)
+{
+  guchar last = (guchar) name[len - 1];
+
+  if (last == '\n' || last == '\r' || last == '\v' || last == '\f' || last == 0x85)
+    return TRUE;
+  /* ~$ */
+  if (last == '~')
+    return TRUE;
+  /* ^\.\# and ^\.DS_Store$ */
+  if (name[0] == '.' && len >= 2 && (name[1] == '#' || name[1] == 'D'))
+    return TRUE;
+  /* ^flycheck_ */
+  if (name[0] == 'f' && len >= 9 && memcmp (name, "flycheck_", 9) == 0)
+    return TRUE;
+  /* \.py[cod]$ and \.sw.$ */
+  if (len >= 4 && name[len - 4] == '.' &&
+      ((name[len - 3] == 'p' && name[len - 2] == 'y') || (name[len - 3] == 's' && name[len - 2] == 'w')))
+    return TRUE;
+  /* \.___jb_...___$ */
+  if (len >= 13 && memcmp (name + len - 13, ".___jb_", 7) == 0 && memcmp (name + len - 3, "___", 3) == 0)
+    return TRUE;
+  return FALSE;
 }
 
 /**
@@ -212,6 +260,8 @@ wf_ignore_rules_add_entity_pattern (WfIgnoreRules *self, const char *pattern, GE
 
   /* One combined expression: one search per name, however many patterns. */
   g_ptr_array_add (self->patterns, g_strdup (pattern));
+  if (!is_default_pattern (pattern))
+    self->only_default_patterns = FALSE;
   combined = g_string_new (NULL);
   for (guint i = 0; i < self->patterns->len; i++)
     g_string_append_printf (combined, "%s(?:%s)", i > 0 ? "|" : "", (const char *) self->patterns->pdata[i]);
@@ -263,7 +313,9 @@ wf_ignore_rules_add_path_prefix (WfIgnoreRules *self, const char *prefix)
  * Ignores what @glob matches.  A glob without `/` is matched against each
  * name below the watch root (`*.log`, `build`); a glob with `/` against
  * the path relative to the root and those of its ancestors (`out/[a-z]*.o`,
- * `/dist`), with `*` not crossing a `/`.
+ * `/dist`), with `*` not crossing a `/`.  Leading and trailing slashes
+ * only say that: `/dist`, `dist/` and `/dist/` all ignore the root's
+ * `dist` and what it holds, not a `dist` deeper down.
  *
  * Returns: %TRUE, or %FALSE with `WF_ERROR_INVALID_ARGUMENT` for an empty
  *   glob or one that is only slashes
@@ -274,6 +326,7 @@ gboolean
 wf_ignore_rules_add_glob (WfIgnoreRules *self, const char *glob, GError **error)
 {
   const char *relative = glob;
+  gsize relative_len;
 
   g_return_val_if_fail (WF_IS_IGNORE_RULES (self), FALSE);
   g_return_val_if_fail (!self->sealed, FALSE);
@@ -282,7 +335,11 @@ wf_ignore_rules_add_glob (WfIgnoreRules *self, const char *glob, GError **error)
 
   while (*relative == '/')
     relative++;
-  if (*relative == '\0')
+  relative_len = strlen (relative);
+  /* Paths are matched without a trailing slash: "dist/" would match nothing. */
+  while (relative_len > 0 && relative[relative_len - 1] == '/')
+    relative_len--;
+  if (relative_len == 0)
     {
       g_set_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
                    "Invalid ignore glob “%s”: it matches no name", glob);
@@ -291,7 +348,7 @@ wf_ignore_rules_add_glob (WfIgnoreRules *self, const char *glob, GError **error)
   if (strchr (glob, '/') == NULL)
     g_ptr_array_add (self->name_globs, g_strdup (glob));
   else
-    g_ptr_array_add (self->path_globs, g_strdup (relative));
+    g_ptr_array_add (self->path_globs, g_strndup (relative, relative_len));
   return TRUE;
 }
 
@@ -316,6 +373,8 @@ wf_ignore_rules_seal (WfIgnoreRules *self)
  * wf_ignore_rules_is_sealed:
  * @self: rules
  *
+ * Tells whether the rules can still be changed.
+ *
  * Returns: whether [method@Watchfiles.IgnoreRules.seal] was called
  *
  * Since: 1.0
@@ -330,6 +389,8 @@ wf_ignore_rules_is_sealed (WfIgnoreRules *self)
 /**
  * wf_ignore_rules_is_empty:
  * @self: rules
+ *
+ * Tells whether any rule was added.  Watchers skip empty rules entirely.
  *
  * Returns: whether the rules ignore nothing at all
  *
@@ -370,6 +431,7 @@ matches_name (WfIgnoreRules *self, const char *name, gsize name_len)
   if (g_hash_table_contains (self->dir_names, copy))
     return TRUE;
   if (self->combined_pattern != NULL &&
+      (!self->only_default_patterns || could_match_default (copy, name_len)) &&
       g_regex_match_full (self->combined_pattern, copy, name_len, 0, 0, NULL, NULL))
     return TRUE;
   for (guint i = 0; i < self->name_globs->len; i++)
@@ -500,7 +562,7 @@ wf_ignore_rules_matches_entry (WfIgnoreRules *self, const char *root, const char
     relative_len--;
   if (relative_len == 0)
     return FALSE;
-  name = g_strrstr_len (relative, relative_len, "/");
+  name = memrchr (relative, '/', relative_len);
   name = name != NULL ? name + 1 : relative;
   return matches_name (self, name, relative + relative_len - name) ||
          matches_path_glob (self, relative, relative_len);

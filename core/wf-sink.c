@@ -220,7 +220,28 @@ wf_sink_set_ignore_rules (WfSink *sink, WfIgnoreRules *rules, const char *const 
   if (rules == NULL || wf_ignore_rules_is_empty (rules))
     return;
   sink->ignore_rules = g_object_ref (rules);
-  sink->roots = g_strdupv ((char **) roots);
+
+  /* A backend may report a relative root's entries as given ("./x", poll)
+   * or joined to the working directory without normalising ("/cwd/./x",
+   * inotify): know the root both ways, or its paths would be matched from
+   * "/" and a ".venv" above the root would hide everything. */
+  {
+    g_autoptr(GPtrArray) all = g_ptr_array_new ();
+    g_autofree char *cwd = NULL;
+
+    for (guint i = 0; roots != NULL && roots[i] != NULL; i++)
+      {
+        g_ptr_array_add (all, g_strdup (roots[i]));
+        if (g_path_is_absolute (roots[i]))
+          continue;
+        if (cwd == NULL)
+          cwd = g_get_current_dir ();
+        g_ptr_array_add (all, g_str_has_suffix (cwd, "/") ? g_strconcat (cwd, roots[i], NULL)
+                                                           : g_strconcat (cwd, "/", roots[i], NULL));
+      }
+    g_ptr_array_add (all, NULL);
+    sink->roots = (GStrv) g_ptr_array_free (g_steal_pointer (&all), FALSE);
+  }
 }
 
 /* The longest root that @path is, or is below. */

@@ -20,6 +20,9 @@ struct _WfBackendInstance {
   gboolean recursive;
   gboolean follow_symlinks;
   gboolean ignore_permission_denied;
+  /* Sealed; NULL when they ignore nothing, so that walks then pay not
+   * even a call per entry. */
+  WfIgnoreRules *ignore_rules;
 
   int inotify_fd;
   int stop_fd;        /* an eventfd: readable once stop() wants the reader gone */
@@ -142,3 +145,13 @@ void wf_inotify_parked_rebuilt (WfBackendInstance *self, GPtrArray *old_roots);
 void wf_inotify_settle (WfBackendInstance *self);
 
 GError *wf_inotify_watch_limit_error (const char *path);
+
+/* Does an ignore rule hide @path, an entry of the watched directory @dir?
+ * Ignored entries are never watched, listed in a node's entries nor
+ * reported (DESIGN rule 5). */
+static inline gboolean
+wf_inotify_ignores (WfBackendInstance *self, const WfWatchNode *dir, const char *path)
+{
+  return self->ignore_rules != NULL &&
+         wf_ignore_rules_matches_entry (self->ignore_rules, wf_watch_node_get_root (dir)->name, path);
+}

@@ -164,6 +164,12 @@ handle_entry_event (WfBackendInstance *self, WfWatchNode *dir, const struct inot
   wf_watch_node_append_path (dir, path);
   wf_path_append_name (path, event->name);
 
+  /* The walks left it out: no node, no entry, nothing to watch.  The sink
+   * would drop its events anyway; a new ignored tree is not even looked
+   * at. */
+  if (wf_inotify_ignores (self, dir, path->str))
+    return;
+
   if (event->mask & (IN_DELETE | IN_MOVED_FROM))
     {
       /* Whatever it held is out of reach now: no stale watch may go on
@@ -460,6 +466,7 @@ free_instance (WfBackendInstance *self)
   g_ptr_array_unref (self->walk_pending);
   g_ptr_array_unref (self->walk_deferred);
   g_mutex_clear (&self->lock);
+  g_clear_object (&self->ignore_rules);
   wf_sink_unref (self->sink);
   g_free (self);
 }
@@ -473,6 +480,11 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
   self->recursive = OPTION (options, recursive, TRUE);
   self->follow_symlinks = OPTION (options, follow_symlinks, TRUE);
   self->ignore_permission_denied = OPTION (options, ignore_permission_denied, FALSE);
+  self->ignore_rules = OPTION (options, ignore_rules, NULL);
+  if (self->ignore_rules != NULL && wf_ignore_rules_is_empty (self->ignore_rules))
+    self->ignore_rules = NULL;
+  if (self->ignore_rules != NULL)
+    g_object_ref (self->ignore_rules);
   self->inotify_fd = -1;
   self->stop_fd = -1;
   g_mutex_init (&self->lock);
@@ -523,9 +535,9 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
       return NULL;
     }
 
-  wf_sink_debug (sink, "inotify: started (fd %d, recursive: %s, follow symlinks: %s)",
+  wf_sink_debug (sink, "inotify: started (fd %d, recursive: %s, follow symlinks: %s, ignore rules: %s)",
                  self->inotify_fd, self->recursive ? "yes" : "no",
-                 self->follow_symlinks ? "yes" : "no");
+                 self->follow_symlinks ? "yes" : "no", self->ignore_rules != NULL ? "yes" : "no");
   return self;
 }
 

@@ -180,6 +180,14 @@ wf_path_append_name (GString *out, const char *name)
   g_string_append (out, name);
 }
 
+const WfWatchNode *
+wf_watch_node_get_root (const WfWatchNode *node)
+{
+  while (node->parent != NULL)
+    node = node->parent;
+  return node;
+}
+
 void
 wf_watch_node_append_path (const WfWatchNode *node, GString *out)
 {

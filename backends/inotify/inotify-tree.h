@@ -66,6 +66,8 @@ GPtrArray *wf_watch_table_lookup_aliases (WfWatchTable *table, int wd);
 WfWatchNode *wf_watch_table_lookup_wd (WfWatchTable *table, int wd);
 WfWatchNode *wf_watch_table_lookup_child (WfWatchTable *table, WfWatchNode *parent, const char *name);
 
+/* The root @node lies below (@node itself for a root). */
+const WfWatchNode *wf_watch_node_get_root (const WfWatchNode *node);
 /* Appends the node's absolute path to @out. */
 void wf_watch_node_append_path (const WfWatchNode *node, GString *out);
 /* Appends "/name", without doubling a trailing slash (a root of "/"). */

@@ -4,8 +4,9 @@
  * reports the difference.  It works on any filesystem, so it is the fallback
  * when no kernel facility serves.  It improves on PollWatcher: fingerprints
  * use nanosecond times, size, inode and mode (same-second writes and chmod
- * are seen), per-path errors never stop a scan, symlink loops terminate and
- * a zero delay does not spin a core.
+ * are seen), per-path errors never stop a scan, symlink loops terminate,
+ * a zero delay does not spin a core, and ignored paths are never stat'ed
+ * nor listed.
  *
  * The snapshot is a tree of per-directory hash tables, so a vanished or
  * unreadable directory is handled as one subtree, and a scan works relative
@@ -70,6 +71,9 @@ struct _WfBackendInstance {
   gboolean follow_symlinks;
   gboolean ignore_permission_denied;
   guint poll_delay_ms;
+  /* Sealed; NULL when they ignore nothing, so a scan then pays not even a
+   * call per entry. */
+  WfIgnoreRules *ignore_rules;
 
   GMutex lock;
   GCond wake;                 /* signalled by stop() only */
@@ -456,7 +460,10 @@ walk_directory (PollWalk *walk, PollEntry *dir, int parent_fd, const char *name,
         continue;
 
       parent_len = walk_enter (walk, dirent->d_name);
-      walk_directory_entry (walk, dir, dirfd (stream), dirent->d_name);
+      /* Ignored: never stat'ed nor listed, nor kept in the snapshot. */
+      if (walk->self->ignore_rules == NULL ||
+          !wf_ignore_rules_matches_entry (walk->self->ignore_rules, walk->root->path, walk->path->str))
+        walk_directory_entry (walk, dir, dirfd (stream), dirent->d_name);
       walk_leave (walk, parent_len);
 
       if (walk->error != NULL)
@@ -616,6 +623,9 @@ poll_start (WfSink *sink, const WfBackendOptions *options, GError **error)
         self->ignore_permission_denied = options->ignore_permission_denied;
       if (OPTIONS_HAVE (options, poll_delay_ms))
         self->poll_delay_ms = options->poll_delay_ms;
+      if (OPTIONS_HAVE (options, ignore_rules) && options->ignore_rules != NULL &&
+          !wf_ignore_rules_is_empty (options->ignore_rules))
+        self->ignore_rules = g_object_ref (options->ignore_rules);
     }
 
   self->sink = wf_sink_ref (sink);
@@ -633,6 +643,7 @@ poll_start (WfSink *sink, const WfBackendOptions *options, GError **error)
       g_array_unref (self->scan_ancestors);
       g_cond_clear (&self->wake);
       g_mutex_clear (&self->lock);
+      g_clear_object (&self->ignore_rules);
       wf_sink_unref (self->sink);
       g_free (self);
       return NULL;
@@ -808,6 +819,7 @@ poll_stop (WfBackendInstance *self)
   g_array_unref (self->scan_ancestors);
   g_cond_clear (&self->wake);
   g_mutex_clear (&self->lock);
+  g_clear_object (&self->ignore_rules);
   wf_sink_unref (self->sink);
   g_free (self);
 }

@@ -2,7 +2,8 @@
  * public WfNotify API with polling forced: nanosecond fingerprints (same
  * second writes, chmod, size-preserving rewrites), whole subtrees coming
  * and going, roots that vanish and return, per-path errors that do not
- * stop a scan, symlink loops, and a zero delay that does not spin.
+ * stop a scan, symlink loops, a zero delay that does not spin, and
+ * ignored trees that are never listed nor stat'ed.
  */
 #include "config.h"
 
@@ -795,6 +796,251 @@ test_zero_delay_does_not_spin (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpfloat (cpu_per_wall, <, 0.5);
 }
 
+/* ---- ignore rules: ignored trees are never scanned (DESIGN rule 5) --------- */
+
+static WfNotify *
+poll_notify_new_with_rules (Fixture *fixture, const char *relative_root, WfIgnoreRules *rules,
+                            gboolean ignore_permission_denied, GError **error)
+{
+  g_autofree char *root = wf_test_fixture_path (fixture, relative_root);
+  const char *paths[] = { root, NULL };
+  /* A test that checks the debug output runs its body in a subprocess. */
+  gboolean debug = g_test_subprocess () || g_getenv ("WF_TEST_DEBUG") != NULL;
+
+  return g_initable_new (WF_TYPE_NOTIFY, NULL, error,
+                         "paths", paths,
+                         "debug", debug,
+                         "force-polling", TRUE,
+                         "poll-delay-ms", TEST_POLL_DELAY_MS,
+                         "recursive", TRUE,
+                         "ignore-permission-denied", ignore_permission_denied,
+                         "ignore-rules", rules,
+                         NULL);
+}
+
+static WfNotify *
+poll_notify_new_default_rules (Fixture *fixture, const char *relative_root,
+                               gboolean ignore_permission_denied, GError **error)
+{
+  g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new_default ();
+
+  return poll_notify_new_with_rules (fixture, relative_root, rules, ignore_permission_denied, error);
+}
+
+/* A project: "w", "w/src", "w/src/a" and "w/src/b" are scanned with the
+ * default rules, the other 16 directories are not. */
+#define PROJECT_SCANNED 4
+#define PROJECT_ALL     20
+
+static void
+make_project (Fixture *fixture)
+{
+  static const char *const dirs[] = {
+    "w/src/a", "w/src/b",
+    "w/node_modules/p1/lib", "w/node_modules/p2/lib/deep", "w/node_modules/p3",
+    "w/.git/objects/ab", "w/.git/refs/heads",
+    "w/src/node_modules/x/y", "w/src/__pycache__",
+  };
+  static const char *const files[] = {
+    "w/src/a/main.c", "w/src/m.pyc", "w/src/__pycache__/m.cpython-311.pyc",
+    "w/node_modules/p1/lib/index.js", "w/node_modules/p3/package.json", "w/.git/HEAD",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (dirs); i++)
+    make_dir (fixture, dirs[i]);
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    write_file (fixture, files[i], "original");
+}
+
+/* The calling test runs again in a subprocess, with debug output, where it
+ * does its work (TRUE); here (FALSE) that output is checked: no line names
+ * an ignored path, so no scan pushed a raw event for one (the sink would
+ * have said "raw-event=... ignored") nor failed on one. */
+static gboolean
+in_debug_subprocess (void)
+{
+  /* valgrind does not follow the subprocess: the body runs here for it to
+   * see, and the plain run checks the output. */
+  if (g_test_subprocess () || g_getenv ("WF_UNDER_VALGRIND") != NULL)
+    return TRUE;
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*RawEvent*control*");
+  g_test_trap_assert_stderr_unmatched ("*node_modules*");
+  g_test_trap_assert_stderr_unmatched ("*.git*");
+  g_test_trap_assert_stderr_unmatched ("*pyc*");
+  return FALSE;
+}
+
+static void
+test_ignore_not_scanned (Fixture *fixture, gconstpointer user_data)
+{
+  static const char *const ignored_writes[] = {
+    "w/node_modules/p1/lib/index.js", "w/node_modules/p2/lib/deep/new.js", "w/node_modules/new.js",
+    "w/node_modules/newpkg/dist/bundle.js", "w/.git/HEAD", "w/.git/objects/ab/cdef",
+    "w/src/n.pyc", "w/src/m.pyc", "w/src/__pycache__/n.pyc", "w/src/b/node_modules/new/i.js",
+    "w/src/a/.git/config",
+  };
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+
+  if (!in_debug_subprocess ())
+    return;
+
+  make_project (fixture);
+
+  /* The count tells them apart: without rules, every directory. */
+  notify = poll_notify_new_with_rules (fixture, "w", NULL, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, PROJECT_ALL);
+  g_clear_object (&notify);
+
+  notify = poll_notify_new_default_rules (fixture, "w", FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, PROJECT_SCANNED);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (ignored_writes); i++)
+    create_file (fixture, ignored_writes[i], "changed");
+  create_file (fixture, "w/src/a/control", "1");
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "w/src/a/control", 0);
+  wf_test_assert_changes (notify, expected);
+  /* Later scans keep to the same directories. */
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, PROJECT_SCANNED);
+}
+
+/* An ignored directory that cannot be opened is never tried: no error,
+ * even without ignore_permission_denied. */
+static void
+ignore_unreadable (Fixture *fixture)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+
+  make_dir (fixture, "w/node_modules/pkg");
+  make_dir (fixture, "w/src");
+  change_mode (fixture, "w/node_modules", 0);
+
+  /* Without rules it fails: the test can. */
+  notify = poll_notify_new_with_rules (fixture, "w", NULL, FALSE, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_null (notify);
+  g_clear_error (&error);
+
+  notify = poll_notify_new_default_rules (fixture, "w", FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
+  g_assert_cmpuint (wf_test_describe_field (notify, "directories"), ==, 2);
+
+  /* Scans go on without a word about it. */
+  create_file (fixture, "w/src/control", "1");
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "w/src/control", 0);
+  wf_test_assert_changes (notify, expected);
+}
+
+static void
+test_ignore_unreadable (Fixture *fixture, gconstpointer user_data)
+{
+  run_unprivileged (fixture, ignore_unreadable);
+}
+
+/* A directory that can be listed but not searched (mode r--): every
+ * stat() of its entries fails.  Ignored entries are never stat'ed, so
+ * holding only those, it is watched without error. */
+static void
+ignore_no_stat (Fixture *fixture)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+
+  write_file (fixture, "w/listed/x.pyc", "1");
+  write_file (fixture, "w/listed/.#lock", "2");
+  make_dir (fixture, "w/listed/.git");
+  write_file (fixture, "w/other/kept.txt", "3");
+  change_mode (fixture, "w/listed", 0400);
+  change_mode (fixture, "w/other", 0400);
+
+  /* With an entry to stat, it fails: the test can. */
+  notify = poll_notify_new_default_rules (fixture, "w", FALSE, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_null (notify);
+  g_clear_error (&error);
+
+  change_mode (fixture, "w/other", 0700);
+  remove_tree (fixture, "w/other");
+  notify = poll_notify_new_default_rules (fixture, "w", FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
+  g_assert_cmpuint (wf_test_describe_field (notify, "entries"), ==, 2);
+  g_clear_object (&notify);
+  change_mode (fixture, "w/listed", 0700);
+}
+
+static void
+test_ignore_no_stat (Fixture *fixture, gconstpointer user_data)
+{
+  run_unprivileged (fixture, ignore_no_stat);
+}
+
+/* A root is scanned whatever its name; its own ignored entries are not. */
+static void
+test_ignore_root_of_ignored_name (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+
+  make_dir (fixture, "node_modules/pkg/node_modules/dep");
+  notify = poll_notify_new_default_rules (fixture, "node_modules", FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
+
+  create_file (fixture, "node_modules/pkg/index.js", "1");
+  create_file (fixture, "node_modules/pkg/node_modules/dep/index.js", "1");
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "node_modules/pkg/index.js", 0);
+  wf_test_assert_changes (notify, expected);
+}
+
+/* Custom rules: a dir name, a name glob, a path glob, a prefix and a
+ * pattern each keep their directory out of the scans. */
+static void
+test_ignore_custom_rules (Fixture *fixture, gconstpointer user_data)
+{
+  static const char *const dirs[] = {
+    "w/keep/sub", "w/build/obj", "w/web/dist/js", "w/logs.d/old", "w/vendor/lib", "w/tmp9/x",
+  };
+  g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *vendor = wf_test_fixture_path (fixture, "w/vendor");
+  g_autoptr(WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (dirs); i++)
+    make_dir (fixture, dirs[i]);
+  wf_ignore_rules_add_dir_name (rules, "build");
+  g_assert_true (wf_ignore_rules_add_glob (rules, "web/dist", &error));
+  g_assert_true (wf_ignore_rules_add_glob (rules, "tmp[0-9]", &error));
+  g_assert_true (wf_ignore_rules_add_entity_pattern (rules, "\\.d$", &error));
+  g_assert_no_error (error);
+  wf_ignore_rules_add_path_prefix (rules, vendor);
+
+  notify = poll_notify_new_with_rules (fixture, "w", rules, FALSE, &error);
+  g_assert_no_error (error);
+  /* w, keep, keep/sub, web. */
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 4);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *file = g_strdup_printf ("%s/new", dirs[i]);
+
+      create_file (fixture, file, "1");
+    }
+  create_file (fixture, "w/web/new", "1");
+  expected = wf_test_expect_changes (fixture, WF_CHANGE_ADDED, "w/keep/sub/new", WF_CHANGE_ADDED, "w/web/new", 0);
+  wf_test_assert_changes (notify, expected);
+}
+
 static void
 add_test (const char *name, void (*func) (Fixture *, gconstpointer))
 {
@@ -827,6 +1073,11 @@ main (int argc, char **argv)
   add_test ("/poll/describe", test_describe);
   add_test ("/poll/zero-delay-does-not-spin", test_zero_delay_does_not_spin);
   add_test ("/poll/delay-honoured", test_delay_honoured);
+  add_test ("/poll/ignore/not-scanned", test_ignore_not_scanned);
+  add_test ("/poll/ignore/unreadable", test_ignore_unreadable);
+  add_test ("/poll/ignore/no-stat", test_ignore_no_stat);
+  add_test ("/poll/ignore/root-of-ignored-name", test_ignore_root_of_ignored_name);
+  add_test ("/poll/ignore/custom-rules", test_ignore_custom_rules);
 
   return g_test_run ();
 }

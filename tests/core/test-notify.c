@@ -1487,6 +1487,163 @@ test_enosys_explicit (Fixture *f, gconstpointer data)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Ignore rules (DESIGN rule 5), given through WfNotify:ignore-rules. */
+
+static WfNotify *
+notify_new_ignoring (Fixture *f, const char *const *paths, WfIgnoreRules *rules)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean polling = is_poll (f);
+  WfNotify *notify = g_initable_new (WF_TYPE_NOTIFY, NULL, &error,
+                                     "paths", paths,
+                                     "debug", g_getenv ("WF_TEST_DEBUG") != NULL,
+                                     "force-polling", polling,
+                                     "poll-delay-ms", 20,
+                                     "recursive", TRUE,
+                                     "backend", polling ? NULL : f->backend,
+                                     "ignore-rules", rules,
+                                     NULL);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (notify);
+  g_assert_cmpstr (wf_notify_get_backend_name (notify), ==, f->backend);
+  g_assert_true (wf_ignore_rules_is_sealed (rules));
+  g_assert_true (wf_notify_get_ignore_rules (notify) == rules);
+  return notify;
+}
+
+/* A directory name, a pattern, a path prefix, a name glob and a path glob:
+ * nothing they match is reported, whatever happens to it. */
+static void
+test_ignore_rules_custom (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new ();
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *prefix = path_in (f, "prefixed");
+  g_autofree char *expected = NULL;
+  g_autofree char *optional = NULL;
+  g_autofree char *seen = NULL;
+  const char *paths[] = { f->dir, NULL };
+
+  make_test_tree (f);
+  mkdir_in (f, "skipdir");
+  mkdir_in (f, "prefixed");
+  mkdir_in (f, "out");
+  mkdir_in (f, "dir_a/out");
+  write_in (f, "old.tmp", "x");
+
+  wf_ignore_rules_add_dir_name (rules, "skipdir");
+  g_assert_true (wf_ignore_rules_add_entity_pattern (rules, "\\.tmp$", &error));
+  wf_ignore_rules_add_path_prefix (rules, prefix);
+  g_assert_true (wf_ignore_rules_add_glob (rules, "*.log", &error));
+  g_assert_true (wf_ignore_rules_add_glob (rules, "out/*.o", &error));
+  g_assert_no_error (error);
+  notify = notify_new_ignoring (f, paths, rules);
+
+  /* Ignored. */
+  write_in (f, "skipdir/a.txt", "x");
+  mkdir_in (f, "skipdir/sub");
+  write_in (f, "skipdir/sub/b.txt", "x");
+  write_in (f, "x.tmp", "x");
+  write_in (f, "dir_a/y.tmp", "x");
+  unlink_in (f, "old.tmp");
+  write_in (f, "prefixed/c.txt", "x");
+  write_in (f, "prefixed2.txt", "x");
+  write_in (f, "build.log", "x");
+  write_in (f, "dir_a/d.log", "x");
+  mkdir_in (f, "logs.log/inner");
+  write_in (f, "logs.log/inner/e.txt", "x");
+  write_in (f, "out/a.o", "x");
+  /* Reported: beside them, a path glob anchored at the root, exact names. */
+  write_in (f, "out/keep.c", "x");
+  write_in (f, "dir_a/out/a.o", "x");
+  write_in (f, "new_file.txt", "x");
+  mkdir_in (f, "skipdir2");
+  write_in (f, "dir_a/a.txt", "hello");
+  /* Renamed to an ignored name: only the old name's deletion is seen. */
+  rename_in (f, "b.txt", "b.tmp");
+
+  expected = expect_in (f, "1:out/keep.c", "1:dir_a/out/a.o", "1:new_file.txt", "1:skipdir2",
+                        "2:dir_a/a.txt", "3:b.txt", NULL);
+  optional = poll_may_also (f, "2:out/keep.c", "2:dir_a/out/a.o", "2:new_file.txt", "2:b.txt", NULL);
+  seen = collect (notify, expected, optional);
+  g_assert_cmpstr (seen, ==, expected);
+}
+
+/* watchfiles' DefaultFilter: its directories and its seven patterns. */
+static void
+test_ignore_rules_default (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new_default ();
+  g_autoptr(WfNotify) notify = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *optional = NULL;
+  g_autofree char *seen = NULL;
+  const char *paths[] = { f->dir, NULL };
+
+  make_test_tree (f);
+  mkdir_in (f, ".git");
+  notify = notify_new_ignoring (f, paths, rules);
+
+  mkdir_in (f, "node_modules/pkg");
+  write_in (f, "node_modules/pkg/index.js", "x");
+  write_in (f, ".git/HEAD", "x");
+  mkdir_in (f, "dir_a/__pycache__");
+  write_in (f, "dir_a/__pycache__/m.cpython-311.pyc", "x");
+  write_in (f, "a.pyc", "x");
+  write_in (f, "a.py.___jb_tmp___", "x");
+  write_in (f, ".a.txt.swp", "x");
+  write_in (f, "a.txt~", "x");
+  write_in (f, ".#a.txt", "x");
+  write_in (f, "dir_b/.DS_Store", "x");
+  write_in (f, "flycheck_main.py", "x");
+  write_in (f, "main.py", "x");
+
+  expected = expect_in (f, "1:main.py", NULL);
+  optional = poll_may_also (f, "2:main.py", NULL);
+  seen = collect (notify, expected, optional);
+  g_assert_cmpstr (seen, ==, expected);
+}
+
+/* A relative root below a directory of an ignored name: the rules apply
+ * below the root however a backend spells its paths, so nothing is lost. */
+static void
+test_ignore_rules_relative_root (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new_default ();
+  g_autoptr(WfNotify) notify = NULL;
+  g_autofree char *old_cwd = g_get_current_dir ();
+  g_autofree char *venv = path_in (f, ".venv");
+  g_autofree char *expected = NULL;
+  g_autofree char *optional = NULL;
+  g_autofree char *seen = NULL;
+  const char *paths[] = { "proj", NULL };
+
+  mkdir_in (f, ".venv/proj/node_modules");
+  g_assert_no_errno (g_chdir (venv));
+  notify = notify_new_ignoring (f, paths, rules);
+
+  write_in (f, ".venv/proj/new.txt", "x");
+  write_in (f, ".venv/proj/node_modules/x.js", "x");
+
+  /* poll reports the root as given, inotify joined to the directory. */
+  if (is_poll (f))
+    {
+      expected = g_strdup_printf ("%d:proj/new.txt", WF_CHANGE_ADDED);
+      optional = g_strdup_printf ("%d:proj/new.txt", WF_CHANGE_MODIFIED);
+    }
+  else
+    {
+      expected = g_strdup_printf ("%d:%s/proj/new.txt", WF_CHANGE_ADDED, venv);
+      optional = g_strdup ("");
+    }
+  seen = collect (notify, expected, optional);
+  g_assert_no_errno (g_chdir (old_cwd));
+  g_assert_cmpstr (seen, ==, expected);
+}
+
+/* ---------------------------------------------------------------------- */
 
 typedef void (*FixtureTest) (Fixture *f, gconstpointer data);
 
@@ -1531,6 +1688,9 @@ static const struct {
   { "idle-no-wakeups", test_idle_no_wakeups },
   { "debug-output", test_debug_output },
   { "permission-denied", test_permission_denied },
+  { "ignore-rules-custom", test_ignore_rules_custom },
+  { "ignore-rules-default", test_ignore_rules_default },
+  { "ignore-rules-relative-root", test_ignore_rules_relative_root },
 };
 
 int
