@@ -4,6 +4,8 @@
  * returning.  watch() then waits, event-driven, on the sink's wake-up
  * descriptor, the stop cancellable and the caller's signal descriptor, and
  * asks the debounce engine when to release: a quiet watcher never wakes.
+ * watch_async() and start() run the same loop as a GSource in the caller's
+ * main context (wf-notify-source.c).
  */
 #include "config.h"
 
@@ -18,10 +20,69 @@
 #include "wf-debounce-private.h"
 #include "wf-error.h"
 #include "wf-notify.h"
+#include "wf-notify-source-private.h"
 #include "wf-sink-private.h"
 
 #define WF_DEFAULT_POLL_DELAY_MS 300
 
+/**
+ * WfNotify:
+ *
+ * Watches files and directories and returns their changes as debounced
+ * batches of [struct@Watchfiles.FileChange]: the C/GObject twin of
+ * watchfiles' `RustNotify`.
+ *
+ * Three ways to receive the batches, all with the same debounce rule (a
+ * batch is released once a step passes without a new change, and no later
+ * than the debounce after its first change), none of them waking the
+ * process while nothing changes:
+ *
+ * - [method@Watchfiles.Notify.watch] blocks the calling thread until a
+ *   batch, a stop, a signal or a timeout, as `RustNotify.watch()` does;
+ * - [method@Watchfiles.Notify.watch_async] waits for one batch without
+ *   blocking, and completes in the thread-default main context of its call;
+ * - [method@Watchfiles.Notify.start] emits every batch as
+ *   [signal@Watchfiles.Notify::changes] in the thread-default main context
+ *   of its call, until [method@Watchfiles.Notify.stop] or
+ *   [method@Watchfiles.Notify.close].
+ *
+ * The backends run in their own threads; user code (callbacks, signal
+ * handlers) only ever runs in the caller's thread or main context.  In a
+ * main context the wait is a [struct@GLib.Source] polling the watcher's
+ * wake-up descriptor, whose ready time is the debounce deadline: no timer
+ * is armed while nothing is pending and no timeout is due.
+ *
+ * A started watcher is the only consumer of its batches: while it is
+ * started, watch() and watch_async() fail with `WF_ERROR_INVALID_ARGUMENT`,
+ * and start() fails likewise while a watch() or watch_async() call is under
+ * way, rather than let two consumers split the changes between them.
+ *
+ * ```c
+ * static void
+ * on_changes (WfNotify *notify, GPtrArray *changes, gpointer user_data)
+ * {
+ *   for (guint i = 0; i < changes->len; i++)
+ *     {
+ *       WfFileChange *change = g_ptr_array_index (changes, i);
+ *       g_print ("%d %s\n", wf_file_change_get_change (change),
+ *                wf_file_change_get_path (change));
+ *     }
+ * }
+ *
+ * const char *paths[] = { "/tmp/project", NULL };
+ * g_autoptr(GError) error = NULL;
+ * g_autoptr(WfNotify) notify = wf_notify_new (paths, FALSE, FALSE, 300, TRUE, FALSE, &error);
+ *
+ * if (notify == NULL)
+ *   g_error ("%s", error->message);
+ * g_signal_connect (notify, "changes", G_CALLBACK (on_changes), NULL);
+ * if (!wf_notify_start (notify, 1600, 50, &error))
+ *   g_error ("%s", error->message);
+ * g_main_loop_run (g_main_loop_new (NULL, FALSE));
+ * ```
+ *
+ * Since: 1.0
+ */
 struct _WfNotify {
   GObject parent_instance;
 
@@ -38,12 +99,22 @@ struct _WfNotify {
   WfSink *sink;
   const WfBackendModule *backend;
 
-  /* Guards instance and closed: close() may come from another thread
-   * while watch() waits. */
+  /* Guards the fields below: close() and stop() may come from another
+   * thread while watch() waits or a batch is being emitted. */
   GMutex lock;
   WfBackendInstance *instance;
   gboolean closed;
+  GSource *emitter;       /* set while started: emits "changes" */
+  guint n_watching;       /* watch() and watch_async() calls under way */
 };
+
+enum {
+  SIGNAL_CHANGES,
+  SIGNAL_FAILED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 enum {
   PROP_0,
@@ -228,6 +299,35 @@ wf_notify_class_init (WfNotifyClass *klass)
   properties[PROP_IGNORE_RULES] = g_param_spec_object ("ignore-rules", NULL, NULL, WF_TYPE_IGNORE_RULES, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * WfNotify::changes:
+   * @self: the watcher
+   * @changes: (element-type WfFileChange): the batch, in arrival order
+   *
+   * Emitted with every debounced batch once [method@Watchfiles.Notify.start]
+   * was called, in the thread-default main context of that call.  The
+   * batch belongs to the watcher: take a reference to keep it.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_CHANGES] = g_signal_new ("changes", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL,
+                                          G_TYPE_NONE, 1, G_TYPE_PTR_ARRAY);
+  /**
+   * WfNotify::failed:
+   * @self: the watcher
+   * @error: why the backend stopped (`WF_ERROR_BACKEND_FAILED`)
+   *
+   * Emitted once, in the main context of [method@Watchfiles.Notify.start],
+   * when the backend died; no "changes" follows, and the watcher is no
+   * longer started.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL,
+                                         G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 /* RustNotify checks that every path exists before creating a poll watcher
@@ -441,6 +541,51 @@ set_closed_error (GError **error)
   g_set_error_literal (error, WF_ERROR, WF_ERROR_CLOSED, "Watchfiles watcher closed");
 }
 
+static gboolean
+check_initialised (WfNotify *self, GError **error)
+{
+  if (self->sink != NULL)
+    return TRUE;
+  /* Made with g_object_new() and never initialised (bindings can). */
+  g_set_error_literal (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+                       "This watcher was never initialised: create it with wf_notify_new() or g_initable_new()");
+  return FALSE;
+}
+
+/* Registers a watch() or watch_async() call, unless the watcher is closed
+ * or started (a started watcher is the only consumer of its batches). */
+static gboolean
+begin_watch (WfNotify *self, GError **error)
+{
+  gboolean ok = FALSE;
+
+  if (!check_initialised (self, error))
+    return FALSE;
+
+  g_mutex_lock (&self->lock);
+  if (self->closed)
+    set_closed_error (error);
+  else if (self->emitter != NULL)
+    g_set_error_literal (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+                         "This watcher is started: its changes go to the “changes” signal until stop()");
+  else
+    {
+      self->n_watching++;
+      ok = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+static void
+end_watch (WfNotify *self)
+{
+  g_mutex_lock (&self->lock);
+  g_assert (self->n_watching > 0);
+  self->n_watching--;
+  g_mutex_unlock (&self->lock);
+}
+
 /**
  * wf_notify_watch:
  * @self: a watcher
@@ -453,7 +598,7 @@ set_closed_error (GError **error)
  * @signal_fd: a descriptor that becomes readable when a signal arrives
  *   (a self-pipe, a signalfd, Python's wakeup fd), or -1.  It is only
  *   polled, never read
- * @changes: (out) (optional) (transfer full) (element-type WfFileChange):
+ * @changes: (out) (optional) (transfer container) (element-type WfFileChange):
  *   the batch, in arrival order, when the result is %WF_WATCH_RESULT_CHANGES
  * @error: return location for an error
  *
@@ -468,8 +613,10 @@ set_closed_error (GError **error)
  * changes and no timeout is due.
  *
  * Errors: `WF_ERROR_CLOSED` after [method@Watchfiles.Notify.close] (a call
- * already waiting then returns its pending changes, or this error), and
- * `WF_ERROR_BACKEND_FAILED` once the backend died (every later call too).
+ * already waiting then returns its pending changes, or this error),
+ * `WF_ERROR_BACKEND_FAILED` once the backend died (every later call too),
+ * and `WF_ERROR_INVALID_ARGUMENT` while the watcher is started
+ * ([method@Watchfiles.Notify.start]).
  *
  * Returns: how the call ended; %WF_WATCH_RESULT_ERROR with @error set on
  *   failure
@@ -498,23 +645,14 @@ wf_notify_watch (WfNotify *self,
   g_return_val_if_fail (changes == NULL || *changes == NULL, WF_WATCH_RESULT_ERROR);
   g_return_val_if_fail (error == NULL || *error == NULL, WF_WATCH_RESULT_ERROR);
 
-  if (self->sink == NULL)
-    {
-      /* Made with g_object_new() and never initialised (bindings can). */
-      g_set_error_literal (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
-                           "This watcher was never initialised: create it with wf_notify_new() or g_initable_new()");
-      return WF_WATCH_RESULT_ERROR;
-    }
-  if (is_closed (self))
-    {
-      set_closed_error (error);
-      return WF_WATCH_RESULT_ERROR;
-    }
+  if (!begin_watch (self, error))
+    return WF_WATCH_RESULT_ERROR;
   if (signal_fd >= 0 && fcntl (signal_fd, F_GETFD) < 0)
     {
       /* poll() would report it ready (POLLNVAL) at every call. */
       g_set_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
                    "signal_fd %d is not an open file descriptor", signal_fd);
+      end_watch (self);
       return WF_WATCH_RESULT_ERROR;
     }
   keep_alive = g_object_ref (self);
@@ -528,8 +666,11 @@ wf_notify_watch (WfNotify *self,
        * change came: fail now rather than maybe never return. */
       if (!g_cancellable_make_pollfd (stop, &cancel_pollfd))
         {
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-                       "Cannot wait on the stop cancellable: %s", g_strerror (errno));
+          int saved_errno = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       "Cannot wait on the stop cancellable: %s", g_strerror (saved_errno));
+          end_watch (self);
           return WF_WATCH_RESULT_ERROR;
         }
       stop_fd_index = n_fds;
@@ -609,7 +750,292 @@ wf_notify_watch (WfNotify *self,
 
   if (stop_fd_index >= 0)
     g_cancellable_release_fd (stop);
+  end_watch (self);
   return result;
+}
+
+/* What a watch_async() call hands to its finish(). */
+typedef struct {
+  WfWatchResult result;
+  GPtrArray *changes;
+} WatchOutcome;
+
+static void
+watch_outcome_free (gpointer data)
+{
+  WatchOutcome *outcome = data;
+
+  g_clear_pointer (&outcome->changes, g_ptr_array_unref);
+  g_free (outcome);
+}
+
+static gboolean
+watch_async_done (WfNotify *self, WfWatchResult result, GPtrArray *changes, const GError *error, gpointer user_data)
+{
+  GTask *task = user_data;
+
+  end_watch (self);
+  if (result == WF_WATCH_RESULT_ERROR)
+    g_task_return_error (task, g_error_copy (error));
+  else
+    {
+      WatchOutcome *outcome = g_new0 (WatchOutcome, 1);
+
+      outcome->result = result;
+      outcome->changes = changes;
+      g_task_return_pointer (task, outcome, watch_outcome_free);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * wf_notify_watch_async:
+ * @self: a watcher
+ * @debounce_ms: release a growing batch at most this long after its first
+ *   change
+ * @step_ms: release a batch once this long passes without a new change
+ * @timeout_ms: complete with %WF_WATCH_RESULT_TIMEOUT after this long
+ *   without any change; 0 waits for ever
+ * @stop: (nullable): cancel it to complete with %WF_WATCH_RESULT_STOP
+ * @cancellable: (nullable): cancel it to fail with `G_IO_ERROR_CANCELLED`
+ * @callback: (scope async) (nullable): called when the wait is over
+ * @user_data: (closure): data for @callback
+ *
+ * Waits, without blocking, for one batch of changes, with the rules and
+ * results of [method@Watchfiles.Notify.watch]; get them with
+ * [method@Watchfiles.Notify.watch_finish] from @callback.
+ *
+ * The wait runs in the thread-default main context of this call, where
+ * @callback is called too; it is event-driven, as watch() is.  Changes
+ * pending when the call ends by @stop or @cancellable are kept for the
+ * next call.  There is no signal descriptor: a main-loop application
+ * handles signals with `g_unix_signal_add()` and cancels @stop from there,
+ * so the call never ends with %WF_WATCH_RESULT_SIGNAL.
+ *
+ * Since: 1.0
+ */
+void
+wf_notify_watch_async (WfNotify *self,
+                       guint debounce_ms,
+                       guint step_ms,
+                       guint timeout_ms,
+                       GCancellable *stop,
+                       GCancellable *cancellable,
+                       GAsyncReadyCallback callback,
+                       gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GSource) source = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (WF_IS_NOTIFY (self));
+  g_return_if_fail (stop == NULL || G_IS_CANCELLABLE (stop));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, wf_notify_watch_async);
+  /* The source decides: a batch it took from the sink is never turned
+   * into G_IO_ERROR_CANCELLED (and so lost) by a late cancel. */
+  g_task_set_check_cancellable (task, FALSE);
+
+  if (!begin_watch (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  source = wf_notify_source_new (self, self->sink, debounce_ms, step_ms, timeout_ms, stop, cancellable);
+  g_task_attach_source (task, source, G_SOURCE_FUNC (watch_async_done));
+}
+
+/**
+ * wf_notify_watch_finish:
+ * @self: a watcher
+ * @result: the result given to the callback of
+ *   [method@Watchfiles.Notify.watch_async]
+ * @changes: (out) (optional) (transfer container) (element-type WfFileChange):
+ *   the batch, in arrival order, when the result is
+ *   %WF_WATCH_RESULT_CHANGES
+ * @error: return location for an error
+ *
+ * Finishes [method@Watchfiles.Notify.watch_async].
+ *
+ * Errors: those of [method@Watchfiles.Notify.watch], and
+ * `G_IO_ERROR_CANCELLED` when the call's cancellable was cancelled.
+ *
+ * Returns: how the call ended; %WF_WATCH_RESULT_ERROR with @error set on
+ *   failure
+ *
+ * Since: 1.0
+ */
+WfWatchResult
+wf_notify_watch_finish (WfNotify *self,
+                        GAsyncResult *result,
+                        GPtrArray **changes,
+                        GError **error)
+{
+  WatchOutcome *outcome;
+  WfWatchResult watch_result;
+
+  g_return_val_if_fail (WF_IS_NOTIFY (self), WF_WATCH_RESULT_ERROR);
+  g_return_val_if_fail (g_task_is_valid (result, self), WF_WATCH_RESULT_ERROR);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wf_notify_watch_async), WF_WATCH_RESULT_ERROR);
+  g_return_val_if_fail (changes == NULL || *changes == NULL, WF_WATCH_RESULT_ERROR);
+  g_return_val_if_fail (error == NULL || *error == NULL, WF_WATCH_RESULT_ERROR);
+
+  outcome = g_task_propagate_pointer (G_TASK (result), error);
+  if (outcome == NULL)
+    return WF_WATCH_RESULT_ERROR;
+  watch_result = outcome->result;
+  if (changes != NULL)
+    *changes = g_steal_pointer (&outcome->changes);
+  watch_outcome_free (outcome);
+  return watch_result;
+}
+
+static gboolean
+emit_batch (WfNotify *self, WfWatchResult result, GPtrArray *changes, const GError *error, gpointer user_data)
+{
+  GSource *emitter = NULL;
+
+  if (result == WF_WATCH_RESULT_CHANGES)
+    {
+      g_signal_emit (self, signals[SIGNAL_CHANGES], 0, changes);
+      g_ptr_array_unref (changes);
+      return G_SOURCE_CONTINUE;
+    }
+
+  /* The backend died, or close() came from another thread: this source
+   * ends here, and the watcher is no longer started. */
+  g_mutex_lock (&self->lock);
+  if (self->emitter == g_main_current_source ())
+    emitter = g_steal_pointer (&self->emitter);
+  g_mutex_unlock (&self->lock);
+  g_clear_pointer (&emitter, g_source_unref);
+
+  if (!g_error_matches (error, WF_ERROR, WF_ERROR_CLOSED))
+    g_signal_emit (self, signals[SIGNAL_FAILED], 0, error);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * wf_notify_start:
+ * @self: a watcher
+ * @debounce_ms: release a growing batch at most this long after its first
+ *   change
+ * @step_ms: release a batch once this long passes without a new change
+ * @error: return location for an error
+ *
+ * Emits every batch of changes as [signal@Watchfiles.Notify::changes], in
+ * the thread-default main context of this call, until
+ * [method@Watchfiles.Notify.stop], [method@Watchfiles.Notify.close], the
+ * last reference being dropped, or a backend failure (then
+ * [signal@Watchfiles.Notify::failed] is emitted once).  Batches follow the
+ * debounce rule of [method@Watchfiles.Notify.watch], with no timeout;
+ * changes pending from before the call come in the first batch.
+ *
+ * While started, the watcher is the only consumer of its changes:
+ * watch() and watch_async() fail with `WF_ERROR_INVALID_ARGUMENT`.
+ *
+ * Errors: `WF_ERROR_CLOSED` after close(), `WF_ERROR_BACKEND_FAILED` once
+ * the backend died, and `WF_ERROR_INVALID_ARGUMENT` when already started
+ * or while a watch() or watch_async() call is under way.
+ *
+ * Returns: %TRUE when started, %FALSE with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+wf_notify_start (WfNotify *self, guint debounce_ms, guint step_ms, GError **error)
+{
+  g_autoptr(GSource) source = NULL;
+  g_autoptr(GMainContext) context = NULL;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (WF_IS_NOTIFY (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_initialised (self, error))
+    return FALSE;
+
+  source = wf_notify_source_new (self, self->sink, debounce_ms, step_ms, 0, NULL, NULL);
+  g_source_set_callback (source, G_SOURCE_FUNC (emit_batch), NULL, NULL);
+  context = g_main_context_ref_thread_default ();
+
+  g_mutex_lock (&self->lock);
+  if (self->closed)
+    set_closed_error (error);
+  else if (wf_sink_get_failure (self->sink, error))
+    ;
+  else if (self->emitter != NULL)
+    g_set_error_literal (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT, "This watcher is already started");
+  else if (self->n_watching > 0)
+    g_set_error_literal (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+                         "A watch() or watch_async() call is under way: it would take batches from the signal");
+  else
+    {
+      /* Attached under the lock, so a concurrent stop() finds it. */
+      self->emitter = g_source_ref (source);
+      g_source_attach (source, context);
+      ok = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+/**
+ * wf_notify_stop:
+ * @self: a watcher
+ *
+ * Stops the emission started by [method@Watchfiles.Notify.start].  Pending
+ * changes are kept for a later watch or start.  Called in the main context
+ * of start(), no "changes" is emitted after it; from another thread, an
+ * emission already under way may end first.  Does nothing when not started.
+ *
+ * Since: 1.0
+ */
+void
+wf_notify_stop (WfNotify *self)
+{
+  GSource *emitter;
+
+  g_return_if_fail (WF_IS_NOTIFY (self));
+
+  g_mutex_lock (&self->lock);
+  emitter = g_steal_pointer (&self->emitter);
+  g_mutex_unlock (&self->lock);
+
+  /* Outside the lock: destroying may run the source's finalizer. */
+  if (emitter != NULL)
+    {
+      g_source_destroy (emitter);
+      g_source_unref (emitter);
+    }
+}
+
+/**
+ * wf_notify_is_started:
+ * @self: a watcher
+ *
+ * Tells whether the watcher emits its batches as signals.
+ *
+ * Returns: whether [signal@Watchfiles.Notify::changes] is being emitted:
+ *   between [method@Watchfiles.Notify.start] and
+ *   [method@Watchfiles.Notify.stop], close, or a backend failure
+ *
+ * Since: 1.0
+ */
+gboolean
+wf_notify_is_started (WfNotify *self)
+{
+  gboolean started;
+
+  g_return_val_if_fail (WF_IS_NOTIFY (self), FALSE);
+
+  g_mutex_lock (&self->lock);
+  started = self->emitter != NULL;
+  g_mutex_unlock (&self->lock);
+  return started;
 }
 
 /**
@@ -618,7 +1044,10 @@ wf_notify_watch (WfNotify *self,
  *
  * Stops the backend and releases every watch.  Idempotent.  A later
  * [method@Watchfiles.Notify.watch] fails with `WF_ERROR_CLOSED`; one already
- * waiting in another thread returns its pending changes, or that error.
+ * waiting in another thread returns its pending changes, or that error, and
+ * so does a pending [method@Watchfiles.Notify.watch_async].  Emission of
+ * [signal@Watchfiles.Notify::changes] stops, as with
+ * [method@Watchfiles.Notify.stop].
  *
  * Since: 1.0
  */
@@ -633,6 +1062,7 @@ wf_notify_close (WfNotify *self)
   instance = g_steal_pointer (&self->instance);
   self->closed = TRUE;
   g_mutex_unlock (&self->lock);
+  wf_notify_stop (self);
 
   if (instance != NULL)
     self->backend->vtable->stop (instance);
@@ -643,6 +1073,8 @@ wf_notify_close (WfNotify *self)
 /**
  * wf_notify_is_closed:
  * @self: a watcher
+ *
+ * Tells whether the watcher was closed.
  *
  * Returns: whether [method@Watchfiles.Notify.close] was called
  *
@@ -659,6 +1091,8 @@ wf_notify_is_closed (WfNotify *self)
  * wf_notify_get_backend_name:
  * @self: a watcher
  *
+ * Gets the name of the backend chosen at construction.
+ *
  * Returns: (nullable): the name of the backend in use ("inotify", "poll",
  *   ...), or %NULL if construction failed before one was chosen
  *
@@ -674,6 +1108,8 @@ wf_notify_get_backend_name (WfNotify *self)
 /**
  * wf_notify_describe:
  * @self: a watcher
+ *
+ * Describes the backend's state in one line, as RustNotify's `repr()`.
  *
  * Returns: (transfer full): a one-line description of the backend state,
  *   or "None" once closed, for debug output and `repr()`
@@ -697,6 +1133,8 @@ wf_notify_describe (WfNotify *self)
  * wf_notify_get_ignore_rules:
  * @self: a watcher
  *
+ * Gets the ignore rules given at construction.
+ *
  * Returns: (transfer none) (nullable): the sealed rules this watcher
  *   applies, or %NULL when it ignores nothing
  *
@@ -712,6 +1150,9 @@ wf_notify_get_ignore_rules (WfNotify *self)
 /**
  * wf_notify_get_watched_directories:
  * @self: a watcher
+ *
+ * Counts the directories the backend watches, for status displays and
+ * tests.
  *
  * Returns: how many directories the backend watches (inotify) or scans
  *   (poll); 0 once closed
