@@ -15,11 +15,22 @@ struct _WfBackendInfo {
   char *reason;
 };
 
+/**
+ * WfBackendInfo:
+ *
+ * One installed backend module, as [func@Watchfiles.BackendInfo.list_all]
+ * found it: its name, file, description, and whether its probe passes on
+ * this machine.
+ *
+ * Since: 1.0
+ */
 G_DEFINE_BOXED_TYPE (WfBackendInfo, wf_backend_info, wf_backend_info_copy, wf_backend_info_free)
 
 /**
  * wf_backend_info_copy:
  * @self: a backend description
+ *
+ * Copies a backend description.
  *
  * Returns: (transfer full): a copy of @self
  *
@@ -45,6 +56,8 @@ wf_backend_info_copy (const WfBackendInfo *self)
  * wf_backend_info_free:
  * @self: (transfer full): a backend description
  *
+ * Frees a backend description.
+ *
  * Since: 1.0
  */
 void
@@ -63,6 +76,8 @@ wf_backend_info_free (WfBackendInfo *self)
  * wf_backend_info_get_name:
  * @self: a backend description
  *
+ * Gets the name of the backend.
+ *
  * Returns: the name that `WATCHFILES_BACKEND` takes
  *
  * Since: 1.0
@@ -78,6 +93,8 @@ wf_backend_info_get_name (const WfBackendInfo *self)
  * wf_backend_info_get_filename:
  * @self: a backend description
  *
+ * Gets the path of the module file.
+ *
  * Returns: (type filename): the module file
  *
  * Since: 1.0
@@ -92,6 +109,8 @@ wf_backend_info_get_filename (const WfBackendInfo *self)
 /**
  * wf_backend_info_get_description:
  * @self: a backend description
+ *
+ * Gets the description the module gives of itself.
  *
  * Returns: (nullable): what the module says it is, or %NULL when it could
  *   not be loaded
@@ -109,6 +128,8 @@ wf_backend_info_get_description (const WfBackendInfo *self)
  * wf_backend_info_get_available:
  * @self: a backend description
  *
+ * Tells whether the backend can serve on this machine.
+ *
  * Returns: whether the module loads and its probe passes on this machine
  *
  * Since: 1.0
@@ -123,6 +144,8 @@ wf_backend_info_get_available (const WfBackendInfo *self)
 /**
  * wf_backend_info_get_priority:
  * @self: a backend description
+ *
+ * Gets the priority that decides the default backend.
  *
  * Returns: the priority the probe gave (higher wins); meaningless when not
  *   available
@@ -139,6 +162,8 @@ wf_backend_info_get_priority (const WfBackendInfo *self)
 /**
  * wf_backend_info_get_reason:
  * @self: a backend description
+ *
+ * Gets why the backend cannot serve on this machine.
  *
  * Returns: (nullable): why the backend is not available, or %NULL
  *
@@ -157,7 +182,7 @@ wf_backend_info_get_reason (const WfBackendInfo *self)
  * Loads every backend module in the search path (`WATCHFILES_BACKEND_DIR`,
  * then the installed directory) and probes it for this machine.
  *
- * Returns: (transfer full) (element-type WfBackendInfo): one entry per
+ * Returns: (transfer container) (element-type WfBackendInfo): one entry per
  *   module, sorted by name
  *
  * Since: 1.0

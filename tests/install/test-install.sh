@@ -8,7 +8,7 @@ src=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 unset WATCHFILES_BACKEND_DIR WATCHFILES_BACKEND
-echo "1..4"
+echo "1..5"
 
 if meson setup "$tmp/build" "$src" --prefix="$tmp/prefix" -Dtests=false >"$tmp/log" 2>&1 &&
    meson install -C "$tmp/build" >>"$tmp/log" 2>&1; then
@@ -50,4 +50,13 @@ if [ "$backend" = inotify ]; then
   echo "ok 4 the installed library loads its installed inotify backend"
 else
   echo "not ok 4 installed library chose: $backend"
+fi
+
+# The PyGObject override goes to the gi/overrides folder of /usr/bin/python3.
+if ! /usr/bin/python3 -c 'import gi' 2>/dev/null || ! command -v g-ir-scanner >/dev/null; then
+  echo "ok 5 # SKIP no introspection or no PyGObject for /usr/bin/python3"
+elif override=$(find "$tmp/prefix" -path '*/gi/overrides/Watchfiles.py') && [ -n "$override" ]; then
+  echo "ok 5 the PyGObject override is installed ($override)"
+else
+  echo "not ok 5 gi/overrides/Watchfiles.py not installed"
 fi
