@@ -8,12 +8,22 @@ struct _WfFileChange {
   char *path;
 };
 
+/**
+ * WfFileChange:
+ *
+ * One reported change: what happened ([enum@Watchfiles.Change]) and to
+ * which path.  The twin of an `(int, str)` tuple in RustNotify's set.
+ *
+ * Since: 1.0
+ */
 G_DEFINE_BOXED_TYPE (WfFileChange, wf_file_change, wf_file_change_copy, wf_file_change_free)
 
 /**
  * wf_file_change_new:
  * @change: the kind of change
  * @path: (type filename): the path that changed
+ *
+ * Creates a change.
  *
  * Returns: (transfer full): a new change
  *
@@ -37,6 +47,8 @@ wf_file_change_new (WfChange change, const char *path)
  * wf_file_change_copy:
  * @self: a change
  *
+ * Copies a change.
+ *
  * Returns: (transfer full): a copy of @self
  *
  * Since: 1.0
@@ -51,6 +63,8 @@ wf_file_change_copy (const WfFileChange *self)
 /**
  * wf_file_change_free:
  * @self: (transfer full): a change
+ *
+ * Frees a change.
  *
  * Since: 1.0
  */
@@ -67,6 +81,8 @@ wf_file_change_free (WfFileChange *self)
  * wf_file_change_get_change:
  * @self: a change
  *
+ * Gets the kind of the change.
+ *
  * Returns: what happened to the path
  *
  * Since: 1.0
@@ -81,6 +97,8 @@ wf_file_change_get_change (const WfFileChange *self)
 /**
  * wf_file_change_get_path:
  * @self: a change
+ *
+ * Gets the path that changed.
  *
  * Returns: (type filename): the path, absolute when the watched root was
  *   absolute, in the file system's own bytes
