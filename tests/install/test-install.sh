@@ -8,7 +8,7 @@ src=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 unset WATCHFILES_BACKEND_DIR WATCHFILES_BACKEND
-echo "1..5"
+echo "1..8"
 
 if meson setup "$tmp/build" "$src" --prefix="$tmp/prefix" -Dtests=false >"$tmp/log" 2>&1 &&
    meson install -C "$tmp/build" >>"$tmp/log" 2>&1; then
@@ -59,4 +59,44 @@ elif override=$(find "$tmp/prefix" -path '*/gi/overrides/Watchfiles.py') && [ -n
   echo "ok 5 the PyGObject override is installed ($override)"
 else
   echo "not ok 5 gi/overrides/Watchfiles.py not installed"
+fi
+
+# GObject-Introspection data and the Vala bindings.
+if ! command -v g-ir-scanner >/dev/null; then
+  echo "ok 6 # SKIP no introspection"
+elif [ -f "$tmp/prefix/share/gir-1.0/Watchfiles-1.0.gir" ] &&
+     [ -f "$libdir/girepository-1.0/Watchfiles-1.0.typelib" ] &&
+     { ! command -v vapigen >/dev/null || [ -f "$tmp/prefix/share/vala/vapi/watchfiles-1.0.vapi" ]; }; then
+  echo "ok 6 GIR, typelib and VAPI installed"
+else
+  echo "not ok 6 GIR, typelib or VAPI missing"; find "$tmp/prefix" >&2
+fi
+
+# The installed pieces work together from Python: typelib, override,
+# library and backend modules, with no build tree in sight.
+if [ -z "${override:-}" ]; then
+  echo "ok 7 # SKIP no installed override"
+else
+  sitedir=${override%/gi/overrides/Watchfiles.py}
+  out=$(cd / && GI_TYPELIB_PATH="$libdir/girepository-1.0" LD_LIBRARY_PATH="$libdir" PYTHONPATH="$sitedir" \
+        /usr/bin/python3 -c '
+import sys, gi
+gi.require_version("Watchfiles", "1.0")
+from gi.repository import Watchfiles
+with Watchfiles.Notify([sys.argv[1]], False, False, 300, True, False) as n:
+    print(type(n).__module__, n.get_backend_name())
+' "$tmp" 2>&1 || true)
+  if [ "$out" = "gi.overrides.Watchfiles inotify" ]; then
+    echo "ok 7 installed Python override, typelib and backends work together"
+  else
+    echo "not ok 7 installed Python use printed: $out"
+  fi
+fi
+
+# The man page and the bash completion.
+if [ -f "$tmp/prefix/share/bash-completion/completions/watchfiles" ] &&
+   { ! command -v scdoc >/dev/null || [ -f "$tmp/prefix/share/man/man1/watchfiles.1" ]; }; then
+  echo "ok 8 man page and bash completion installed"
+else
+  echo "not ok 8 man page or completion missing"; find "$tmp/prefix/share" >&2
 fi
