@@ -82,6 +82,9 @@ median() {
     END { if (n == 0) print "n/a"; else if (n % 2) print a[(n + 1) / 2]; else print (a[n / 2] + a[n / 2 + 1]) / 2 }'
 }
 
+# words_median "A B C": the median of space-separated numbers
+words_median() { tr ' ' '\n' <<<"$1" | median; }
+
 # le A B: A <= B numerically (false if either is not a number)
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a ~ /^-?[0-9.]+$/ && b ~ /^-?[0-9.]+$/ && a + 0 <= b + 0) }'; }
 calc() { awk "BEGIN { printf \"$1\n\", $2 }"; }
@@ -103,7 +106,7 @@ measure "$BIN/wf-bench" setup "$TREE" >/dev/null
 # ---- setup and peak RSS: alternate raw and Watchfiles --------------------
 
 log "setup: $SETUP_RUNS runs each, alternating"
-raw_s=() wf_s=() raw_hwm=() wf_hwm=() empty_s=() empty_hwm=()
+raw_s=() wf_s=() raw_hwm=() wf_hwm=() empty_s=() empty_hwm=() ign_s=() ign_hwm=() ign_rules_s=()
 wf_line=
 for ((i = 0; i < SETUP_RUNS; i++)); do
   line=$(measure "$BIN/raw-inotify" "$TREE")
@@ -112,6 +115,12 @@ for ((i = 0; i < SETUP_RUNS; i++)); do
   line=$(measure "$BIN/wf-bench" setup "$TREE")
   wf_s+=("$(field "$line" setup_s)"); wf_hwm+=("$(field "$line" hwm_kib)")
   [ -n "$wf_line" ] || wf_line=$line
+  # The default ignore rules on the same tree: nothing in it matches, so
+  # this is the cost of checking every one of its 105,000 entries.
+  line=$(measure env WF_BENCH_IGNORE=default "$BIN/wf-bench" setup "$TREE")
+  ign_s+=("$(field "$line" setup_s)"); ign_hwm+=("$(field "$line" hwm_kib)")
+  ign_rules_s+=("$(field "$line" rules_s)")
+  ign_dirs=$(field "$line" dirs)
   line=$(measure "$BIN/wf-bench" setup "$EMPTY")
   empty_s+=("$(field "$line" setup_s)"); empty_hwm+=("$(field "$line" hwm_kib)")
 done
@@ -125,7 +134,48 @@ wf_dirs=$(field "$wf_line" dirs)
 wf_backend=$(field "$wf_line" backend)
 wf_rss_before=$(field "$wf_line" hwm_before_kib)
 wf_rss_detail="before wf_notify_new: $(kib_to_mib "$wf_rss_before") = anon $(kib_to_mib "$(field "$wf_line" rss_anon_before_kib)") + file $(kib_to_mib "$(field "$wf_line" rss_file_before_kib)"); holding: anon $(kib_to_mib "$(field "$wf_line" rss_anon_kib)") + file $(kib_to_mib "$(field "$wf_line" rss_file_kib)")"
-ratio=$(awk -v w="$wf_setup" -v r="$raw_setup" 'BEGIN { if (r > 0 && w ~ /^[0-9.]+$/) printf "%.2f", w / r; else print "n/a" }')
+# ratio A B: A / B to two decimals, or n/a
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b ~ /^[0-9.]+$/ && b > 0 && a ~ /^[0-9.]+$/) printf "%.2f", a / b; else print "n/a" }'; }
+ratio=$(ratio "$wf_setup" "$raw_setup")
+ign_setup=$(printf '%s\n' "${ign_s[@]}" | median)
+ign_rss=$(printf '%s\n' "${ign_hwm[@]}" | median)
+ign_rules=$(printf '%s\n' "${ign_rules_s[@]}" | median)
+
+# ---- ignore rules on a tree with node_modules ----------------------------
+
+# TREE2 = the same tree moved (a rename, caches stay warm) to
+# TREE2/node_modules, next to TREE2/src of 10 directories x 20 files.
+# With the default rules only the root, src and its 10 directories are
+# watched (12); without, 5,013.  Both backends, alternating; poll's setup is
+# its first scan.  The tree is moved back for the measures that follow.
+TREE2=$WORK/tree2
+mkdir -p "$TREE2/src"
+for ((d = 0; d < 10; d++)); do
+  mkdir "$TREE2/src/s$d"
+  touch "$TREE2/src/s$d/f"{00..19}
+done
+mv "$TREE" "$TREE2/node_modules"
+log "node_modules tree: $SETUP_RUNS runs each of inotify and poll, without and with the default rules, alternating"
+declare -A t2_s t2_hwm t2_dirs
+for ((i = 0; i < SETUP_RUNS; i++)); do
+  for backend in inotify poll; do
+    for rules in none default; do
+      line=$(measure env WATCHFILES_BACKEND=$backend WF_BENCH_IGNORE=$rules "$BIN/wf-bench" setup "$TREE2")
+      t2_s[$backend.$rules]+="$(field "$line" setup_s) "
+      t2_hwm[$backend.$rules]+="$(field "$line" hwm_kib) "
+      t2_dirs[$backend.$rules]=$(field "$line" dirs)
+    done
+  done
+done
+mv "$TREE2/node_modules" "$TREE" || exit 1
+# t2_row BACKEND: the table's cells for one backend
+t2_row() {
+  local none default none_rss default_rss
+  none=$(words_median "${t2_s[$1.none]}"); default=$(words_median "${t2_s[$1.default]}")
+  none_rss=$(words_median "${t2_hwm[$1.none]}"); default_rss=$(words_median "${t2_hwm[$1.default]}")
+  echo "| node_modules tree, $1 backend: setup s (median of $SETUP_RUNS; runs without: ${t2_s[$1.none]% }; with: ${t2_s[$1.default]% }), directories watched, peak RSS MiB | without: 5013; default rules: 12 | - | without rules: $none s, ${t2_dirs[$1.none]} dirs, $(kib_to_mib "$none_rss") MiB; default rules: $default s, ${t2_dirs[$1.default]} dirs, $(kib_to_mib "$default_rss") MiB (setup without / with: $(ratio "$none" "$default")x) | $(verdict t2_dirs_ok "$1") |"
+}
+t2_dirs_ok() { [ "${t2_dirs[$1.none]}" = 5013 ] && [ "${t2_dirs[$1.default]}" = 12 ]; }
 
 # ---- idle: both at once (each only sleeps) --------------------------------
 
@@ -223,11 +273,15 @@ rev=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git -C "$SRC" status --porcelain -- core backends 2>/dev/null | wc -l)
 echo "Source: commit $rev, $dirty uncommitted files in core/ and backends/."
 echo "Tree: 5,000 directories x 20 files below the root ($raw_dirs watched directories with the root)."
+echo "node_modules tree: that tree moved to ROOT/node_modules, next to ROOT/src with 10 directories x 20 files (5,013 directories with the root; 12 outside node_modules)."
 echo
 echo "| measure | target | raw inotify (C) | Watchfiles | verdict |"
 echo "|---|---|---|---|---|"
 echo "| watches established, s (median of $SETUP_RUNS; runs raw: ${raw_s[*]}; wf: ${wf_s[*]}) | <= 1.3 x raw = $setup_limit | $raw_setup | $wf_setup (${ratio}x) | $(verdict le "$wf_setup" "$setup_limit") |"
 echo "| directories watched | $raw_dirs | $raw_dirs | $wf_dirs | $(verdict [ "$wf_dirs" = "$raw_dirs" ]) |"
+echo "| watches established with the default ignore rules, s (median of $SETUP_RUNS, same alternation; none of the 105,000 entries matches, each is checked; runs: ${ign_s[*]}) | - | $raw_setup | $ign_setup ($(ratio "$ign_setup" "$raw_setup")x raw, $(ratio "$ign_setup" "$wf_setup")x without rules; making the rules: $ign_rules s), $ign_dirs dirs, peak RSS $(kib_to_mib "$ign_rss") MiB | - |"
+t2_row inotify
+t2_row poll
 echo "| constructor on an empty directory (fixed cost): s, peak RSS MiB | - | - | $wf_empty s, $(kib_to_mib "$wf_empty_rss") MiB | - |"
 echo "| peak RSS holding the watch, MiB (VmHWM, median) | <= 4 | $(kib_to_mib "$raw_rss") | $(kib_to_mib "$wf_rss") ($wf_rss_detail) | $(verdict le "$wf_rss" 4096) |"
 echo "| idle ${IDLE_S} s: CPU ticks of threads other than main (whole process, main's sleep and wakeup included: raw $(field "$raw_idle" ticks), wf $wf_ticks) | 0 | $(field "$raw_idle" other_ticks) | $wf_other_ticks | $(verdict [ "$wf_other_ticks" = 0 ]) |"

@@ -1,6 +1,7 @@
 /* wf-bench.c: the issue's measures of Watchfiles, one subcommand each.
  *
- *   wf-bench setup TREE               time wf_notify_new(), directories watched,
+ *   wf-bench setup TREE               time wf_notify_new() (or g_initable_new()
+ *                                     with ignore rules), directories watched,
  *                                     peak RSS while holding the watch
  *   wf-bench idle TREE SECONDS        a thread waits in watch(step 1 ms, no
  *                                     timeout); CPU ticks and wakeups meanwhile
@@ -12,7 +13,9 @@
  *                                     (200 x 100), as fast as possible: how many
  *                                     are reported
  *
- * The inotify backend is used unless WATCHFILES_BACKEND names another.  The
+ * The inotify backend is used unless WATCHFILES_BACKEND names another.
+ * WF_BENCH_IGNORE=default gives every watcher wf_ignore_rules_new_default()
+ * through the "ignore-rules" property (unset or "none": no rules).  The
  * last line of output is "RESULT key=value ...", which bench/run.sh reads;
  * details go to stderr.
  */
@@ -26,24 +29,57 @@
 
 #include "bench-proc.h"
 
+/* WF_BENCH_IGNORE: "default" for watchfiles' DefaultFilter rules, unset,
+ * empty or "none" for none. */
+static const char *
+ignore_mode (void)
+{
+  const char *mode = g_getenv ("WF_BENCH_IGNORE");
+
+  if (mode == NULL || *mode == '\0' || strcmp (mode, "none") == 0)
+    return "none";
+  if (strcmp (mode, "default") == 0)
+    return "default";
+  g_printerr ("WF_BENCH_IGNORE=%s: expected \"default\" or \"none\"\n", mode);
+  exit (2);
+}
+
+/* @seconds, if given, gets the time the caller pays: making the rules
+ * (compiling their patterns) and the constructor; @rules_seconds, the
+ * first part alone. */
 static WfNotify *
-make_notify (const char *root, double *seconds)
+make_notify (const char *root, double *seconds, double *rules_seconds)
 {
   const char *paths[] = { root, NULL };
   g_autoptr(GError) error = NULL;
+  g_autoptr(WfIgnoreRules) rules = NULL;
+  gboolean with_rules = strcmp (ignore_mode (), "default") == 0;
   WfNotify *notify;
-  int64_t t0, t1;
+  int64_t t0, t1, t2;
 
   t0 = bench_now_ns ();
-  notify = wf_notify_new (paths, FALSE, FALSE, 300, TRUE, FALSE, &error);
+  if (with_rules)
+    rules = wf_ignore_rules_new_default ();
   t1 = bench_now_ns ();
+  if (rules == NULL)
+    notify = wf_notify_new (paths, FALSE, FALSE, 300, TRUE, FALSE, &error);
+  else
+    /* The same settings as wf_notify_new() above, plus the rules. */
+    notify = g_initable_new (WF_TYPE_NOTIFY, NULL, &error,
+                             "paths", paths,
+                             "poll-delay-ms", 300,
+                             "ignore-rules", rules,
+                             NULL);
+  t2 = bench_now_ns ();
   if (notify == NULL)
     {
-      g_printerr ("wf_notify_new(%s): %s\n", root, error->message);
+      g_printerr ("%s(%s): %s\n", with_rules ? "g_initable_new" : "wf_notify_new", root, error->message);
       exit (1);
     }
   if (seconds != NULL)
-    *seconds = (t1 - t0) / 1e9;
+    *seconds = (t2 - t0) / 1e9;
+  if (rules_seconds != NULL)
+    *rules_seconds = (t1 - t0) / 1e9;
   return notify;
 }
 
@@ -139,9 +175,9 @@ cmd_setup (const char *tree)
   long anon_before = bench_self_kib ("RssAnon"), file_before = bench_self_kib ("RssFile");
   g_autoptr(WfNotify) notify = NULL;
   long hwm, anon, file;
-  double seconds;
+  double seconds, rules_seconds;
 
-  notify = make_notify (root, &seconds);
+  notify = make_notify (root, &seconds, &rules_seconds);
   /* Hold the watch a moment: a backend that finishes work in the
    * background after the constructor returned shows it in the peak. */
   bench_sleep_ns (300 * 1000000LL);
@@ -150,9 +186,10 @@ cmd_setup (const char *tree)
   file = bench_self_kib ("RssFile");
   /* Only now: reading smaps allocates, and must not count in the peak. */
   print_rss_by_mapping ();
-  printf ("RESULT mode=setup backend=%s setup_s=%.4f dirs=%u hwm_kib=%ld hwm_before_kib=%ld "
+  printf ("RESULT mode=setup backend=%s ignore=%s setup_s=%.4f rules_s=%.6f dirs=%u hwm_kib=%ld hwm_before_kib=%ld "
           "rss_anon_kib=%ld rss_file_kib=%ld rss_anon_before_kib=%ld rss_file_before_kib=%ld threads=%ld\n",
-          wf_notify_get_backend_name (notify), seconds, wf_notify_get_watched_directories (notify),
+          wf_notify_get_backend_name (notify), ignore_mode (), seconds, rules_seconds,
+          wf_notify_get_watched_directories (notify),
           hwm, hwm_before, anon, file, anon_before, file_before,
           bench_status_field ("/proc/self/status", "Threads"));
   return 0;
@@ -292,7 +329,7 @@ static int
 cmd_idle (const char *tree, double seconds)
 {
   g_autofree char *root = real_path_or_die (tree);
-  g_autoptr(WfNotify) notify = make_notify (root, NULL);
+  g_autoptr(WfNotify) notify = make_notify (root, NULL, NULL);
   static BenchThreads before, after;
   long long ticks0, ticks1;
   Watcher w = { 0 };
@@ -379,7 +416,7 @@ cmd_latency (const char *tree, int reps, guint debounce_ms)
       g_printerr ("no files in %s to write to\n", root);
       return 1;
     }
-  notify = make_notify (root, NULL);
+  notify = make_notify (root, NULL, NULL);
   watcher_start (&w, notify, debounce_ms, 1);
   bench_sleep_ns (100 * 1000000LL);   /* let the watcher block */
 
@@ -501,7 +538,7 @@ cmd_newdir (const char *dir, int reps)
 {
   g_autofree char *root = real_path_or_die (dir);
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(WfNotify) notify = make_notify (root, NULL);
+  g_autoptr(WfNotify) notify = make_notify (root, NULL, NULL);
   Watcher w = { 0 };
   int64_t t0;
   double create_s;
@@ -541,7 +578,7 @@ cmd_burst (const char *dir, int n_dirs, int n_files)
 {
   g_autofree char *root = real_path_or_die (dir);
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(WfNotify) notify = make_notify (root, NULL);
+  g_autoptr(WfNotify) notify = make_notify (root, NULL, NULL);
   Watcher w = { 0 };
   int64_t t0;
   double create_s;
@@ -579,7 +616,8 @@ usage (void)
               "       wf-bench idle TREE SECONDS\n"
               "       wf-bench latency TREE N [DEBOUNCE_MS]\n"
               "       wf-bench newdir EMPTY_DIR N\n"
-              "       wf-bench burst EMPTY_DIR [DIRS FILES_PER_DIR]\n");
+              "       wf-bench burst EMPTY_DIR [DIRS FILES_PER_DIR]\n"
+              "environment: WATCHFILES_BACKEND (inotify), WF_BENCH_IGNORE=default|none (none)\n");
   return 2;
 }
 
