@@ -23,8 +23,12 @@ struct _WfIgnoreRules {
   GObject parent_instance;
 
   GHashTable *dir_names;      /* set of names */
-  GPtrArray *patterns;        /* source strings, for the combined regex */
-  GRegex *combined_pattern;   /* (?:p1)|(?:p2)|...; NULL if none */
+  GPtrArray *patterns;        /* source strings */
+  GPtrArray *pattern_regexes; /* GRegex *, one per pattern */
+  /* (?:p1)|(?:p2)|...: one search per name, however many patterns.  NULL
+   * when there are none, or when one has a group: joined, its numbered
+   * back references would point at another pattern's group. */
+  GRegex *combined_pattern;
   gboolean only_default_patterns;  /* each one of DefaultFilter's: see could_match_default() */
   GPtrArray *path_prefixes;   /* char * */
   GPtrArray *name_globs;      /* globs without '/': matched per component */
@@ -50,6 +54,7 @@ wf_ignore_rules_finalize (GObject *object)
 
   g_hash_table_unref (self->dir_names);
   g_ptr_array_unref (self->patterns);
+  g_ptr_array_unref (self->pattern_regexes);
   g_clear_pointer (&self->combined_pattern, g_regex_unref);
   g_ptr_array_unref (self->path_prefixes);
   g_ptr_array_unref (self->name_globs);
@@ -68,6 +73,7 @@ wf_ignore_rules_init (WfIgnoreRules *self)
 {
   self->dir_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->patterns = g_ptr_array_new_with_free_func (g_free);
+  self->pattern_regexes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_regex_unref);
   self->only_default_patterns = TRUE;
   self->path_prefixes = g_ptr_array_new_with_free_func (g_free);
   self->name_globs = g_ptr_array_new_with_free_func (g_free);
@@ -258,27 +264,20 @@ wf_ignore_rules_add_entity_pattern (WfIgnoreRules *self, const char *pattern, GE
       return FALSE;
     }
 
-  /* One combined expression: one search per name, however many patterns. */
   g_ptr_array_add (self->patterns, g_strdup (pattern));
   if (!is_default_pattern (pattern))
     self->only_default_patterns = FALSE;
+  g_ptr_array_add (self->pattern_regexes, g_steal_pointer (&alone));
+
+  g_clear_pointer (&self->combined_pattern, g_regex_unref);
+  for (guint i = 0; i < self->pattern_regexes->len; i++)
+    if (g_regex_get_capture_count (self->pattern_regexes->pdata[i]) > 0)
+      return TRUE;
   combined = g_string_new (NULL);
   for (guint i = 0; i < self->patterns->len; i++)
     g_string_append_printf (combined, "%s(?:%s)", i > 0 ? "|" : "", (const char *) self->patterns->pdata[i]);
-  g_clear_pointer (&self->combined_pattern, g_regex_unref);
-  self->combined_pattern = compile_pattern (combined->str, &local_error);
-  if (self->combined_pattern == NULL)
-    {
-      /* A pattern valid alone but not grouped (an unbalanced "\Q", say). */
-      g_ptr_array_remove_index (self->patterns, self->patterns->len - 1);
-      g_set_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
-                   "Invalid ignore pattern “%s”: %s", pattern, local_error->message);
-      g_string_truncate (combined, 0);
-      for (guint i = 0; i < self->patterns->len; i++)
-        g_string_append_printf (combined, "%s(?:%s)", i > 0 ? "|" : "", (const char *) self->patterns->pdata[i]);
-      self->combined_pattern = self->patterns->len > 0 ? compile_pattern (combined->str, NULL) : NULL;
-      return FALSE;
-    }
+  /* Should it not compile (each part did), the patterns are searched one by one. */
+  self->combined_pattern = compile_pattern (combined->str, NULL);
   return TRUE;
 }
 
@@ -315,7 +314,9 @@ wf_ignore_rules_add_path_prefix (WfIgnoreRules *self, const char *prefix)
  * the path relative to the root and those of its ancestors (`out/[a-z]*.o`,
  * `/dist`), with `*` not crossing a `/`.  Leading and trailing slashes
  * only say that: `/dist`, `dist/` and `/dist/` all ignore the root's
- * `dist` and what it holds, not a `dist` deeper down.
+ * `dist` and what it holds, not a `dist` deeper down.  There is no `**`:
+ * as `*`, it matches within one name, so `**` + `/x` means `x` one level
+ * down; a glob without `/` (`x`) is the way to say "at any depth".
  *
  * Returns: %TRUE, or %FALSE with `WF_ERROR_INVALID_ARGUMENT` for an empty
  *   glob or one that is only slashes
@@ -430,10 +431,21 @@ matches_name (WfIgnoreRules *self, const char *name, gsize name_len)
 
   if (g_hash_table_contains (self->dir_names, copy))
     return TRUE;
-  if (self->combined_pattern != NULL &&
-      (!self->only_default_patterns || could_match_default (copy, name_len)) &&
-      g_regex_match_full (self->combined_pattern, copy, name_len, 0, 0, NULL, NULL))
-    return TRUE;
+  if (self->pattern_regexes->len > 0 &&
+      (!self->only_default_patterns || could_match_default (copy, name_len)))
+    {
+      if (self->combined_pattern != NULL)
+        {
+          if (g_regex_match_full (self->combined_pattern, copy, name_len, 0, 0, NULL, NULL))
+            return TRUE;
+        }
+      else
+        {
+          for (guint i = 0; i < self->pattern_regexes->len; i++)
+            if (g_regex_match_full (self->pattern_regexes->pdata[i], copy, name_len, 0, 0, NULL, NULL))
+              return TRUE;
+        }
+    }
   for (guint i = 0; i < self->name_globs->len; i++)
     if (fnmatch (self->name_globs->pdata[i], copy, 0) == 0)
       return TRUE;
