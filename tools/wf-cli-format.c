@@ -40,8 +40,9 @@ wf_cli_format_from_name (const char *name, WfCliFormat *format)
   return TRUE;
 }
 
-/* @ascii_only escapes every non-ASCII character as json.dumps() does by
- * default (ensure_ascii); otherwise valid UTF-8 is written as it is. */
+/* @ascii_only escapes every non-ASCII character and DEL as json.dumps()
+ * does by default (ensure_ascii); otherwise valid UTF-8 and DEL are written
+ * as they are, as with ensure_ascii=False. */
 void
 wf_cli_append_json_string (GString *out, const char *bytes, gboolean ascii_only)
 {
@@ -66,7 +67,8 @@ wf_cli_append_json_string (GString *out, const char *bytes, gboolean ascii_only)
             case '\r': g_string_append (out, "\\r"); break;
             case '\t': g_string_append (out, "\\t"); break;
             default:
-              if (c < 0x20)
+              /* json.dumps() escapes DEL only in its ensure_ascii mode. */
+              if (c < 0x20 || (c == 0x7f && ascii_only))
                 g_string_append_printf (out, "\\u%04x", c);
               else
                 g_string_append_c (out, (char) c);

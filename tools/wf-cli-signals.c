@@ -1,7 +1,8 @@
 /* wf-cli-signals.c: SIGINT, SIGTERM and SIGCHLD turned into bytes on a
  * self-pipe, whose read end is the signal descriptor wf_notify_watch()
- * polls: a signal ends the wait at once, and the main loop then reads
- * what arrived outside of any handler.
+ * polls: a signal ends the wait at once (the pending changes are kept for
+ * the next call), and the main loop then reads what arrived outside of any
+ * handler.
  *
  * A SIGINT is told apart by who sent it: the terminal's Ctrl+C
  * (SI_KERNEL) has already reached every process of the foreground group,
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -81,9 +83,9 @@ wf_cli_signals_drain (WfCliSignals *received)
     for (ssize_t i = 0; i < n; i++)
       switch (bytes[i])
         {
-        case 'I': received->terminal_interrupt = TRUE; break;
-        case 'i': received->interrupt = TRUE; break;
-        case 'T': received->terminate = TRUE; break;
+        case 'I': received->terminal_interrupt = TRUE; received->stop_requests++; break;
+        case 'i': received->interrupt = TRUE; received->stop_requests++; break;
+        case 'T': received->terminate = TRUE; received->stop_requests++; break;
         case 'C': received->child = TRUE; break;
         default: break;
         }
@@ -98,10 +100,29 @@ wf_cli_signals_wait (int timeout_ms)
   return poll (&pfd, 1, timeout_ms) > 0;
 }
 
+/* Holds SIGINT, SIGTERM and SIGCHLD back in the calling thread while it
+ * forks a child: one arriving between fork and exec would otherwise run
+ * our handler in the child, whose byte lands on our pipe while the command
+ * never sees it.  (Another thread of ours may still take the signal: the
+ * caller looks at the pipe after the spawn.) */
+void
+wf_cli_signals_block (gboolean block)
+{
+  sigset_t set;
+
+  sigemptyset (&set);
+  sigaddset (&set, SIGINT);
+  sigaddset (&set, SIGTERM);
+  sigaddset (&set, SIGCHLD);
+  pthread_sigmask (block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
 /* Runs in the child between fork and exec: the command starts with the
  * dispositions and mask a shell would give it.  An ignored SIGINT survives
  * exec, and `cmd &` in a script starts us with SIGINT ignored, so without
- * this the child could not be stopped by SIGINT. */
+ * this the child could not be stopped by SIGINT.  The dispositions are
+ * reset before the mask is cleared: a Ctrl+C held back since the fork then
+ * acts as it would on the command (it ends it), not as on us. */
 void
 wf_cli_signals_reset_in_child (void)
 {

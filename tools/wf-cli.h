@@ -1,4 +1,9 @@
-/* wf-cli.h: what the parts of the watchfiles command share (private to tools/). */
+/* wf-cli.h: what the parts of the watchfiles command share (private to
+ * tools/).  One concern per file: options and environment (wf-cli-config.c),
+ * the watcher and the --filter python rule (wf-cli-watch.c), run mode
+ * (wf-cli-run.c), stream mode (wf-cli-stream.c), --list-backends
+ * (wf-cli-backends.c), signals (wf-cli-signals.c), output formats
+ * (wf-cli-format.c) and log lines (wf-cli-log.c). */
 #pragma once
 
 #include <watchfiles.h>
@@ -22,8 +27,17 @@ typedef enum {
   WF_CLI_FORMAT_TSV,
 } WfCliFormat;
 
-/* Everything the modes need, resolved from the options and environment. */
+typedef enum {
+  WF_CLI_MODE_RUN,
+  WF_CLI_MODE_STREAM,
+  WF_CLI_MODE_LIST_BACKENDS,
+  WF_CLI_MODE_VERSION,
+} WfCliMode;
+
+/* Everything the modes need, resolved from the options and environment.
+ * Owns its members: wf_cli_config_clear() frees them. */
 typedef struct {
+  WfCliMode mode;
   char **paths;              /* absolute, real */
   const char *filter_name;   /* as the Python CLI logs it */
   gboolean python_only;      /* --filter python: keep .py/.pyx/.pyd only */
@@ -46,6 +60,11 @@ typedef struct {
   WfCliFormat format;
 } WfCliConfig;
 
+/* wf-cli-config.c */
+gboolean wf_cli_config_parse (WfCliConfig *config, int *argc, char ***argv, int *exit_status);
+void wf_cli_config_clear (WfCliConfig *config);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (WfCliConfig, wf_cli_config_clear)
+
 /* wf-cli-log.c */
 void wf_cli_log_set_level (WfCliLogLevel level);
 gboolean wf_cli_log_enabled (WfCliLogLevel level);
@@ -57,12 +76,14 @@ typedef struct {
   gboolean terminal_interrupt; /* SIGINT sent by the terminal (Ctrl+C) */
   gboolean terminate;         /* SIGTERM */
   gboolean child;             /* SIGCHLD */
+  guint stop_requests;        /* SIGINT and SIGTERM received so far */
 } WfCliSignals;
 
 gboolean wf_cli_signals_install (gboolean want_sigchld, GError **error);
 int wf_cli_signals_get_fd (void);
 void wf_cli_signals_drain (WfCliSignals *received);
 gboolean wf_cli_signals_wait (int timeout_ms);
+void wf_cli_signals_block (gboolean block);
 void wf_cli_signals_reset_in_child (void);
 
 /* wf-cli-format.c */
@@ -72,9 +93,16 @@ char *wf_cli_changes_to_env_json (GPtrArray *changes);
 void wf_cli_append_change (GString *out, WfCliFormat format, const WfFileChange *change);
 gboolean wf_cli_format_from_name (const char *name, WfCliFormat *format);
 
-/* watchfiles.c */
-GPtrArray *wf_cli_filter_changes (const WfCliConfig *config, GPtrArray *changes);
+/* wf-cli-watch.c */
 WfNotify *wf_cli_notify_new (const WfCliConfig *config, GError **error);
+char *wf_cli_describe_watch (const WfCliConfig *config, WfNotify *notify);
+GPtrArray *wf_cli_filter_changes (const WfCliConfig *config, GPtrArray *changes);
+
+/* wf-cli-backends.c */
+int wf_cli_list_backends (const WfCliConfig *config);
+
+/* wf-cli-stream.c */
+int wf_cli_stream (const WfCliConfig *config);
 
 /* wf-cli-run.c */
 int wf_cli_run (const WfCliConfig *config);

@@ -1,21 +1,35 @@
 #!/bin/sh
 # The watchfiles command's run mode, with real child processes and real
 # file changes: restarts with WATCHFILES_CHANGES, the SIGINT-then-SIGKILL
-# sequence, --filter python, a child that died on its own, and Ctrl+C both
-# sent with kill and typed in a terminal: the child is stopped, reaped,
-# and the command exits 0.  TAP output; run by `meson test --suite tools`.
+# sequence, --filter python, a child that died on its own, the grace
+# period, the child's stdin, a watcher that cannot start (the command never
+# runs), and Ctrl+C sent with kill, sent twice, and typed in a terminal
+# (also inside the fork-to-exec window): the child is stopped, reaped, and
+# the command exits 0.  TAP output; run by `meson test --suite tools`.
 set -u
 . "$(dirname "$0")/tap-lib.sh"
-echo "1..10"
+echo "1..17"
 here=$(cd "$(dirname "$0")" && pwd)
 
 # A child that appends its pid and WATCHFILES_CHANGES to $tmp/starts, then
-# sleeps (SIGINT ends it).  $1: "ignore" to ignore SIGINT, "exit3" to exit 3.
+# sleeps (SIGINT ends it).  $1: "ignore" to ignore SIGINT, "exit3" to exit
+# 3, "stdin" to log a line read from
+# stdin instead of the changes, "trigger" to exit 0 once $tmp/w/trigger
+# exists.
 cat >"$tmp/child.sh" <<CHILD
 #!/bin/sh
 [ "\${1:-}" = ignore ] && trap '' INT
 [ "\${1:-}" = exit3 ] && exit 3
+if [ "\${1:-}" = stdin ]; then
+  read -r line
+  printf '%s %s\n' \$\$ "\$line" >>"$tmp/starts"
+  exec sleep 60
+fi
 printf '%s %s\n' \$\$ "\$WATCHFILES_CHANGES" >>"$tmp/starts"
+if [ "\${1:-}" = trigger ]; then
+  while [ ! -e "$tmp/w/trigger" ]; do sleep 0.05; done
+  exit 0
+fi
 exec sleep 60
 CHILD
 chmod +x "$tmp/child.sh"
@@ -60,13 +74,21 @@ else
   not_ok "non-UTF-8 name:"; show "$tmp/starts"
 fi
 
-if [ "$(grep -Ec '^\[[0-9]{2}:[0-9]{2}:[0-9]{2}\] 1 change detected$' "$tmp/err")" = 2 ]; then
+# DEL is escaped by json.dumps() (ensure_ascii), as every non-ASCII character.
+: > "$tmp/w/$(printf 'del\177')"
+if wait_lines "$tmp/starts" 4 && [ "$(start_env 4)" = "[[\"added\", \"$tmp/w/del\\u007f\"]]" ]; then
+  ok "DEL in a name is passed as \\u007f, as Python's json.dumps would"
+else
+  not_ok "DEL in a name:"; show "$tmp/starts"
+fi
+
+if [ "$(grep -Ec '^\[[0-9]{2}:[0-9]{2}:[0-9]{2}\] 1 change detected$' "$tmp/err")" = 3 ]; then
   ok "logs each batch as watchfiles does: [HH:MM:SS] 1 change detected"
 else
   not_ok "no batch log line:"; show "$tmp/err"
 fi
 
-last=$(start_pid 3)
+last=$(start_pid 4)
 stop
 if [ "$status" -eq 0 ] && wait_gone "$last"; then
   ok "SIGINT to the tool stops the child (no orphan left) and exits 0"
@@ -116,9 +138,10 @@ else
   not_ok "--filter python (status $status):"; show "$tmp/starts"; show "$tmp/err"
 fi
 
-start "$tmp/child.sh exit3" "$tmp/w"
+start -v "$tmp/child.sh exit3" "$tmp/w"
 wait_for "$tmp/err" "watching 1 directory"
-sleep 0.2   # let it exit 3 before the change: that is the case tested
+# It must have exited 3 before the change: that is the case tested.
+wait_for "$tmp/err" "process exited, exit code: 3"
 : > "$tmp/w/h"
 wait_for "$tmp/err" "process already dead, exit code: 3"
 found=$?
@@ -127,6 +150,78 @@ if [ $found -eq 0 ] && [ "$status" -eq 0 ]; then
   ok "a child that died on its own is reported: process already dead, exit code: 3"
 else
   not_ok "dead child not reported:"; show "$tmp/err"
+fi
+
+# A child exiting on its own while a batch gathers (--step 1500 holds it):
+# its SIGCHLD ends the library's wait, which keeps the pending changes, so
+# the batch still restarts it.
+rm -f "$tmp/w"/*
+start --step $((1500 * slow)) "$tmp/child.sh trigger" "$tmp/w"
+wait_lines "$tmp/starts" 1
+wait_for "$tmp/err" "watching 1 directory"
+: > "$tmp/w/trigger"
+if wait_lines "$tmp/starts" 2 && [ "$(start_env 2)" = "[[\"added\", \"$tmp/w/trigger\"]]" ]; then
+  ok "a child that exits while a batch gathers does not make the tool drop the batch"
+else
+  not_ok "batch dropped when the child exited:"; show "$tmp/starts"; show "$tmp/err"
+fi
+stop
+
+# The command reads the tool's stdin (Popen passes it on too).
+rm -f "$tmp/starts" "$tmp/err"
+echo "line from stdin" | $run "$tool" "$tmp/child.sh stdin" "$tmp/w" 2>"$tmp/err" &
+tool_pid=$!
+pids="$pids $tool_pid"
+if wait_lines "$tmp/starts" 1 && [ "$(start_env 1)" = "line from stdin" ]; then
+  ok "the command reads the tool's stdin"
+else
+  not_ok "stdin not passed to the command:"; show "$tmp/starts" 2>/dev/null; show "$tmp/err"
+fi
+stop
+
+# A watcher that cannot be set up is reported before the command ever runs.
+rm -f "$tmp/ran"
+$run "$tool" -v --backend nosuch "touch $tmp/ran" "$tmp/w" >/dev/null 2>"$tmp/err"
+status=$?
+if [ "$status" -eq 1 ] && grep -q "nosuch" "$tmp/err" && [ ! -e "$tmp/ran" ] && ! grep -q "running" "$tmp/err"; then
+  ok "--backend nosuch: exits 1 with the error, and the command never ran"
+else
+  not_ok "--backend nosuch (status $status, ran: $([ -e "$tmp/ran" ] && echo yes || echo no)):"; show "$tmp/err"
+fi
+
+# Changes of the grace period are logged and do not restart the command;
+# the first change after it does.
+rm -f "$tmp/w"/*
+start --grace-period $((2 * slow)) "$tmp/child.sh" "$tmp/w"
+wait_lines "$tmp/starts" 1
+: > "$tmp/w/early"
+wait_for "$tmp/err" "1 change during the grace period ignored"
+found=$?
+: > "$tmp/w/late"
+wait_lines "$tmp/starts" 2
+stop
+if [ $found -eq 0 ] && [ "$(start_env 2)" = "[[\"added\", \"$tmp/w/late\"]]" ] && [ "$status" -eq 0 ]; then
+  ok "--grace-period: its changes are logged and ignored, later ones restart the command"
+else
+  not_ok "--grace-period (status $status):"; show "$tmp/starts"; show "$tmp/err"
+fi
+
+# A second SIGINT while the child is being stopped kills it at once.
+start --sigint-timeout 20 "$tmp/child.sh ignore" "$tmp/w"
+wait_lines "$tmp/starts" 1
+wait_for "$tmp/err" "watching 1 directory"
+kill -INT "$tool_pid"
+wait_for "$tmp/err" "SIGINT received, stopping"
+before=$(now)
+kill -INT "$tool_pid"
+wait "$tool_pid"
+status=$?
+took=$(awk "BEGIN { printf \"%.2f\", $(now) - $before }")
+if [ "$status" -eq 0 ] && wait_gone "$(start_pid 1)" && awk "BEGIN { exit !($took < 5 * $slow) }" &&
+   grep -q "SIGINT received again, not waiting" "$tmp/err"; then
+  ok "a second SIGINT while stopping sends SIGKILL at once (exit after ${took}s, not 20)"
+else
+  not_ok "second SIGINT: status $status after ${took}s:"; show "$tmp/err"
 fi
 
 # Ctrl+C typed in a terminal reaches the tool and the child (one process
@@ -154,4 +249,21 @@ if [ "$result" = "exit 0" ] && [ "$(cat "$tmp/child.ints" 2>/dev/null)" = 1 ] &&
   ok "Ctrl+C in a terminal: the child gets one SIGINT, exits, and the tool exits 0"
 else
   not_ok "Ctrl+C in a terminal: $result, child got $(cat "$tmp/child.ints" 2>/dev/null) SIGINT:"; show "$tmp/tty"
+fi
+
+# Ctrl+C typed while the first child is between fork and exec (forkdelay.so
+# holds it there): the command must not start as if nothing happened and
+# be SIGKILLed --sigint-timeout later; the tool exits 0 at once.
+rm -f "$tmp/forked" "$tmp/ran"
+before=$(now)
+result=$(ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+         /usr/bin/python3 "$here/ctrl-c-in-terminal.py" "$tmp/forked" $((20 * slow)) \
+           env LD_PRELOAD="$WF_FORKDELAY" FORK_READY="$tmp/forked" \
+           $run "$tool" --sigint-timeout 15 "sh -c 'echo ran >$tmp/ran; exec sleep 60'" "$tmp/w" 2>"$tmp/tty")
+took=$(awk "BEGIN { printf \"%.2f\", $(now) - $before }")
+if [ "$result" = "exit 0" ] && [ ! -e "$tmp/ran" ] && awk "BEGIN { exit !($took < 6 * $slow) }"; then
+  ok "Ctrl+C between fork and exec: the command never runs, the tool exits 0 at once (${took}s)"
+else
+  not_ok "Ctrl+C between fork and exec: $result after ${took}s, ran: $(cat "$tmp/ran" 2>/dev/null):"
+  show "$tmp/tty"
 fi

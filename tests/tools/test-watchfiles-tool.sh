@@ -3,10 +3,10 @@
 # it streams the changes of a real directory in the three formats, costs
 # no watch for what the ignore rules hide, stops cleanly on SIGINT, lists
 # its backends, and refuses bad input with the exit codes of the Python
-# CLI (1 missing path, 2 usage).  TAP output; run by `meson test --suite tools`.
+# CLI (1 missing path, 2 usage; options are checked first).  TAP output; run by `meson test --suite tools`.
 set -u
 . "$(dirname "$0")/tap-lib.sh"
-echo "1..15"
+echo "1..18"
 
 # Starts the tool in the background with the given arguments; its stdout
 # goes to $tmp/out, its stderr to $tmp/err; $child is its pid.
@@ -94,7 +94,8 @@ fi
 # Ignore rules: an ignored tree costs no watch, and nothing below it is printed.
 w2="$tmp/w2"
 mkdir -p "$w2/a" "$w2/node_modules/x/y" "$w2/build/sub" "$w2/skip"
-for args in "--filter all:8" ":5" "--ignore-dir build --ignore-paths $w2/skip,$tmp/nothing:2"; do
+for args in "--filter all:8" ":5" "--ignore-dir build --ignore-paths $w2/skip,$tmp/nothing:2" \
+            "--filter all --ignore-dir node_modules/ --ignore-dir build//:3"; do
   start --print ${args%:*} "$w2"
   wait_for "$tmp/err" "watching"
   stop
@@ -121,6 +122,21 @@ else
   not_ok "ignored changes printed:"; show "$tmp/out"
 fi
 
+# A file given as a path is counted as one.
+: > "$tmp/single"
+mkdir "$tmp/empty"
+start --print "$tmp/single" "$tmp/empty"
+wait_for "$tmp/err" "watching"
+echo x >> "$tmp/single"
+wait_for "$tmp/out" "$tmp/single"
+stop
+if grep -q "watching 1 directory and 1 file with the inotify backend" "$tmp/err" &&
+   grep -q "^modified $tmp/single\$" "$tmp/out"; then
+  ok "a file given as a path is watched and counted: watching 1 directory and 1 file"
+else
+  not_ok "single file:"; show "$tmp/err"; show "$tmp/out"
+fi
+
 $run "$tool" --print "$tmp/missing" >/dev/null 2>"$tmp/err1"
 status=$?
 if [ "$status" -eq 1 ] && grep -qx "path \"$tmp/missing\" does not exist" "$tmp/err1"; then
@@ -132,17 +148,27 @@ fi
 bad=0
 for args in "--no-such-flag DIR" "--format json DIR" "--print --format xml DIR" "--filter nope DIR" \
             "--verbosity loud DIR" "--print --ignore-pattern '(' DIR" "--debounce -1 DIR" \
-            "--sigint-timeout -2 DIR" "" "\"'unbalanced\" DIR"; do
+            "--sigint-timeout -2 DIR" "" "\"'unbalanced\" DIR" \
+            "--print --ignore-dir '' DIR" "--print --ignore-dir / DIR" "--print --ignore-dir a/b DIR" \
+            "--print --force-polling --backend inotify DIR" \
+            "--filter nope MISSING" "--print --ignore-pattern '(' MISSING" "--print --ignore-glob / MISSING" \
+            "--print --ignore-dir a/b MISSING" "--verbosity loud true MISSING"; do
   eval "set -- $args"
-  for arg; do shift; [ "$arg" = DIR ] && arg=$tmp/w; set -- "$@" "$arg"; done
-  $run "$tool" "$@" >/dev/null 2>"$tmp/err2" </dev/null
+  for arg; do
+    shift
+    [ "$arg" = DIR ] && arg=$tmp/w
+    [ "$arg" = MISSING ] && arg=$tmp/missing
+    set -- "$@" "$arg"
+  done
+  # A bad invocation that ran instead would never end: cut it short.
+  timeout $((10 * slow)) $run "$tool" "$@" >/dev/null 2>"$tmp/err2" </dev/null
   status=$?
   if [ "$status" -ne 2 ] || ! grep -q "Try “watchfiles --help”" "$tmp/err2"; then
     echo "# '$args': status $status"; show "$tmp/err2"; bad=1
   fi
 done
 if [ $bad = 0 ]; then
-  ok "bad flags, values, or no command are usage errors, status 2"
+  ok "bad flags, values (checked before paths), or no command are usage errors, status 2"
 else
   not_ok "a bad invocation was not a usage error"
 fi
@@ -166,4 +192,20 @@ if [ $s1 -eq 0 ] && [ $s2 -eq 0 ] &&
   ok "--list-backends: probe, priority and the choice, which follows the environment"
 else
   not_ok "--list-backends:"; show "$tmp/list"; show "$tmp/list-poll"
+fi
+
+# --force-polling is not silently overridden by --backend, nor the other way
+# round; --backend wins over WATCHFILES_FORCE_POLLING (options win).
+WATCHFILES_FORCE_POLLING=1 $run "$tool" --print --backend inotify "$tmp/w" >/dev/null 2>"$tmp/err" &
+child=$!
+pids="$pids $child"
+wait_for "$tmp/err" "watching"
+stop
+timeout $((10 * slow)) $run "$tool" --print --force-polling --backend inotify "$tmp/w" >/dev/null 2>"$tmp/err3"
+s3=$?
+if grep -q "directories with the inotify backend" "$tmp/err" && [ "$s3" -eq 2 ] &&
+   grep -q "contradict" "$tmp/err3"; then
+  ok "--backend inotify wins over WATCHFILES_FORCE_POLLING; with --force-polling it is a usage error"
+else
+  not_ok "--backend and polling:"; show "$tmp/err"; show "$tmp/err3"
 fi

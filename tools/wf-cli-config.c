@@ -1,0 +1,395 @@
+/* wf-cli-config.c: the command line and the environment, turned into a
+ * WfCliConfig.  Every option is checked before any path is looked at, so a
+ * bad option is a usage error (status 2) even when a path is missing too
+ * (status 1), as with argparse in the Python CLI. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "wf-cli.h"
+
+static const char help_description[] =
+  "Modes:\n"
+  "  watchfiles [OPTION…] COMMAND [PATH…]\n"
+  "      Run COMMAND (one argument, split like a POSIX shell would, without\n"
+  "      running one) and restart it on each batch of changes: SIGINT, then\n"
+  "      SIGKILL after --sigint-timeout (at once on a second Ctrl+C).  The\n"
+  "      batch is passed in the environment variable WATCHFILES_CHANGES as\n"
+  "      JSON, [[\"added\", \"/abs/path\"], …] ([] at the first start).  The\n"
+  "      paths are watched before COMMAND first starts.  Compatible with\n"
+  "      Python watchfiles' CLI.\n"
+  "  watchfiles --print [--format FORMAT] [OPTION…] [PATH…]\n"
+  "      Print each change on stdout as a line, flushed per batch.\n"
+  "  PATHs default to the current directory; each must exist.\n"
+  "\n"
+  "Formats (--format, with --print):\n"
+  "  text  “added /abs/path”; the path as it is (for people)\n"
+  "  json  {\"change\": \"added\", \"path\": \"/abs/path\"}; a byte that is not UTF-8\n"
+  "        is written \\udcXX (Python's surrogateescape)\n"
+  "  tsv   “added<TAB>/abs/path”; \\ tab newline CR in paths written \\\\ \\t \\n \\r\n"
+  "\n"
+  "Exit status: 0 stopped by SIGINT or SIGTERM (Ctrl+C), 1 a path does not\n"
+  "exist, the command cannot start or watching failed, 2 usage error.\n"
+  "\n"
+  "Environment: WATCHFILES_FORCE_POLLING (non-empty and not false, disable\n"
+  "or disabled: poll), WATCHFILES_POLL_DELAY_MS (digits), WATCHFILES_DEBUG\n"
+  "(non-empty: library debug output), WATCHFILES_BACKEND (backend name),\n"
+  "WATCHFILES_BACKEND_DIR (extra backend module directories).  Options win\n"
+  "over the environment.  See watchfiles(1).";
+
+/* What main()'s options parse into, before it is checked. */
+typedef struct {
+  gboolean print, list, non_recursive, force_polling, verbose, version, ignore_permission_denied;
+  int debounce_ms, step_ms, poll_delay_ms;
+  double grace_period, sigint_timeout, sigkill_timeout;
+  char *backend, *filter, *format, *verbosity;
+  char **positional, **ignore_paths, **ignore_dirs, **ignore_patterns, **ignore_globs;
+} Options;
+
+static void
+options_clear (Options *options)
+{
+  g_free (options->backend);
+  g_free (options->filter);
+  g_free (options->format);
+  g_free (options->verbosity);
+  g_strfreev (options->positional);
+  g_strfreev (options->ignore_paths);
+  g_strfreev (options->ignore_dirs);
+  g_strfreev (options->ignore_patterns);
+  g_strfreev (options->ignore_globs);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
+static int
+usage_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+static int
+usage_error (const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("watchfiles: %s\nTry “watchfiles --help”.\n", message);
+  return WF_CLI_EXIT_USAGE;
+}
+
+static gboolean
+parse_options (Options *o, int *argc, char ***argv, int *exit_status)
+{
+  const GOptionEntry entries[] = {
+    { "print", 0, 0, G_OPTION_ARG_NONE, &o->print, "Stream mode: print each change instead of running a command", NULL },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &o->format, "Stream mode's line format: text (default), json or tsv", "FORMAT" },
+    { "filter", 0, 0, G_OPTION_ARG_STRING, &o->filter,
+      "Which changes count: default (watchfiles' DefaultFilter), python (only .py, .pyx, .pyd files, "
+      "plus the default rules) or all (no rule)", "FILTER" },
+    { "ignore-paths", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->ignore_paths,
+      "Comma-separated paths to ignore, resolved; each a prefix of the paths it hides (repeatable)", "PATH,…" },
+    { "ignore-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->ignore_dirs,
+      "Ignore every directory or file with this name (no /), and what is below it (repeatable)", "NAME" },
+    { "ignore-pattern", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->ignore_patterns,
+      "Ignore names in which this regular expression is found (repeatable)", "REGEX" },
+    { "ignore-glob", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->ignore_globs,
+      "Ignore what this shell glob matches: a name without /, else a path below the watched one (repeatable)",
+      "GLOB" },
+    { "non-recursive", 0, 0, G_OPTION_ARG_NONE, &o->non_recursive, "Watch only the direct children of directories", NULL },
+    { "ignore-permission-denied", 0, 0, G_OPTION_ARG_NONE, &o->ignore_permission_denied,
+      "Skip paths and directories that cannot be read instead of failing", NULL },
+    { "grace-period", 0, 0, G_OPTION_ARG_DOUBLE, &o->grace_period,
+      "Run mode: seconds after the first start whose changes are ignored (default 0)", "SECONDS" },
+    { "sigint-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->sigint_timeout,
+      "Run mode: seconds to wait after SIGINT before SIGKILL (default 5)", "SECONDS" },
+    { "sigkill-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->sigkill_timeout,
+      "Run mode: seconds to wait after SIGKILL (default 1)", "SECONDS" },
+    { "debounce", 0, 0, G_OPTION_ARG_INT, &o->debounce_ms, "Longest time a batch grows (default 1600)", "MS" },
+    { "step", 0, 0, G_OPTION_ARG_INT, &o->step_ms, "Quiet time that ends a batch (default 50)", "MS" },
+    { "backend", 0, 0, G_OPTION_ARG_STRING, &o->backend,
+      "Backend to use, never substituted (see --list-backends); not with --force-polling", "NAME" },
+    { "list-backends", 0, 0, G_OPTION_ARG_NONE, &o->list,
+      "List each backend, whether its probe passes here, its priority and the one chosen, then exit", NULL },
+    { "force-polling", 0, 0, G_OPTION_ARG_NONE, &o->force_polling, "Poll instead of using kernel notifications", NULL },
+    { "poll-delay-ms", 0, 0, G_OPTION_ARG_INT, &o->poll_delay_ms, "Delay between polls (default 300)", "MS" },
+    { "verbosity", 0, 0, G_OPTION_ARG_STRING, &o->verbosity,
+      "Log level on stderr: warning, info (default) or debug (debug also prints the raw events)", "LEVEL" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "Same as --verbosity debug, and wins over it", NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->positional, NULL,
+      "COMMAND [PATH…] | --print [PATH…]" },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_set_summary (context, "Run a command again whenever files change, or print the changes.");
+  g_option_context_set_description (context, help_description);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      *exit_status = usage_error ("%s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Path.resolve() (not strict): the real path of the longest existing
+ * ancestor, then the rest as written. */
+static char *
+resolve_path (const char *path)
+{
+  g_autofree char *absolute = g_canonicalize_filename (path, NULL);
+  g_autofree char *head = g_strdup (absolute);
+  g_autoptr(GString) tail = g_string_new (NULL);
+
+  for (;;)
+    {
+      char *real = realpath (head, NULL);
+      char *slash;
+
+      if (real != NULL)
+        {
+          char *joined = g_strconcat (strcmp (real, "/") == 0 && tail->len > 0 ? "" : real, tail->str, NULL);
+
+          free (real);
+          return joined;
+        }
+      slash = strrchr (head, '/');
+      if (slash == NULL || slash == head)
+        return g_steal_pointer (&absolute);
+      g_string_prepend (tail, slash);
+      *slash = '\0';
+    }
+}
+
+/* watchfiles' _default_force_polling(): the variable, else WSL 2 (#187). */
+static gboolean
+default_force_polling (void)
+{
+  const char *value = g_getenv ("WATCHFILES_FORCE_POLLING");
+  struct utsname name;
+
+  if (value != NULL && *value != '\0')
+    {
+      g_autofree char *lower = g_ascii_strdown (value, -1);
+
+      return strcmp (lower, "false") != 0 && strcmp (lower, "disable") != 0 && strcmp (lower, "disabled") != 0;
+    }
+  if (uname (&name) == 0)
+    {
+      g_autofree char *release = g_ascii_strdown (name.release, -1);
+      g_autofree char *system = g_ascii_strdown (name.sysname, -1);
+
+      return strstr (release, "microsoft-standard") != NULL && strcmp (system, "linux") == 0;
+    }
+  return FALSE;
+}
+
+/* watchfiles' _default_poll_delay_ms(): used when it is all digits. */
+static guint
+default_poll_delay_ms (guint fallback)
+{
+  const char *value = g_getenv ("WATCHFILES_POLL_DELAY_MS");
+  guint64 parsed;
+
+  if (value != NULL && *value != '\0' && strspn (value, "0123456789") == strlen (value) &&
+      g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT, &parsed, NULL))
+    return (guint) parsed;
+  return fallback;
+}
+
+static gboolean
+seconds_valid (double value)
+{
+  return value >= 0 && value <= 24 * 3600.0;
+}
+
+/* The scalar options, the mode and the log level. */
+static int
+check_options (const Options *o, WfCliConfig *config)
+{
+  WfCliLogLevel level = WF_CLI_LOG_INFO;
+  const char *debug_env = g_getenv ("WATCHFILES_DEBUG");
+
+  if (o->debounce_ms < 0 || o->step_ms < 0)
+    return usage_error ("--debounce and --step take a number of milliseconds >= 0");
+  if (o->poll_delay_ms < -1)
+    return usage_error ("--poll-delay-ms takes a number of milliseconds >= 0");
+  if (!seconds_valid (o->grace_period) || !seconds_valid (o->sigint_timeout) || !seconds_valid (o->sigkill_timeout))
+    return usage_error ("--grace-period, --sigint-timeout and --sigkill-timeout take seconds from 0 to 86400");
+  if (o->verbose || g_strcmp0 (o->verbosity, "debug") == 0)
+    level = WF_CLI_LOG_DEBUG;
+  else if (g_strcmp0 (o->verbosity, "warning") == 0)
+    level = WF_CLI_LOG_WARNING;
+  else if (o->verbosity != NULL && strcmp (o->verbosity, "info") != 0)
+    return usage_error ("--verbosity takes warning, info or debug, not “%s”", o->verbosity);
+  wf_cli_log_set_level (level);
+  if (o->format != NULL && !o->print)
+    return usage_error ("--format goes with --print");
+  if (o->format != NULL && !wf_cli_format_from_name (o->format, &config->format))
+    return usage_error ("--format takes text, json or tsv, not “%s”", o->format);
+  /* The library would silently poll: say which one the user meant. */
+  if (o->force_polling && o->backend != NULL && strcmp (o->backend, "poll") != 0)
+    return usage_error ("--force-polling and --backend %s contradict each other: give one", o->backend);
+
+  config->mode = o->list ? WF_CLI_MODE_LIST_BACKENDS : o->print ? WF_CLI_MODE_STREAM : WF_CLI_MODE_RUN;
+  /* An explicit --backend wins over WATCHFILES_FORCE_POLLING (options win
+   * over the environment); --backend poll is polling anyway. */
+  config->force_polling = o->force_polling || (o->backend == NULL && default_force_polling ());
+  config->backend = g_strdup (o->backend);
+  config->debug = level == WF_CLI_LOG_DEBUG || (debug_env != NULL && *debug_env != '\0');
+  config->poll_delay_ms = o->poll_delay_ms >= 0 ? (guint) o->poll_delay_ms : default_poll_delay_ms (300);
+  config->recursive = !o->non_recursive;
+  config->ignore_permission_denied = o->ignore_permission_denied;
+  config->debounce_ms = (guint) o->debounce_ms;
+  config->step_ms = (guint) o->step_ms;
+  config->grace_period = o->grace_period;
+  config->sigint_timeout = o->sigint_timeout;
+  config->sigkill_timeout = o->sigkill_timeout;
+  return WF_CLI_EXIT_OK;
+}
+
+/* --filter and the --ignore-* options, as library ignore rules. */
+static int
+build_ignore_rules (const Options *o, WfCliConfig *config)
+{
+  g_autoptr(WfIgnoreRules) rules = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (o->filter == NULL || strcmp (o->filter, "default") == 0 || strcmp (o->filter, "python") == 0)
+    rules = wf_ignore_rules_new_default ();
+  else if (strcmp (o->filter, "all") == 0)
+    rules = wf_ignore_rules_new ();
+  else
+    return usage_error ("--filter takes default, python or all, not “%s”", o->filter);
+  config->python_only = g_strcmp0 (o->filter, "python") == 0;
+  config->filter_name = config->python_only ? "PythonFilter"
+                        : g_strcmp0 (o->filter, "all") == 0 ? "(no filter)" : "DefaultFilter";
+
+  for (guint i = 0; o->ignore_paths != NULL && o->ignore_paths[i] != NULL; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (o->ignore_paths[i], ",", -1);
+
+      for (guint j = 0; parts[j] != NULL; j++)
+        {
+          g_autofree char *resolved = NULL;
+
+          if (*parts[j] == '\0')
+            continue;
+          resolved = resolve_path (parts[j]);
+          wf_ignore_rules_add_path_prefix (rules, resolved);
+        }
+    }
+  for (guint i = 0; o->ignore_dirs != NULL && o->ignore_dirs[i] != NULL; i++)
+    {
+      g_autofree char *name = g_strdup (o->ignore_dirs[i]);
+      gsize len = strlen (name);
+
+      /* "node_modules/" is how people write a directory: take it. */
+      while (len > 0 && name[len - 1] == '/')
+        name[--len] = '\0';
+      if (len == 0 || strchr (name, '/') != NULL)
+        return usage_error ("--ignore-dir takes a file or directory name, without /, not “%s” "
+                            "(use --ignore-paths or --ignore-glob for paths)", o->ignore_dirs[i]);
+      wf_ignore_rules_add_dir_name (rules, name);
+    }
+  for (guint i = 0; o->ignore_patterns != NULL && o->ignore_patterns[i] != NULL; i++)
+    if (!wf_ignore_rules_add_entity_pattern (rules, o->ignore_patterns[i], &error))
+      return usage_error ("--ignore-pattern “%s”: %s", o->ignore_patterns[i], error->message);
+  for (guint i = 0; o->ignore_globs != NULL && o->ignore_globs[i] != NULL; i++)
+    if (!wf_ignore_rules_add_glob (rules, o->ignore_globs[i], &error))
+      return usage_error ("--ignore-glob “%s”: %s", o->ignore_globs[i], error->message);
+
+  if (!wf_ignore_rules_is_empty (rules))
+    config->ignore_rules = g_steal_pointer (&rules);
+  return WF_CLI_EXIT_OK;
+}
+
+/* As the Python CLI: each path must exist, and is resolved. */
+static int
+resolve_watched_paths (char *const *given, WfCliConfig *config)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  static char *const current[] = { ".", NULL };
+
+  if (given == NULL || given[0] == NULL)
+    given = current;
+  for (guint i = 0; given[i] != NULL; i++)
+    {
+      char *real = realpath (given[i], NULL);
+
+      if (real == NULL)
+        {
+          g_printerr ("path \"%s\" does not exist\n", given[i]);
+          return WF_CLI_EXIT_FAILURE;
+        }
+      g_ptr_array_add (paths, g_strdup (real));
+      free (real);
+    }
+  g_ptr_array_add (paths, NULL);
+  config->paths = (char **) g_ptr_array_free (g_steal_pointer (&paths), FALSE);
+  return WF_CLI_EXIT_OK;
+}
+
+/* Fills @config from the command line and the environment.  FALSE when
+ * the command is to exit at once with *@exit_status (a message is then
+ * already printed). */
+gboolean
+wf_cli_config_parse (WfCliConfig *config, int *argc, char ***argv, int *exit_status)
+{
+  g_auto(Options) o = {
+    .debounce_ms = 1600, .step_ms = 50, .poll_delay_ms = -1, .sigint_timeout = 5, .sigkill_timeout = 1,
+  };
+  g_autoptr(GError) error = NULL;
+  char *const *paths;
+
+  *exit_status = WF_CLI_EXIT_OK;
+  if (!parse_options (&o, argc, argv, exit_status))
+    return FALSE;
+  if (o.version)
+    {
+      config->mode = WF_CLI_MODE_VERSION;
+      return TRUE;
+    }
+  if ((*exit_status = check_options (&o, config)) != WF_CLI_EXIT_OK)
+    return FALSE;
+  if (config->mode == WF_CLI_MODE_LIST_BACKENDS)
+    return TRUE;
+
+  if (config->mode == WF_CLI_MODE_STREAM)
+    paths = o.positional;
+  else if (o.positional == NULL || o.positional[0] == NULL)
+    {
+      *exit_status = usage_error ("a COMMAND to run is needed (or --print to print the changes)");
+      return FALSE;
+    }
+  else if (!g_shell_parse_argv (o.positional[0], NULL, &config->command_argv, &error))
+    {
+      *exit_status = usage_error ("cannot split the command “%s”: %s", o.positional[0], error->message);
+      return FALSE;
+    }
+  else
+    {
+      config->command_line = g_strdup (o.positional[0]);
+      paths = o.positional + 1;
+    }
+
+  if ((*exit_status = build_ignore_rules (&o, config)) != WF_CLI_EXIT_OK ||
+      (*exit_status = resolve_watched_paths (paths, config)) != WF_CLI_EXIT_OK)
+    return FALSE;
+  return TRUE;
+}
+
+void
+wf_cli_config_clear (WfCliConfig *config)
+{
+  g_clear_pointer (&config->paths, g_strfreev);
+  g_clear_object (&config->ignore_rules);
+  g_clear_pointer (&config->backend, g_free);
+  g_clear_pointer (&config->command_argv, g_strfreev);
+  g_clear_pointer (&config->command_line, g_free);
+}

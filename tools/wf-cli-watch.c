@@ -1,0 +1,64 @@
+/* wf-cli-watch.c: the watcher both modes use, the line that says what it
+ * watches, and the one rule the library does not apply: --filter python
+ * keeps only Python source files (PythonFilter's extensions). */
+#include "config.h"
+
+#include "wf-cli.h"
+
+static const char *const python_extensions[] = { ".py", ".pyx", ".pyd" };
+
+WfNotify *
+wf_cli_notify_new (const WfCliConfig *config, GError **error)
+{
+  return g_initable_new (WF_TYPE_NOTIFY, NULL, error,
+                         "paths", (const char *const *) config->paths,
+                         "debug", config->debug,
+                         "force-polling", config->force_polling,
+                         "poll-delay-ms", config->poll_delay_ms,
+                         "recursive", config->recursive,
+                         "ignore-permission-denied", config->ignore_permission_denied,
+                         "backend", config->backend,
+                         "ignore-rules", config->ignore_rules,
+                         NULL);
+}
+
+/* "3 directories with the inotify backend", or "1 file …" or "2 directories
+ * and 1 file …": the library counts directories only, and a file given as
+ * a path is watched too. */
+char *
+wf_cli_describe_watch (const WfCliConfig *config, WfNotify *notify)
+{
+  guint n_directories = wf_notify_get_watched_directories (notify);
+  guint n_files = 0;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; config->paths[i] != NULL; i++)
+    if (!g_file_test (config->paths[i], G_FILE_TEST_IS_DIR))
+      n_files++;
+  if (n_directories > 0 || n_files == 0)
+    g_string_append_printf (text, "%u %s", n_directories, n_directories == 1 ? "directory" : "directories");
+  if (n_files > 0)
+    g_string_append_printf (text, "%s%u %s", n_directories > 0 ? " and " : "", n_files,
+                            n_files == 1 ? "file" : "files");
+  g_string_append_printf (text, " with the %s backend", wf_notify_get_backend_name (notify));
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+GPtrArray *
+wf_cli_filter_changes (const WfCliConfig *config, GPtrArray *changes)
+{
+  GPtrArray *kept = g_ptr_array_new_with_free_func ((GDestroyNotify) wf_file_change_free);
+
+  for (guint i = 0; i < changes->len; i++)
+    {
+      const WfFileChange *change = g_ptr_array_index (changes, i);
+      gboolean keep = !config->python_only;
+
+      /* PythonFilter: the default rules (in the library) and these suffixes. */
+      for (gsize j = 0; !keep && j < G_N_ELEMENTS (python_extensions); j++)
+        keep = g_str_has_suffix (wf_file_change_get_path (change), python_extensions[j]);
+      if (keep)
+        g_ptr_array_add (kept, wf_file_change_copy (change));
+    }
+  return kept;
+}
