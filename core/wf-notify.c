@@ -38,7 +38,10 @@
  * process while nothing changes:
  *
  * - [method@Watchfiles.Notify.watch] blocks the calling thread until a
- *   batch, a stop, a signal or a timeout, as `RustNotify.watch()` does;
+ *   batch, a stop, a signal or a timeout, as `RustNotify.watch()` does
+ *   ([method@Watchfiles.Notify.watch_full] also calls a check function on
+ *   that thread while it waits, where RustNotify runs Python's signal
+ *   handlers and `stop_event.is_set()`);
  * - [method@Watchfiles.Notify.watch_async] waits for one batch without
  *   blocking, and completes in the thread-default main context of its call;
  * - [method@Watchfiles.Notify.start] emits every batch as
@@ -610,7 +613,10 @@ end_watch (WfNotify *self)
  * the call ends by stop or signal.
  *
  * The wait is event-driven: nothing wakes the process while nothing
- * changes and no timeout is due.
+ * changes and no timeout is due.  A readable @signal_fd ends the call with
+ * %WF_WATCH_RESULT_SIGNAL; to look at the signal and maybe go on waiting
+ * without losing the debounce state, use
+ * [method@Watchfiles.Notify.watch_full].
  *
  * Errors: `WF_ERROR_CLOSED` after [method@Watchfiles.Notify.close] (a call
  * already waiting then returns its pending changes, or this error),
@@ -633,11 +639,96 @@ wf_notify_watch (WfNotify *self,
                  GPtrArray **changes,
                  GError **error)
 {
+  return wf_notify_watch_full (self, debounce_ms, step_ms, timeout_ms, stop, signal_fd,
+                               FALSE, NULL, NULL, changes, error);
+}
+
+/* Maps a check function's verdict to how the call ends, or -1 to go on. */
+static int
+check_verdict (WfNotify *self, WfWatchCheck verdict)
+{
+  switch (verdict)
+    {
+    case WF_WATCH_CHECK_CONTINUE:
+      return -1;
+    case WF_WATCH_CHECK_STOP:
+      wf_sink_debug (self->sink, "stop event set, stopping...");
+      return WF_WATCH_RESULT_STOP;
+    case WF_WATCH_CHECK_SIGNAL:
+      return WF_WATCH_RESULT_SIGNAL;
+    default:
+      g_critical ("WfWatchCheckFunc returned %d, not a WfWatchCheck", (int) verdict);
+      return -1;
+    }
+}
+
+/**
+ * wf_notify_watch_full:
+ * @self: a watcher
+ * @debounce_ms: release a growing batch at most this long after its first
+ *   change
+ * @step_ms: release a batch once this long passes without a new change
+ * @timeout_ms: return %WF_WATCH_RESULT_TIMEOUT after this long without any
+ *   change; 0 waits for ever
+ * @stop: (nullable): cancel it to make the call return %WF_WATCH_RESULT_STOP
+ * @signal_fd: a descriptor that becomes readable when a signal arrives
+ *   (a self-pipe, a signalfd, Python's wakeup fd), or -1.  It is only
+ *   polled, never read
+ * @check_each_step: also call @check every @step_ms while waiting
+ * @check: (scope call) (nullable): called on the calling thread when
+ *   @signal_fd becomes readable, and every step if @check_each_step
+ * @user_data: data for @check
+ * @changes: (out) (optional) (transfer container) (element-type WfFileChange):
+ *   the batch, in arrival order, when the result is %WF_WATCH_RESULT_CHANGES
+ * @error: return location for an error
+ *
+ * [method@Watchfiles.Notify.watch] with a say for the caller while it
+ * waits, as RustNotify's loop runs Python's signal handlers and calls
+ * `stop_event.is_set()` at every step, with the GIL, on its own thread.
+ *
+ * When @signal_fd becomes readable, @check is called with @signal_ready
+ * %TRUE; it must empty @signal_fd, or return %WF_WATCH_CHECK_SIGNAL.  With
+ * @check_each_step, @check is also called with %FALSE every @step_ms,
+ * beginning one step after the call began (every turn of the wait when
+ * @step_ms is 0).  %WF_WATCH_CHECK_CONTINUE goes on waiting with the
+ * debounce state of the call kept, so a batch comes within @debounce_ms +
+ * @step_ms of its first change however often @check is called;
+ * %WF_WATCH_CHECK_STOP and %WF_WATCH_CHECK_SIGNAL end the call with
+ * %WF_WATCH_RESULT_STOP or %WF_WATCH_RESULT_SIGNAL, pending changes kept
+ * for the next call.
+ *
+ * The order of RustNotify's loop holds: the signal, then a backend
+ * failure, then @stop and the step check, then the changes.  Without
+ * @check_each_step the wait stays event-driven: nothing wakes the process
+ * while nothing changes, no signal comes and no timeout is due.  Without
+ * @check this is [method@Watchfiles.Notify.watch].
+ *
+ * Errors: those of [method@Watchfiles.Notify.watch].
+ *
+ * Returns: how the call ended; %WF_WATCH_RESULT_ERROR with @error set on
+ *   failure
+ *
+ * Since: 1.0
+ */
+WfWatchResult
+wf_notify_watch_full (WfNotify *self,
+                      guint debounce_ms,
+                      guint step_ms,
+                      guint timeout_ms,
+                      GCancellable *stop,
+                      int signal_fd,
+                      gboolean check_each_step,
+                      WfWatchCheckFunc check,
+                      gpointer user_data,
+                      GPtrArray **changes,
+                      GError **error)
+{
   g_autoptr(WfNotify) keep_alive = NULL;
   WfDebounce debounce;
   struct pollfd fds[3];
   nfds_t n_fds = 0;
   int stop_fd_index = -1;
+  gint64 next_check = -1;
   WfWatchResult result = WF_WATCH_RESULT_ERROR;
 
   g_return_val_if_fail (WF_IS_NOTIFY (self), WF_WATCH_RESULT_ERROR);
@@ -680,11 +771,14 @@ wf_notify_watch (WfNotify *self,
     fds[n_fds++] = (struct pollfd) { .fd = signal_fd, .events = POLLIN };
 
   wf_debounce_init (&debounce, g_get_monotonic_time (), debounce_ms, step_ms, timeout_ms);
+  if (check != NULL && check_each_step)
+    next_check = debounce.call_start + debounce.step;
 
   for (;;)
     {
       gint64 wake_at = -1;
       gsize pending;
+      int verdict;
 
       /* Quiet the descriptor before looking, so any growth after the look
        * wakes the wait below. */
@@ -693,8 +787,17 @@ wf_notify_watch (WfNotify *self,
       /* RustNotify's order: signal, then error, then stop, then the set. */
       if (signal_fd >= 0 && fd_is_ready (signal_fd))
         {
-          result = WF_WATCH_RESULT_SIGNAL;
-          break;
+          if (check == NULL)
+            {
+              result = WF_WATCH_RESULT_SIGNAL;
+              break;
+            }
+          verdict = check_verdict (self, check (TRUE, user_data));
+          if (verdict >= 0)
+            {
+              result = verdict;
+              break;
+            }
         }
       if (wf_sink_get_failure (self->sink, error))
         break;
@@ -703,6 +806,19 @@ wf_notify_watch (WfNotify *self,
           wf_sink_debug (self->sink, "stop event set, stopping...");
           result = WF_WATCH_RESULT_STOP;
           break;
+        }
+      if (next_check >= 0 && g_get_monotonic_time () >= next_check)
+        {
+          verdict = check_verdict (self, check (FALSE, user_data));
+          if (verdict >= 0)
+            {
+              result = verdict;
+              break;
+            }
+          /* The next step counts from the end of this check, as
+           * RustNotify's sleep follows its checks: a slow check does not
+           * bunch the next ones up. */
+          next_check = g_get_monotonic_time () + debounce.step;
         }
 
       pending = wf_sink_get_size (self->sink);
@@ -740,6 +856,8 @@ wf_notify_watch (WfNotify *self,
           result = WF_WATCH_RESULT_TIMEOUT;
           break;
         case WF_DEBOUNCE_WAIT:
+          if (next_check >= 0 && (wake_at < 0 || next_check < wake_at))
+            wake_at = next_check;
           for (nfds_t i = 0; i < n_fds; i++)
             fds[i].revents = 0;
           wait_for_fds (fds, n_fds, wake_at);

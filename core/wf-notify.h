@@ -34,6 +34,43 @@ typedef enum {
   WF_WATCH_RESULT_TIMEOUT,
 } WfWatchResult;
 
+/**
+ * WfWatchCheck:
+ * @WF_WATCH_CHECK_CONTINUE: go on waiting, keeping the debounce state.
+ * @WF_WATCH_CHECK_STOP: end the call with %WF_WATCH_RESULT_STOP.
+ * @WF_WATCH_CHECK_SIGNAL: end the call with %WF_WATCH_RESULT_SIGNAL.
+ *
+ * What a [callback@Watchfiles.WatchCheckFunc] tells
+ * [method@Watchfiles.Notify.watch_full] to do.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  WF_WATCH_CHECK_CONTINUE,
+  WF_WATCH_CHECK_STOP,
+  WF_WATCH_CHECK_SIGNAL,
+} WfWatchCheck;
+
+/**
+ * WfWatchCheckFunc:
+ * @signal_ready: %TRUE when called because the signal descriptor became
+ *   readable, %FALSE for a check once a step
+ * @user_data: (closure): the data given to
+ *   [method@Watchfiles.Notify.watch_full]
+ *
+ * Called by [method@Watchfiles.Notify.watch_full] on its calling thread
+ * while it waits: where RustNotify runs Python's signal handlers and calls
+ * `stop_event.is_set()`.  When @signal_ready is %TRUE the function must
+ * empty the signal descriptor (watch_full() only polls it), or return
+ * %WF_WATCH_CHECK_SIGNAL.
+ *
+ * Returns: whether the call goes on, stops or reports a signal
+ *
+ * Since: 1.0
+ */
+typedef WfWatchCheck (*WfWatchCheckFunc) (gboolean signal_ready,
+                                          gpointer user_data);
+
 #define WF_TYPE_NOTIFY (wf_notify_get_type ())
 
 WF_AVAILABLE_IN_ALL
@@ -57,6 +94,19 @@ WfWatchResult wf_notify_watch (WfNotify *self,
                                int signal_fd,
                                GPtrArray **changes,
                                GError **error);
+
+WF_AVAILABLE_IN_ALL
+WfWatchResult wf_notify_watch_full (WfNotify *self,
+                                    guint debounce_ms,
+                                    guint step_ms,
+                                    guint timeout_ms,
+                                    GCancellable *stop,
+                                    int signal_fd,
+                                    gboolean check_each_step,
+                                    WfWatchCheckFunc check,
+                                    gpointer user_data,
+                                    GPtrArray **changes,
+                                    GError **error);
 
 WF_AVAILABLE_IN_ALL
 void wf_notify_watch_async (WfNotify *self,

@@ -1644,6 +1644,294 @@ test_ignore_rules_relative_root (Fixture *f, gconstpointer data)
 }
 
 /* ---------------------------------------------------------------------- */
+/* watch_full(): a check function, as RustNotify's loop runs Python's signal
+ * handlers and is_set() on the calling thread. */
+
+typedef struct {
+  GThread *caller;
+  gboolean wrong_thread;
+  int signal_fd;          /* drained on check (TRUE) */
+  guint n_ready_calls;
+  guint n_step_calls;
+  GArray *step_times;     /* gint64 monotonic times of check (FALSE) */
+  guint stop_at_step;     /* return STOP at this step call (0: never) */
+  WfWatchCheck on_ready;  /* what check (TRUE) returns */
+} Checker;
+
+static WfWatchCheck
+checker_check (gboolean signal_ready, gpointer user_data)
+{
+  Checker *checker = user_data;
+  char buf[64];
+
+  if (g_thread_self () != checker->caller)
+    checker->wrong_thread = TRUE;
+  if (signal_ready)
+    {
+      checker->n_ready_calls++;
+      while (read (checker->signal_fd, buf, sizeof buf) > 0)
+        ;
+      return checker->on_ready;
+    }
+  checker->n_step_calls++;
+  if (checker->step_times != NULL)
+    {
+      gint64 now = g_get_monotonic_time ();
+      g_array_append_val (checker->step_times, now);
+    }
+  if (checker->stop_at_step != 0 && checker->n_step_calls >= checker->stop_at_step)
+    return WF_WATCH_CHECK_STOP;
+  return WF_WATCH_CHECK_CONTINUE;
+}
+
+static void
+checker_init (Checker *checker, int signal_fd)
+{
+  *checker = (Checker) { .caller = g_thread_self (), .signal_fd = signal_fd, .on_ready = WF_WATCH_CHECK_CONTINUE };
+}
+
+static void
+open_signal_pipe (int fds[2])
+{
+  g_assert_true (g_unix_open_pipe (fds, FD_CLOEXEC, NULL));
+  g_assert_true (g_unix_set_fd_nonblocking (fds[0], TRUE, NULL));
+}
+
+static void
+test_check_each_step (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfNotify) notify = notify_new_in (f, NULL, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  Checker checker;
+  gint64 start;
+  WfWatchResult result;
+
+  checker_init (&checker, -1);
+  checker.step_times = times;
+  start = g_get_monotonic_time ();
+  result = wf_notify_watch_full (notify, 50, 40, 600, NULL, -1, TRUE, checker_check, &checker, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (result, ==, WF_WATCH_RESULT_TIMEOUT);
+  g_assert_false (checker.wrong_thread);
+  g_assert_cmpuint (checker.n_ready_calls, ==, 0);
+
+  /* RustNotify's cadence: one step in, then a step after each check. */
+  g_assert_cmpuint (times->len, >=, 5);
+  g_assert_cmpuint (times->len, <=, 15);
+  g_assert_cmpint (g_array_index (times, gint64, 0) - start, >=, MS (40));
+  for (guint i = 1; i < times->len; i++)
+    g_assert_cmpint (g_array_index (times, gint64, i) - g_array_index (times, gint64, i - 1), >=, MS (40));
+}
+
+typedef struct {
+  int fd;
+  gint stop;
+  guint n_writes;
+} Pinger;
+
+/* A signal every 5 ms: far more often than a step. */
+static gpointer
+pinger_thread (gpointer data)
+{
+  Pinger *pinger = data;
+  gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC * 5;
+
+  while (!g_atomic_int_get (&pinger->stop) && g_get_monotonic_time () < end)
+    {
+      g_assert_cmpint (write (pinger->fd, "s", 1), ==, 1);
+      pinger->n_writes++;
+      g_usleep (MS (5));
+    }
+  return NULL;
+}
+
+static void
+test_check_continue_keeps_debounce (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfNotify) notify = notify_new_in (f, NULL, TRUE);
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *seen = NULL;
+  Checker checker;
+  Pinger pinger = { 0 };
+  GThread *thread;
+  WfWatchResult result;
+  gint64 start, took;
+  int fds[2];
+
+  open_signal_pipe (fds);
+  write_in (f, "a.txt", "x");
+  let_changes_arrive ();
+  checker_init (&checker, fds[0]);
+  pinger.fd = fds[1];
+  thread = g_thread_new ("pinger", pinger_thread, &pinger);
+
+  /* Each signal is handled and the wait goes on with its debounce state:
+   * the batch still comes within debounce + step, not after the signals
+   * stop (5 s). */
+  start = g_get_monotonic_time ();
+  result = wf_notify_watch_full (notify, 200, 50, 3000, NULL, fds[0], FALSE, checker_check, &checker,
+                                 &changes, &error);
+  took = g_get_monotonic_time () - start;
+  g_atomic_int_set (&pinger.stop, 1);
+  g_thread_join (thread);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (result, ==, WF_WATCH_RESULT_CHANGES);
+  expected = expect_in (f, "1:a.txt", NULL);
+  seen = wf_test_format_changes (changes);
+  g_assert_cmpstr (seen, ==, expected);
+  g_assert_cmpint (took, >=, MS (50));
+  g_assert_cmpint (took, <, MS (1000));
+  g_assert_cmpuint (checker.n_ready_calls, >=, 2);
+  g_assert_cmpuint (checker.n_step_calls, ==, 0);
+  g_assert_false (checker.wrong_thread);
+  g_close (fds[0], NULL);
+  g_close (fds[1], NULL);
+}
+
+static void
+test_check_stop_keeps_changes (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfNotify) notify = notify_new_in (f, NULL, TRUE);
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *seen = NULL;
+  Checker checker;
+
+  write_in (f, "kept.txt", "x");
+  let_changes_arrive ();
+  checker_init (&checker, -1);
+  checker.stop_at_step = 1;
+  /* The check comes before the set: the first step stops, with the batch
+   * due at that very step kept for the next call. */
+  g_assert_cmpint (wf_notify_watch_full (notify, 50, 20, 1000, NULL, -1, TRUE, checker_check, &checker,
+                                         &changes, &error), ==, WF_WATCH_RESULT_STOP);
+  g_assert_no_error (error);
+  g_assert_null (changes);
+  g_assert_cmpuint (checker.n_step_calls, ==, 1);
+
+  expected = expect_in (f, "1:kept.txt", NULL);
+  seen = watch_pending (notify);
+  g_assert_cmpstr (seen, ==, expected);
+}
+
+static void
+test_check_signal_keeps_changes (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfNotify) notify = notify_new_in (f, NULL, TRUE);
+  g_autoptr(GCancellable) stop = g_cancellable_new ();
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *seen = NULL;
+  Checker checker;
+  int fds[2];
+
+  open_signal_pipe (fds);
+  write_in (f, "kept.txt", "x");
+  let_changes_arrive ();
+  checker_init (&checker, fds[0]);
+  checker.on_ready = WF_WATCH_CHECK_SIGNAL;
+  g_assert_cmpint (write (fds[1], "s", 1), ==, 1);
+  g_cancellable_cancel (stop);
+
+  /* The signal comes before the stop, as in RustNotify's loop. */
+  g_assert_cmpint (wf_notify_watch_full (notify, 50, 20, 1000, stop, fds[0], TRUE, checker_check, &checker,
+                                         &changes, &error), ==, WF_WATCH_RESULT_SIGNAL);
+  g_assert_no_error (error);
+  g_assert_null (changes);
+  g_assert_cmpuint (checker.n_ready_calls, ==, 1);
+
+  /* A signal the check lets pass: then the stop. */
+  g_assert_cmpint (write (fds[1], "s", 1), ==, 1);
+  checker.on_ready = WF_WATCH_CHECK_CONTINUE;
+  g_assert_cmpint (wf_notify_watch_full (notify, 50, 20, 1000, stop, fds[0], TRUE, checker_check, &checker,
+                                         &changes, &error), ==, WF_WATCH_RESULT_STOP);
+  g_assert_no_error (error);
+  g_assert_null (changes);
+  g_assert_cmpuint (checker.n_ready_calls, ==, 2);
+  g_assert_false (checker.wrong_thread);
+  g_close (fds[0], NULL);
+  g_close (fds[1], NULL);
+
+  expected = expect_in (f, "1:kept.txt", NULL);
+  seen = watch_pending (notify);
+  g_assert_cmpstr (seen, ==, expected);
+}
+
+typedef struct {
+  WfNotify *notify;
+  GCancellable *stop;
+  int signal_fd;
+  gint tid;
+  guint n_calls;
+  WfWatchResult result;
+  GError *error;
+} CheckWaiter;
+
+static WfWatchCheck
+count_check (gboolean signal_ready, gpointer user_data)
+{
+  CheckWaiter *waiter = user_data;
+
+  g_atomic_int_inc (&waiter->n_calls);
+  return WF_WATCH_CHECK_CONTINUE;
+}
+
+static gpointer
+check_waiter_thread (gpointer data)
+{
+  CheckWaiter *waiter = data;
+
+  g_atomic_int_set (&waiter->tid, (gint) gettid ());
+  waiter->result = wf_notify_watch_full (waiter->notify, 50, 10, 0, waiter->stop, waiter->signal_fd, FALSE,
+                                         count_check, waiter, NULL, &waiter->error);
+  return NULL;
+}
+
+static void
+test_check_idle_no_wakeups (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfNotify) notify = notify_new_in (f, NULL, TRUE);
+  g_autoptr(GCancellable) stop = g_cancellable_new ();
+  CheckWaiter waiter = { notify, stop, -1, 0, 0, WF_WATCH_RESULT_ERROR, NULL };
+  gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC * 10;
+  guint64 before, after;
+  GThread *thread;
+  gint tid;
+  int fds[2];
+
+  open_signal_pipe (fds);
+  waiter.signal_fd = fds[0];
+  thread = g_thread_new ("waiter", check_waiter_thread, &waiter);
+  while ((tid = g_atomic_int_get (&waiter.tid)) == 0 || !thread_is_polling (tid))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (MS (1));
+    }
+
+  /* With a check but no check_each_step, no signal and no change, the
+   * wait stays event-driven: no step timer. */
+  before = voluntary_switches (tid);
+  g_usleep (G_USEC_PER_SEC);
+  after = voluntary_switches (tid);
+  g_assert_cmpuint (after - before, <=, 1);
+  g_assert_cmpuint (g_atomic_int_get (&waiter.n_calls), ==, 0);
+
+  g_cancellable_cancel (stop);
+  g_thread_join (thread);
+  g_assert_no_error (waiter.error);
+  g_assert_cmpint (waiter.result, ==, WF_WATCH_RESULT_STOP);
+  g_assert_cmpuint (waiter.n_calls, ==, 0);
+  g_close (fds[0], NULL);
+  g_close (fds[1], NULL);
+}
+
+/* ---------------------------------------------------------------------- */
 
 typedef void (*FixtureTest) (Fixture *f, gconstpointer data);
 
@@ -1691,6 +1979,11 @@ static const struct {
   { "ignore-rules-custom", test_ignore_rules_custom },
   { "ignore-rules-default", test_ignore_rules_default },
   { "ignore-rules-relative-root", test_ignore_rules_relative_root },
+  { "check-each-step", test_check_each_step },
+  { "check-continue-keeps-debounce", test_check_continue_keeps_debounce },
+  { "check-stop-keeps-changes", test_check_stop_keeps_changes },
+  { "check-signal-keeps-changes", test_check_signal_keeps_changes },
+  { "check-idle-no-wakeups", test_check_idle_no_wakeups },
 };
 
 int

@@ -140,7 +140,7 @@ class HookEvent:
     def is_set(self):
         with self._lock:
             self.calls += 1
-            first = self.calls == 2  # the first call is watch()'s own, up front
+            first = self.calls == 1  # one step into the wait, as RustNotify
         if first:
             if self._on_first_check is not None:
                 self._on_first_check()

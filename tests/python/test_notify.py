@@ -315,7 +315,7 @@ CHILD_PRELUDE = textwrap.dedent('''
         calls = 0
         def is_set(self):
             Ready.calls += 1
-            if Ready.calls == 2:
+            if Ready.calls == 1:
                 print('waiting', flush=True)
             return False
 ''')

@@ -10,6 +10,11 @@
 
 import asyncio
 import collections.abc
+import concurrent.futures
+import enum
+import functools
+import io
+import itertools
 import logging
 import operator
 import os
@@ -116,95 +121,157 @@ def _watch_error(err):
 
 
 # --- the bridges from Python's ways of stopping to the C wait ---
+#
+# RustNotify's loop runs Python's signal handlers and calls
+# stop_event.is_set() at every step, on the thread that called watch(), with
+# the GIL.  Notify.watch_full() does the same through a check function the C
+# loop calls on the calling thread (when the signal descriptor becomes
+# readable, and every step when there is an is_set() to call), keeping the
+# debounce state of the call between checks.
+#
+# One trap shapes the code below: a signal that ended the C wait has already
+# tripped CPython's "eval breaker", so its Python handler runs at the first
+# instruction of whatever Python code runs next.  A plain function given as
+# the check would see a raising handler (KeyboardInterrupt) fire before its
+# own try block, and PyGObject prints and drops exceptions raised by
+# callbacks.  The check is therefore the send() of a generator suspended
+# inside its try block: the handler's exception is raised there and caught.
+# For the same reason the few calls whose results must not be lost to a
+# handler raising right after them (installing the wakeup fd, the C call
+# itself) store their results from C (list.extend over a map), before any
+# Python instruction can run a handler.
 
-class _StopPoller:
-    """Calls stop_event.is_set() every step while the C call waits with the
-    GIL released, and cancels the C call's stop cancellable once it is true.
-    RustNotify checks is_set() once per step too; an arbitrary object gives
-    no other way to learn that it was set."""
-
-    def __init__(self, is_set, cancellable, step_ms):
-        self._is_set = is_set
-        self._cancellable = cancellable
-        self._interval = max(step_ms, 1) / 1000
-        self._done = threading.Event()
-        self.error = None
-        self._thread = threading.Thread(target=self._run, name='watchfiles-stop-event', daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        while not self._done.wait(self._interval):
-            try:
-                if self._is_set():
-                    self._cancellable.cancel()
-                    return
-            except BaseException as exc:  # re-raised by watch() in its own thread
-                self.error = exc
-                self._cancellable.cancel()
-                return
-
-    def finish(self):
-        self._done.set()
-        self._thread.join()
+_CHECK_CONTINUE = Watchfiles.WatchCheck.CONTINUE
+_CHECK_STOP = Watchfiles.WatchCheck.STOP
+_CHECK_SIGNAL = Watchfiles.WatchCheck.SIGNAL
+_set_wakeup_fd_quietly = functools.partial(signal.set_wakeup_fd, warn_on_full_buffer=False)
 
 
-class _SignalWakeup:
-    """Makes a signal end the C wait: while watch() blocks in the main
-    thread, Python's C-level signal handler writes the signal number to a
-    pipe of ours (signal.set_wakeup_fd), whose read end the C call polls.
-    Any previous wakeup fd gets the bytes forwarded and is restored."""
+class _WakeupPipe:
+    """The pipe that Python's C-level signal handler writes the signal
+    number to (signal.set_wakeup_fd) while watch() waits in the main thread;
+    the C call polls its read end.  One per Notify, made on first use and
+    closed by close(), or when the Notify goes.  The ends are FileIO
+    objects, whose close() is idempotent, so no descriptor is closed twice
+    nor leaked, whatever interrupts a close."""
 
     def __init__(self):
-        self.fd = -1
-        self._write_fd = -1
-        self._previous = -1
-
-    def __enter__(self):
-        if threading.current_thread() is not threading.main_thread():
-            return self
         read_fd, write_fd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-        try:
-            self._previous = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
-        except ValueError:  # not the main interpreter
-            os.close(read_fd)
-            os.close(write_fd)
-            return self
-        self.fd, self._write_fd = read_fd, write_fd
-        return self
+        self.reader = io.FileIO(read_fd, 'rb', closefd=True)
+        self.writer = io.FileIO(write_fd, 'wb', closefd=True)
+        self.in_use = False
+        self.closing = False
 
-    def drain(self):
-        """Empties the pipe; True if a signal had arrived."""
-        if self.fd < 0:
+    def acquire(self):
+        """Claims the pipe for a watch() of the main thread; False once
+        closing.  Only the main thread uses it, so one claim at a time."""
+        self.in_use = True
+        if self.closing:
+            self.in_use = False
+            return False
+        return True
+
+    def release(self):
+        # Either this or a concurrent close() sees the other's flag (the
+        # GIL orders the stores); both closing is harmless.
+        self.in_use = False
+        if self.closing:
+            self._close()
+
+    def close(self):
+        # A watch() of the main thread may be polling the read end: it
+        # closes the pipe when it is done instead.
+        self.closing = True
+        if not self.in_use:
+            self._close()
+
+    def _close(self):
+        self.reader.close()
+        self.writer.close()
+
+    def __del__(self):
+        # The Notify went without close(): no watch() can be using us.
+        self._close()
+
+    def drain(self, forward_fd=-1):
+        """Empties the pipe; True if a signal had arrived.  The bytes go on
+        to the wakeup fd that was installed before ours, if any."""
+        if self.reader.closed:
             return False
         data = b''
         while True:
             try:
-                chunk = os.read(self.fd, 512)
-            except (BlockingIOError, InterruptedError):
-                break
-            if not chunk:
+                chunk = self.reader.read(512)
+            except InterruptedError:
+                continue
+            if not chunk:  # None: would block
                 break
             data += chunk
-        if data and self._previous >= 0:
+        if data and forward_fd >= 0:
             try:
-                os.write(self._previous, data)
+                os.write(forward_fd, data)
             except OSError:
                 pass
         return bool(data)
 
-    def __exit__(self, *exc_info):
-        if self.fd < 0:
-            return
-        signal.set_wakeup_fd(self._previous)
-        self.drain()
-        os.close(self.fd)
-        os.close(self._write_fd)
-        self.fd = self._write_fd = -1
+
+class _Checker:
+    """The check function of one watch() call: send is what the C loop
+    calls, as check(signal_ready).  A signal handler's exception (raised
+    at the generator's resumption, inside its try) ends the call with
+    'signal'; is_set()'s exception, or a true is_set(), ends it with 'stop',
+    the exception kept in .error for watch() to raise."""
+
+    def __init__(self, pipe, previous_fd, is_set):
+        self._pipe = pipe
+        self._previous_fd = previous_fd  # a list: [fd] once installed
+        self._is_set = is_set
+        self.error = None
+        generator = self._run()
+        next(generator)
+        self.send = generator.send
+
+    def _run(self):
+        result = None
+        in_is_set = False
+        while True:
+            try:
+                while True:
+                    signal_ready = yield result
+                    # Pending handlers ran at the line above at the latest.
+                    result = _CHECK_CONTINUE
+                    if signal_ready:
+                        self._pipe.drain(self._previous_fd[0] if self._previous_fd else -1)
+                        # Handlers of signals that came meanwhile run at
+                        # this call's entry at the latest.
+                        _let_signal_handlers_run()
+                    elif self._is_set is not None:
+                        _let_signal_handlers_run()
+                        in_is_set = True
+                        if self._is_set():
+                            result = _CHECK_STOP
+                        in_is_set = False
+            except GeneratorExit:
+                return
+            except BaseException as exc:
+                if in_is_set:
+                    # RustNotify propagates is_set()'s errors (and those
+                    # of a handler run while it ran).
+                    self.error = exc
+                    result = _CHECK_STOP
+                else:
+                    # RustNotify swallows a handler's exception: 'signal'.
+                    result = _CHECK_SIGNAL
+                in_is_set = False
+
+
+class _Deliberate(Exception):
+    """Ends watch()'s protected region early: the error is ours to raise."""
 
 
 def _let_signal_handlers_run():
     # Calling a Python function checks for pending signals: the handlers of
-    # a signal that ended the C wait run here at the latest.
+    # a signal that arrived run here at the latest.
     pass
 
 
@@ -281,68 +348,131 @@ class Notify(Watchfiles.Notify):
     def watch(self, debounce_ms, step_ms, timeout_ms, stop_event):
         """Waits for changes; returns a set of (int, str), or 'signal',
         'stop' or 'timeout', as RustNotify.watch() does.  stop_event is
-        None, a Gio.Cancellable, or any object with an is_set() method."""
+        None, a Gio.Cancellable, or any object with an is_set() method,
+        called on this thread once a step, as RustNotify does.
+
+        In the main thread, a signal whose Python handler raises (Ctrl+C)
+        returns 'signal' within a step, the exception swallowed as
+        RustNotify does; a handler that does not raise does not end the
+        wait.  The signals reach the wait through a pipe installed with
+        signal.set_wakeup_fd() for the call; a wakeup fd installed before
+        (asyncio's, trio's) gets the signal numbers forwarded and is put
+        back afterwards, though with Python's default
+        warn_on_full_buffer=True, as Python cannot tell the previous
+        setting."""
         debounce_ms = _u64(debounce_ms)
         step_ms = _u64(step_ms)
         timeout_ms = _u64(timeout_ms)
         if self.is_closed():
             raise RuntimeError('RustNotify watcher closed')
 
-        poller = None
-        if stop_event is None:
-            cancellable = None
-        elif isinstance(stop_event, Gio.Cancellable):
+        is_set = None
+        cancellable = None
+        if isinstance(stop_event, Gio.Cancellable):
             cancellable = stop_event
-        else:
-            is_set = stop_event.is_set  # AttributeError up front, as RustNotify
-            cancellable = Gio.Cancellable()
-            if is_set():
-                cancellable.cancel()
-            else:
-                poller = _StopPoller(is_set, cancellable, step_ms)
+        elif stop_event is not None:
+            # AttributeError up front, as RustNotify; the first call comes
+            # one step in, as RustNotify's.
+            is_set = stop_event.is_set
 
-        deadline = time.monotonic() + timeout_ms / 1000 if timeout_ms else None
+        # From here on, an exception that is not one of ours (kept in
+        # `error`) comes from a signal handler: the call says 'signal'.
+        carried = None
+        pipe = None
+        previous = []   # [the wakeup fd ours replaced], once installed
+        outcome = []    # [(result, changes)] from the C call
+        checker = None
+        error = None
+        signalled = False
         try:
-            with _SignalWakeup() as wakeup:
-                while True:
-                    signalled = False
+            try:
+                carried = self.__dict__.get('_wf_carried')
+                if carried:
+                    # A batch taken from C just as a signal handler raised:
+                    # it comes back now, with whatever follows within a step.
+                    timeout_ms = max(step_ms, 1)
+                if threading.current_thread() is threading.main_thread():
+                    pipe = self.__dict__.get('_wf_wakeup')
+                    if pipe is None:
+                        try:
+                            pipe = self._wf_wakeup = _WakeupPipe()
+                        except OSError as exc:
+                            error = exc
+                if pipe is not None and not pipe.acquire():
+                    pipe = None  # close() came from another thread
+                if pipe is not None:
                     try:
-                        result, changes = Watchfiles.Notify.watch(self, debounce_ms, step_ms, timeout_ms,
-                                                                  cancellable, wakeup.fd)
-                        if result == Watchfiles.WatchResult.SIGNAL:
-                            signalled = True
-                            wakeup.drain()
-                            _let_signal_handlers_run()
-                    except GLib.Error as err:
-                        raise _watch_error(err) from None
-                    except BaseException:
-                        # A signal handler raised (KeyboardInterrupt for
-                        # SIGINT), maybe as soon as the C call returned:
-                        # RustNotify swallows it and says 'signal'.
-                        if signalled or wakeup.drain():
-                            return 'signal'
-                        raise
-                    if result != Watchfiles.WatchResult.SIGNAL:
-                        break
-                    # Handlers that do not raise mean "no signal": go on
-                    # waiting for what is left of the timeout.
-                    if deadline is not None:
-                        timeout_ms = max(1, round((deadline - time.monotonic()) * 1000))
-        finally:
-            if poller is not None:
-                poller.finish()
+                        previous.extend(map(_set_wakeup_fd_quietly, (pipe.writer.fileno(),)))
+                    except ValueError:  # not the main interpreter: no signals
+                        pipe.release()
+                        pipe = None
+                if error is not None:
+                    raise _Deliberate
+                if pipe is not None or is_set is not None:
+                    checker = _Checker(pipe, previous, is_set)
+                call = functools.partial(Watchfiles.Notify.watch_full, self, debounce_ms, step_ms, timeout_ms,
+                                         cancellable, pipe.reader.fileno() if pipe is not None else -1,
+                                         is_set is not None, checker.send if checker is not None else None)
+                outcome.extend(itertools.starmap(call, ((),)))
+                result, changes = outcome[0]
+                if result == Watchfiles.WatchResult.CHANGES:
+                    outcome[0] = (result, {(int(c.get_change()), c.get_path()) for c in changes})
+            except GLib.Error as err:
+                error = _watch_error(err)
+            except _Deliberate:
+                pass
+            finally:
+                # Each step first, so a handler raising after it cannot
+                # skip it: the previous wakeup fd back, the signals that
+                # came meanwhile forwarded to it, the pipe released.
+                try:
+                    if previous:
+                        signal.set_wakeup_fd(previous[0])
+                finally:
+                    if pipe is not None:
+                        try:
+                            pipe.drain(previous[0] if previous else -1)
+                        finally:
+                            pipe.release()
+        except BaseException:
+            # Nothing else raises here: a signal handler raised between the
+            # C call and our own Python code.  RustNotify says 'signal'.
+            signalled = True
 
-        if result == Watchfiles.WatchResult.CHANGES:
-            return {(int(c.get_change()), c.get_path()) for c in changes}
+        if outcome and outcome[0][0] == Watchfiles.WatchResult.CHANGES:
+            batch = outcome[0][1]
+            if not isinstance(batch, set):
+                batch = {(int(c.get_change()), c.get_path()) for c in batch}
+            if carried:
+                batch |= carried
+                carried.clear()
+            if signalled:
+                self._wf_carried = batch
+                return 'signal'
+            return batch
+        if checker is not None and checker.error is not None:
+            raise checker.error
+        if error is not None:
+            raise error
+        if signalled or not outcome:
+            return 'signal'
+        result = outcome[0][0]
+        if result == Watchfiles.WatchResult.SIGNAL:
+            return 'signal'
         if result == Watchfiles.WatchResult.STOP:
-            if poller is not None and poller.error is not None:
-                raise poller.error
             return 'stop'
+        if carried:
+            batch = set(carried)
+            carried.clear()
+            return batch
         return 'timeout'
 
     def close(self):
         """Stops watching; idempotent.  A later watch() raises RuntimeError."""
         Watchfiles.Notify.close(self)
+        pipe = self.__dict__.get('_wf_wakeup')
+        if pipe is not None:
+            pipe.close()
 
     def __enter__(self):
         return self
@@ -380,6 +510,28 @@ def _change_raw_str(self):
 
 
 Change.raw_str = _change_raw_str
+
+# str(), repr() and format() as watchfiles' IntEnum gives them with this
+# Python ('1' or 'Change.added', '<Change.added: 1>'), value, and
+# Change['added'].  What needs a metaclass (list(Change), len(Change)) the
+# GI enum cannot have: its class cannot be replaced without PyGObject
+# marshalling WfChange through a class it does not know.
+_ChangeIntEnum = enum.IntEnum('Change', [('added', 1), ('modified', 2), ('deleted', 3)])
+Change.value = property(int, doc='The integer value: 1, 2 or 3.')
+Change.__str__ = lambda self: str(_ChangeIntEnum(int(self)))
+Change.__repr__ = lambda self: repr(_ChangeIntEnum(int(self)))
+Change.__format__ = lambda self, spec: format(_ChangeIntEnum(int(self)), spec)
+Change.__members__ = {name: getattr(Change, name) for name in ('added', 'modified', 'deleted')}
+
+
+def _change_class_getitem(cls, name):
+    try:
+        return cls.__members__[name]
+    except (KeyError, TypeError):
+        raise KeyError(name) from None
+
+
+Change.__class_getitem__ = classmethod(_change_class_getitem)
 __all__.append('Change')
 
 
@@ -647,11 +799,24 @@ class _EitherStop:
         return self._own.is_cancelled() or bool(self._other.is_set())
 
 
+class _AwatchWorker(concurrent.futures.ThreadPoolExecutor):
+    """The one thread an awatch() generator waits in.  Left without
+    waiting for it: by then its wait was stopped, or the watcher closed."""
+
+    def __init__(self):
+        super().__init__(max_workers=1, thread_name_prefix='watchfiles-awatch')
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        self.shutdown(wait=False)
+        return False
+
+
 async def awatch(*paths, watch_filter=_DEFAULT_FILTER, debounce=1_600, step=50, stop_event=None,
                  rust_timeout=None, yield_on_timeout=False, debug=None, raise_interrupt=None, force_polling=None,
                  poll_delay_ms=300, recursive=True, ignore_permission_denied=None):
-    """Asynchronous watch(): the wait runs in a worker thread; cancelling
-    the task stops it at once."""
+    """Asynchronous watch(): the wait runs in a worker thread of its own
+    (not the event loop's default executor, which idle watchers would
+    starve); cancelling the task stops it at once."""
     if raise_interrupt is not None:
         warnings.warn(
             'raise_interrupt is deprecated, KeyboardInterrupt will cause this coroutine to be cancelled and then '
@@ -667,13 +832,14 @@ async def awatch(*paths, watch_filter=_DEFAULT_FILTER, debounce=1_600, step=50, 
     loop = asyncio.get_running_loop()
 
     with _open_notify(paths, watch_filter, debug, force_polling, poll_delay_ms, recursive,
-                      ignore_permission_denied) as watcher:
+                      ignore_permission_denied) as watcher, \
+            _AwatchWorker() as worker:
         while True:
             # A cancellable per call: the C wait returns as soon as it is
             # cancelled, with no poll of an event in between.
             own_stop = Gio.Cancellable()
             stop = own_stop if stop_event is None else _EitherStop(own_stop, stop_event)
-            future = loop.run_in_executor(None, watcher.watch, debounce, step, timeout, stop)
+            future = loop.run_in_executor(worker, watcher.watch, debounce, step, timeout, stop)
             try:
                 raw_changes = await asyncio.shield(future)
             except BaseException:
