@@ -148,7 +148,8 @@ wf_ignore_rules_new_default (void)
   WfIgnoreRules *self = wf_ignore_rules_new ();
 
   for (gsize i = 0; i < G_N_ELEMENTS (default_dir_names); i++)
-    wf_ignore_rules_add_dir_name (self, default_dir_names[i]);
+    if (!wf_ignore_rules_add_dir_name (self, default_dir_names[i], NULL))
+      g_assert_not_reached ();
   for (gsize i = 0; i < G_N_ELEMENTS (default_entity_patterns); i++)
     if (!wf_ignore_rules_add_entity_pattern (self, default_entity_patterns[i], NULL))
       g_assert_not_reached ();
@@ -159,20 +160,36 @@ wf_ignore_rules_new_default (void)
  * wf_ignore_rules_add_dir_name:
  * @self: unsealed rules
  * @name: (type filename): a file or directory name, such as `node_modules`
+ * @error: return location for an error
  *
  * Ignores every path below the watch root that has a component named
  * exactly @name, and everything below it.
  *
+ * Returns: %TRUE, or %FALSE with `WF_ERROR_INVALID_ARGUMENT` when @name is
+ *   no name: empty, `.`, `..`, or containing `/` (for paths, see
+ *   [method@Watchfiles.IgnoreRules.add_path_prefix] and
+ *   [method@Watchfiles.IgnoreRules.add_glob])
+ *
  * Since: 1.0
  */
-void
-wf_ignore_rules_add_dir_name (WfIgnoreRules *self, const char *name)
+gboolean
+wf_ignore_rules_add_dir_name (WfIgnoreRules *self, const char *name, GError **error)
 {
-  g_return_if_fail (WF_IS_IGNORE_RULES (self));
-  g_return_if_fail (!self->sealed);
-  g_return_if_fail (name != NULL && *name != '\0' && strchr (name, '/') == NULL);
+  g_return_val_if_fail (WF_IS_IGNORE_RULES (self), FALSE);
+  g_return_val_if_fail (!self->sealed, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (*name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0 || strchr (name, '/') != NULL)
+    {
+      g_autofree char *shown = g_strescape (name, NULL);
+
+      g_set_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+                   "Invalid ignored name “%s”: a file or directory name, without “/”", shown);
+      return FALSE;
+    }
   g_hash_table_add (self->dir_names, g_strdup (name));
+  return TRUE;
 }
 
 static GRegex *
@@ -291,16 +308,27 @@ wf_ignore_rules_add_entity_pattern (WfIgnoreRules *self, const char *pattern, GE
  * `ignore_paths`.  This is a string prefix: `/a/b` also ignores `/a/bc`;
  * end @prefix with `/` to ignore only what is below a directory.
  *
+ * Returns: %TRUE, or %FALSE with `WF_ERROR_INVALID_ARGUMENT` for an empty
+ *   @prefix (it would hide everything)
+ *
  * Since: 1.0
  */
-void
-wf_ignore_rules_add_path_prefix (WfIgnoreRules *self, const char *prefix)
+gboolean
+wf_ignore_rules_add_path_prefix (WfIgnoreRules *self, const char *prefix, GError **error)
 {
-  g_return_if_fail (WF_IS_IGNORE_RULES (self));
-  g_return_if_fail (!self->sealed);
-  g_return_if_fail (prefix != NULL && *prefix != '\0');
+  g_return_val_if_fail (WF_IS_IGNORE_RULES (self), FALSE);
+  g_return_val_if_fail (!self->sealed, FALSE);
+  g_return_val_if_fail (prefix != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (*prefix == '\0')
+    {
+      g_set_error_literal (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+                           "Invalid ignored path prefix: an empty prefix would hide everything");
+      return FALSE;
+    }
   g_ptr_array_add (self->path_prefixes, g_strdup (prefix));
+  return TRUE;
 }
 
 /**

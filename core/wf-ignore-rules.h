@@ -23,8 +23,9 @@ WF_AVAILABLE_IN_ALL
 WfIgnoreRules *wf_ignore_rules_new_default (void);
 
 WF_AVAILABLE_IN_ALL
-void wf_ignore_rules_add_dir_name (WfIgnoreRules *self,
-                                   const char *name);
+gboolean wf_ignore_rules_add_dir_name (WfIgnoreRules *self,
+                                       const char *name,
+                                       GError **error);
 
 WF_AVAILABLE_IN_ALL
 gboolean wf_ignore_rules_add_entity_pattern (WfIgnoreRules *self,
@@ -32,8 +33,9 @@ gboolean wf_ignore_rules_add_entity_pattern (WfIgnoreRules *self,
                                              GError **error);
 
 WF_AVAILABLE_IN_ALL
-void wf_ignore_rules_add_path_prefix (WfIgnoreRules *self,
-                                      const char *prefix);
+gboolean wf_ignore_rules_add_path_prefix (WfIgnoreRules *self,
+                                          const char *prefix,
+                                          GError **error);
 
 WF_AVAILABLE_IN_ALL
 gboolean wf_ignore_rules_add_glob (WfIgnoreRules *self,

@@ -916,12 +916,14 @@ watch_async_done (WfNotify *self, WfWatchResult result, GPtrArray *changes, cons
  *   without any change; 0 waits for ever
  * @stop: (nullable): cancel it to complete with %WF_WATCH_RESULT_STOP
  * @cancellable: (nullable): cancel it to fail with `G_IO_ERROR_CANCELLED`
- * @callback: (scope async) (nullable): called when the wait is over
+ * @callback: (scope async): called when the wait is over
  * @user_data: (closure): data for @callback
  *
  * Waits, without blocking, for one batch of changes, with the rules and
  * results of [method@Watchfiles.Notify.watch]; get them with
- * [method@Watchfiles.Notify.watch_finish] from @callback.
+ * [method@Watchfiles.Notify.watch_finish] from @callback.  The callback is
+ * required: the batch leaves the watcher when the wait ends, and without
+ * one it would be lost.
  *
  * The wait runs in the thread-default main context of this call, where
  * @callback is called too; it is event-driven, as watch() is.  Changes
@@ -949,6 +951,7 @@ wf_notify_watch_async (WfNotify *self,
   g_return_if_fail (WF_IS_NOTIFY (self));
   g_return_if_fail (stop == NULL || G_IS_CANCELLABLE (stop));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  g_return_if_fail (callback != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, wf_notify_watch_async);

@@ -281,7 +281,7 @@ build_ignore_rules (const Options *o, WfCliConfig *config)
           if (*parts[j] == '\0')
             continue;
           resolved = resolve_path (parts[j]);
-          wf_ignore_rules_add_path_prefix (rules, resolved);
+          wf_ignore_rules_add_path_prefix (rules, resolved, NULL);  /* never empty: resolved */
         }
     }
   for (guint i = 0; o->ignore_dirs != NULL && o->ignore_dirs[i] != NULL; i++)
@@ -292,10 +292,9 @@ build_ignore_rules (const Options *o, WfCliConfig *config)
       /* "node_modules/" is how people write a directory: take it. */
       while (len > 0 && name[len - 1] == '/')
         name[--len] = '\0';
-      if (len == 0 || strchr (name, '/') != NULL)
+      if (!wf_ignore_rules_add_dir_name (rules, name, NULL))
         return usage_error ("--ignore-dir takes a file or directory name, without /, not “%s” "
                             "(use --ignore-paths or --ignore-glob for paths)", o->ignore_dirs[i]);
-      wf_ignore_rules_add_dir_name (rules, name);
     }
   for (guint i = 0; o->ignore_patterns != NULL && o->ignore_patterns[i] != NULL; i++)
     if (!wf_ignore_rules_add_entity_pattern (rules, o->ignore_patterns[i], &error))

@@ -1676,12 +1676,12 @@ test_ignore_custom_rules (Fixture *fixture, gconstpointer user_data)
 
       wf_test_mkdir (dir);
     }
-  wf_ignore_rules_add_dir_name (rules, "build");
+  wf_ignore_rules_add_dir_name (rules, "build", NULL);
   g_assert_true (wf_ignore_rules_add_glob (rules, "web/dist", &error));
   g_assert_true (wf_ignore_rules_add_glob (rules, "tmp[0-9]", &error));
   g_assert_true (wf_ignore_rules_add_entity_pattern (rules, "\\.d$", &error));
   g_assert_no_error (error);
-  wf_ignore_rules_add_path_prefix (rules, vendor);
+  wf_ignore_rules_add_path_prefix (rules, vendor, NULL);
 
   notify = notify_new_with_rules (paths, rules, FALSE, &error);
   g_assert_no_error (error);

@@ -1018,12 +1018,12 @@ test_ignore_custom_rules (Fixture *fixture, gconstpointer user_data)
 
   for (gsize i = 0; i < G_N_ELEMENTS (dirs); i++)
     make_dir (fixture, dirs[i]);
-  wf_ignore_rules_add_dir_name (rules, "build");
+  wf_ignore_rules_add_dir_name (rules, "build", NULL);
   g_assert_true (wf_ignore_rules_add_glob (rules, "web/dist", &error));
   g_assert_true (wf_ignore_rules_add_glob (rules, "tmp[0-9]", &error));
   g_assert_true (wf_ignore_rules_add_entity_pattern (rules, "\\.d$", &error));
   g_assert_no_error (error);
-  wf_ignore_rules_add_path_prefix (rules, vendor);
+  wf_ignore_rules_add_path_prefix (rules, vendor, NULL);
 
   notify = poll_notify_new_with_rules (fixture, "w", rules, FALSE, &error);
   g_assert_no_error (error);

@@ -270,7 +270,7 @@ test_path_prefix (void)
   g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new ();
   g_autoptr(WfIgnoreRules) slash = wf_ignore_rules_new ();
 
-  wf_ignore_rules_add_path_prefix (rules, "/a/b");
+  wf_ignore_rules_add_path_prefix (rules, "/a/b", NULL);
   g_assert_false (wf_ignore_rules_is_empty (rules));
 
   /* A plain string prefix of the whole path (spec 2.5 step 4). */
@@ -289,7 +289,7 @@ test_path_prefix (void)
   /* Not a component or a relative path: "b" is not "/a/b". */
   assert_matches (rules, "/x", "/x/a/b", FALSE);
 
-  wf_ignore_rules_add_path_prefix (slash, "/a/b/");
+  wf_ignore_rules_add_path_prefix (slash, "/a/b/", NULL);
   assert_matches (slash, "/a", "/a/b", FALSE);
   assert_matches (slash, "/a", "/a/bc", FALSE);
   assert_matches (slash, "/a", "/a/b/c", TRUE);
@@ -299,7 +299,7 @@ test_path_prefix (void)
   {
     g_autoptr(WfIgnoreRules) relative = wf_ignore_rules_new ();
 
-    wf_ignore_rules_add_path_prefix (relative, "./build");
+    wf_ignore_rules_add_path_prefix (relative, "./build", NULL);
     assert_matches (relative, ".", "./build/x.o", TRUE);
     assert_matches (relative, ".", "./src/build", FALSE);
   }
@@ -416,7 +416,7 @@ test_non_utf8 (void)
   g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new_default ();
   g_autoptr(GError) error = NULL;
 
-  wf_ignore_rules_add_dir_name (rules, "d\xff\xfe");
+  wf_ignore_rules_add_dir_name (rules, "d\xff\xfe", NULL);
   g_assert_true (wf_ignore_rules_add_entity_pattern (rules, "^\\xe9t\\xe9$", &error));
   g_assert_true (wf_ignore_rules_add_glob (rules, "*.\xe9", &error));
   g_assert_no_error (error);
@@ -515,6 +515,31 @@ test_patterns_stay_independent (void)
 }
 
 static void
+test_invalid_names_and_prefixes (void)
+{
+  const char *bad_names[] = { "", ".", "..", "a/b", "node_modules/", "/" };
+  g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new ();
+  g_autoptr(GError) error = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_names); i++)
+    {
+      g_assert_false (wf_ignore_rules_add_dir_name (rules, bad_names[i], &error));
+      g_assert_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+    }
+  g_assert_false (wf_ignore_rules_add_path_prefix (rules, "", &error));
+  g_assert_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  /* Nothing refused was kept: "." would have hidden /cwd/./x. */
+  g_assert_true (wf_ignore_rules_is_empty (rules));
+  assert_matches (rules, "/r", "/r/./x", FALSE);
+
+  g_assert_true (wf_ignore_rules_add_dir_name (rules, "..x", &error));
+  g_assert_no_error (error);
+  assert_name (rules, "..x", TRUE);
+}
+
+static void
 test_invalid_first_pattern (void)
 {
   g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new ();
@@ -541,9 +566,9 @@ test_is_empty (void)
   assert_matches (names, ROOT, ROOT "/.git", FALSE);
   assert_entry (names, ROOT, ROOT "/.git", FALSE);
 
-  wf_ignore_rules_add_dir_name (names, "x");
+  wf_ignore_rules_add_dir_name (names, "x", NULL);
   g_assert_true (wf_ignore_rules_add_entity_pattern (patterns, "x", NULL));
-  wf_ignore_rules_add_path_prefix (prefixes, "/x");
+  wf_ignore_rules_add_path_prefix (prefixes, "/x", NULL);
   g_assert_true (wf_ignore_rules_add_glob (name_globs, "x*", NULL));
   g_assert_true (wf_ignore_rules_add_glob (path_globs, "a/x", NULL));
   g_assert_false (wf_ignore_rules_is_empty (names));
@@ -579,11 +604,11 @@ test_sealed_refuses (gconstpointer data)
 
       wf_ignore_rules_seal (rules);
       if (g_str_equal (which, "dir-name"))
-        wf_ignore_rules_add_dir_name (rules, "x");
+        wf_ignore_rules_add_dir_name (rules, "x", NULL);
       else if (g_str_equal (which, "pattern"))
         wf_ignore_rules_add_entity_pattern (rules, "x", NULL);
       else if (g_str_equal (which, "prefix"))
-        wf_ignore_rules_add_path_prefix (rules, "/x");
+        wf_ignore_rules_add_path_prefix (rules, "/x", NULL);
       else
         wf_ignore_rules_add_glob (rules, "x", NULL);
       /* Only reached if the critical was not fatal: then nothing was added. */
@@ -602,17 +627,17 @@ test_sealed_unchanged (void)
 {
   g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new ();
 
-  wf_ignore_rules_add_dir_name (rules, "keep");
+  wf_ignore_rules_add_dir_name (rules, "keep", NULL);
   wf_ignore_rules_seal (rules);
 
   g_test_expect_message ("Watchfiles", G_LOG_LEVEL_CRITICAL, "*!self->sealed*");
-  wf_ignore_rules_add_dir_name (rules, "x");
+  wf_ignore_rules_add_dir_name (rules, "x", NULL);
   g_test_assert_expected_messages ();
   g_test_expect_message ("Watchfiles", G_LOG_LEVEL_CRITICAL, "*!self->sealed*");
   g_assert_false (wf_ignore_rules_add_entity_pattern (rules, "y", NULL));
   g_test_assert_expected_messages ();
   g_test_expect_message ("Watchfiles", G_LOG_LEVEL_CRITICAL, "*!self->sealed*");
-  wf_ignore_rules_add_path_prefix (rules, "/z");
+  wf_ignore_rules_add_path_prefix (rules, "/z", NULL);
   g_test_assert_expected_messages ();
   g_test_expect_message ("Watchfiles", G_LOG_LEVEL_CRITICAL, "*!self->sealed*");
   g_assert_false (wf_ignore_rules_add_glob (rules, "w", NULL));
@@ -664,8 +689,8 @@ test_entry_agrees (void)
   g_assert_true (wf_ignore_rules_add_glob (rules, "out/*.o", NULL));
   g_assert_true (wf_ignore_rules_add_glob (rules, "*/tmp", NULL));
   g_assert_true (wf_ignore_rules_add_glob (rules, "/dist", NULL));
-  wf_ignore_rules_add_path_prefix (rules, "/r/b");
-  wf_ignore_rules_add_path_prefix (rules, "./b/");
+  wf_ignore_rules_add_path_prefix (rules, "/r/b", NULL);
+  wf_ignore_rules_add_path_prefix (rules, "./b/", NULL);
   wf_ignore_rules_seal (rules);
 
   for (gsize r = 0; r < G_N_ELEMENTS (roots); r++)
@@ -734,6 +759,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ignore-rules/invalid-pattern", test_invalid_pattern);
   g_test_add_func ("/ignore-rules/invalid-first-pattern", test_invalid_first_pattern);
   g_test_add_func ("/ignore-rules/patterns-stay-independent", test_patterns_stay_independent);
+  g_test_add_func ("/ignore-rules/invalid-names-and-prefixes", test_invalid_names_and_prefixes);
   g_test_add_func ("/ignore-rules/is-empty", test_is_empty);
   g_test_add_func ("/ignore-rules/sealed/reads", test_sealed_reads);
   g_test_add_data_func ("/ignore-rules/sealed/refuses/dir-name", "dir-name", test_sealed_refuses);

@@ -554,6 +554,23 @@ test_signal_uninitialised (void)
   g_assert_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT);
 }
 
+/* Without a callback the batch would leave the watcher and go nowhere:
+ * refused as a programming error, and nothing is taken. */
+static void
+test_async_needs_callback (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(WfNotify) notify = g_object_new (WF_TYPE_NOTIFY, NULL);
+
+      wf_notify_watch_async (notify, 50, 10, 0, NULL, NULL, NULL, NULL);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*callback != NULL*");
+}
+
 static void
 weak_notify_cb (gpointer data, GObject *where_the_object_was)
 {
@@ -862,6 +879,7 @@ main (int argc, char **argv)
         g_test_add (path, Fixture, backends[b], fixture_setup, backend_cases[i].func, fixture_teardown);
       }
   g_test_add_func ("/notify-async/uninitialised", test_signal_uninitialised);
+  g_test_add_func ("/notify-async/needs-callback", test_async_needs_callback);
 
   return g_test_run ();
 }

@@ -1533,9 +1533,9 @@ test_ignore_rules_custom (Fixture *f, gconstpointer data)
   mkdir_in (f, "dir_a/out");
   write_in (f, "old.tmp", "x");
 
-  wf_ignore_rules_add_dir_name (rules, "skipdir");
+  wf_ignore_rules_add_dir_name (rules, "skipdir", NULL);
   g_assert_true (wf_ignore_rules_add_entity_pattern (rules, "\\.tmp$", &error));
-  wf_ignore_rules_add_path_prefix (rules, prefix);
+  wf_ignore_rules_add_path_prefix (rules, prefix, NULL);
   g_assert_true (wf_ignore_rules_add_glob (rules, "*.log", &error));
   g_assert_true (wf_ignore_rules_add_glob (rules, "out/*.o", &error));
   g_assert_no_error (error);
