@@ -84,6 +84,29 @@ wf_test_backends (void)
   return backends;
 }
 
+static WfNotify *
+notify_new_full (const char *backend,
+                 const char *const *paths,
+                 gboolean recursive,
+                 gboolean ignore_permission_denied,
+                 WfIgnoreRules *rules,
+                 gboolean debug,
+                 GError **error)
+{
+  gboolean polling = g_strcmp0 (backend, "poll") == 0;
+
+  return g_initable_new (WF_TYPE_NOTIFY, NULL, error,
+                         "paths", paths,
+                         "debug", debug || g_getenv ("WF_TEST_DEBUG") != NULL,
+                         "force-polling", polling,
+                         "poll-delay-ms", 20,
+                         "recursive", recursive,
+                         "ignore-permission-denied", ignore_permission_denied,
+                         "backend", polling ? NULL : backend,
+                         "ignore-rules", rules,
+                         NULL);
+}
+
 WfNotify *
 wf_test_notify_new (const char *backend,
                     const char *const *paths,
@@ -91,17 +114,51 @@ wf_test_notify_new (const char *backend,
                     gboolean ignore_permission_denied,
                     GError **error)
 {
-  gboolean polling = g_strcmp0 (backend, "poll") == 0;
+  return notify_new_full (backend, paths, recursive, ignore_permission_denied, NULL, FALSE, error);
+}
 
-  return g_initable_new (WF_TYPE_NOTIFY, NULL, error,
-                         "paths", paths,
-                         "debug", g_getenv ("WF_TEST_DEBUG") != NULL,
-                         "force-polling", polling,
-                         "poll-delay-ms", 20,
-                         "recursive", recursive,
-                         "ignore-permission-denied", ignore_permission_denied,
-                         "backend", polling ? NULL : backend,
-                         NULL);
+WfNotify *
+wf_test_notify_new_with_rules (const char *backend,
+                               const char *const *paths,
+                               WfIgnoreRules *rules,
+                               gboolean ignore_permission_denied,
+                               GError **error)
+{
+  return notify_new_full (backend, paths, TRUE, ignore_permission_denied, rules, g_test_subprocess (), error);
+}
+
+WfIgnoreRules *
+wf_test_custom_rules (const char *prefix)
+{
+  WfIgnoreRules *rules = wf_ignore_rules_new ();
+  g_autoptr(GError) error = NULL;
+
+  wf_ignore_rules_add_dir_name (rules, "build", NULL);
+  g_assert_true (wf_ignore_rules_add_glob (rules, "web/dist", &error));
+  g_assert_true (wf_ignore_rules_add_glob (rules, "tmp[0-9]", &error));
+  g_assert_true (wf_ignore_rules_add_entity_pattern (rules, "\\.d$", &error));
+  g_assert_no_error (error);
+  wf_ignore_rules_add_path_prefix (rules, prefix, NULL);
+  return rules;
+}
+
+gboolean
+wf_test_in_debug_subprocess (void)
+{
+  /* valgrind does not follow the subprocess: the body runs here for it to
+   * see, and the plain run checks the output. */
+  if (g_test_subprocess () || g_getenv ("WF_UNDER_VALGRIND") != NULL)
+    return TRUE;
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  /* The output was on and said something about what is watched; no line
+   * names an ignored path, so no raw event was pushed for one (the sink
+   * would have said "raw-event=... ignored"), nor was one watched. */
+  g_test_trap_assert_stderr ("*RawEvent*control*");
+  g_test_trap_assert_stderr_unmatched ("*node_modules*");
+  g_test_trap_assert_stderr_unmatched ("*.git*");
+  g_test_trap_assert_stderr_unmatched ("*pyc*");
+  return FALSE;
 }
 
 static int
@@ -214,22 +271,31 @@ wf_test_fixture_path (WfTestFixture *fixture, const char *relative)
   return g_build_filename (fixture->tmpdir, relative, NULL);
 }
 
-char *
-wf_test_expect_changes (WfTestFixture *fixture, ...)
+static char *
+expect_changes_valist (WfTestFixture *fixture, va_list args)
 {
   g_autoptr(GHashTable) set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  va_list args;
   int change;
 
-  va_start (args, fixture);
   while ((change = va_arg (args, int)) != 0)
     {
       g_autofree char *path = wf_test_fixture_path (fixture, va_arg (args, const char *));
 
       g_hash_table_add (set, g_strdup_printf ("%d:%s", change, path));
     }
-  va_end (args);
   return format_set (set);
+}
+
+char *
+wf_test_expect_changes (WfTestFixture *fixture, ...)
+{
+  va_list args;
+  char *expected;
+
+  va_start (args, fixture);
+  expected = expect_changes_valist (fixture, args);
+  va_end (args);
+  return expected;
 }
 
 void
@@ -240,6 +306,34 @@ wf_test_assert_changes (WfNotify *notify, const char *expected)
   g_autofree char *seen = wf_test_collect (notify, 5000, expected);
 
   g_assert_cmpstr (seen, ==, expected);
+}
+
+void
+wf_test_assert_changes_below (WfNotify *notify, WfTestFixture *fixture, ...)
+{
+  g_autofree char *expected = NULL;
+  va_list args;
+
+  va_start (args, fixture);
+  expected = expect_changes_valist (fixture, args);
+  va_end (args);
+  wf_test_assert_changes (notify, expected);
+}
+
+void
+wf_test_assert_refused (WfNotify *notify, GError **error, GQuark domain, int code)
+{
+  g_assert_null (notify);
+  g_assert_error (*error, domain, code);
+  g_clear_error (error);
+}
+
+void
+wf_test_assert_not_found (WfNotify *notify, const GError *error)
+{
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "No such file or directory"));
+  g_assert_null (notify);
 }
 
 guint

@@ -26,6 +26,26 @@ WfNotify *wf_test_notify_new (const char *backend,
                               gboolean ignore_permission_denied,
                               GError **error);
 
+/* wf_test_notify_new(), recursive, with ignore @rules (NULL for none).
+ * Debug output is also on in a g_test_trap_subprocess() child, where
+ * wf_test_in_debug_subprocess() runs a test's body. */
+WfNotify *wf_test_notify_new_with_rules (const char *backend,
+                                         const char *const *paths,
+                                         WfIgnoreRules *rules,
+                                         gboolean ignore_permission_denied,
+                                         GError **error);
+
+/* The rules of the backend suites' custom-rules cases: the directory name
+ * "build", the path glob "web/dist", the name glob "tmp[0-9]", the entity
+ * pattern "\.d$", and the path prefix @prefix. */
+WfIgnoreRules *wf_test_custom_rules (const char *prefix);
+
+/* For a test that proves ignored paths cost nothing: TRUE in the child
+ * (or under valgrind, which does not follow it), where the test does its
+ * work; FALSE here once the child passed and its debug output named what
+ * is watched ("control") and no ignored path (node_modules, .git, pyc). */
+gboolean wf_test_in_debug_subprocess (void);
+
 /* Collects batches until every change in @expected (as made by
  * wf_test_expect) was seen, or @timeout_ms pass, then listens a little
  * longer for anything unexpected.  Returns what was seen, in the same
@@ -55,6 +75,18 @@ char *wf_test_expect_changes (WfTestFixture *fixture, ...);
 
 /* Collects for up to 5 s and asserts exactly @expected was seen. */
 void wf_test_assert_changes (WfNotify *notify, const char *expected);
+
+/* wf_test_assert_changes() of wf_test_expect_changes (@fixture, ...):
+ * (WfChange, relative path) pairs ended by 0. */
+void wf_test_assert_changes_below (WfNotify *notify, WfTestFixture *fixture, ...);
+
+/* Asserts a constructor refused with @domain/@code (@notify NULL), and
+ * clears *@error for the next attempt. */
+void wf_test_assert_refused (WfNotify *notify, GError **error, GQuark domain, int code);
+
+/* Asserts a constructor refused a path that does not exist, in the words
+ * RustNotify uses ("No such file or directory"). */
+void wf_test_assert_not_found (WfNotify *notify, const GError *error);
 
 /* The number after "FIELD: " in wf_notify_describe(). */
 guint wf_test_describe_field (WfNotify *notify, const char *field);

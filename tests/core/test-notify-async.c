@@ -170,57 +170,58 @@ watch_async_end (AsyncCall *call)
   iterate_until (call->context, &call->done, SAFETY_TIMEOUT_MS);
 }
 
+/* Ends @call, which must return exactly one "added", for @relative. */
+static void
+watch_async_end_added (AsyncCall *call, Fixture *f, const char *relative)
+{
+  g_autofree char *expected = added_in (f, relative);
+  g_autofree char *seen = NULL;
+
+  watch_async_end (call);
+  g_assert_no_error (call->error);
+  g_assert_cmpint (call->result, ==, WF_WATCH_RESULT_CHANGES);
+  seen = wf_test_format_changes (call->changes);
+  g_assert_cmpstr (seen, ==, expected);
+  async_call_clear (call);
+}
+
+/* Ends @call, which must fail with @domain/@code. */
+static void
+watch_async_end_failed (AsyncCall *call, GQuark domain, int code)
+{
+  watch_async_end (call);
+  g_assert_error (call->error, domain, code);
+  g_assert_cmpint (call->result, ==, WF_WATCH_RESULT_ERROR);
+  g_assert_null (call->changes);
+  async_call_clear (call);
+}
+
 static void
 test_async_changes (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = notify_new (f);
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
   AsyncCall call;
 
   watch_async_begin (notify, &call, 1600, 50, SAFETY_TIMEOUT_MS, NULL, NULL);
   create_in (f, "new.txt");
-  watch_async_end (&call);
-  g_assert_no_error (call.error);
-  g_assert_cmpint (call.result, ==, WF_WATCH_RESULT_CHANGES);
-
-  expected = added_in (f, "new.txt");
-  seen = wf_test_format_changes (call.changes);
-  g_assert_cmpstr (seen, ==, expected);
-  async_call_clear (&call);
+  watch_async_end_added (&call, f, "new.txt");
 
   /* A second call returns the next batch only. */
-  g_clear_pointer (&expected, g_free);
-  g_clear_pointer (&seen, g_free);
   watch_async_begin (notify, &call, 1600, 50, SAFETY_TIMEOUT_MS, NULL, NULL);
   create_in (f, "second.txt");
-  watch_async_end (&call);
-  g_assert_no_error (call.error);
-  g_assert_cmpint (call.result, ==, WF_WATCH_RESULT_CHANGES);
-  expected = added_in (f, "second.txt");
-  seen = wf_test_format_changes (call.changes);
-  g_assert_cmpstr (seen, ==, expected);
-  async_call_clear (&call);
+  watch_async_end_added (&call, f, "second.txt");
 }
 
 static void
 test_async_pending_before_call (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = notify_new (f);
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
   AsyncCall call;
 
   create_in (f, "early.txt");
   let_changes_arrive ();
   watch_async_begin (notify, &call, 50, 10, 1000, NULL, NULL);
-  watch_async_end (&call);
-  g_assert_no_error (call.error);
-  g_assert_cmpint (call.result, ==, WF_WATCH_RESULT_CHANGES);
-  expected = added_in (f, "early.txt");
-  seen = wf_test_format_changes (call.changes);
-  g_assert_cmpstr (seen, ==, expected);
-  async_call_clear (&call);
+  watch_async_end_added (&call, f, "early.txt");
 }
 
 static void
@@ -253,8 +254,6 @@ test_async_stop_keeps_changes (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = notify_new (f);
   g_autoptr(GCancellable) stop = g_cancellable_new ();
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
   gint64 start = g_get_monotonic_time ();
   GThread *thread;
   AsyncCall call;
@@ -271,13 +270,7 @@ test_async_stop_keeps_changes (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_get_monotonic_time () - start, <, 15 * G_USEC_PER_SEC);
 
   watch_async_begin (notify, &call, 50, 10, 1000, NULL, NULL);
-  watch_async_end (&call);
-  g_assert_no_error (call.error);
-  g_assert_cmpint (call.result, ==, WF_WATCH_RESULT_CHANGES);
-  expected = added_in (f, "kept.txt");
-  seen = wf_test_format_changes (call.changes);
-  g_assert_cmpstr (seen, ==, expected);
-  async_call_clear (&call);
+  watch_async_end_added (&call, f, "kept.txt");
 }
 
 static gboolean
@@ -293,33 +286,19 @@ test_async_cancel_keeps_changes (Fixture *f, gconstpointer data)
   g_autoptr(WfNotify) notify = notify_new (f);
   g_autoptr(GCancellable) stop = g_cancellable_new ();
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
   AsyncCall call;
 
   create_in (f, "kept.txt");
   watch_async_begin (notify, &call, 20000, 20000, 0, stop, cancellable);
   g_timeout_add (300, cancel_cb, cancellable);
-  watch_async_end (&call);
-  g_assert_error (call.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpint (call.result, ==, WF_WATCH_RESULT_ERROR);
-  g_assert_null (call.changes);
-  async_call_clear (&call);
+  watch_async_end_failed (&call, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
   /* Cancelled before the call: the same, at once. */
   watch_async_begin (notify, &call, 50, 10, 0, NULL, cancellable);
-  watch_async_end (&call);
-  g_assert_error (call.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  async_call_clear (&call);
+  watch_async_end_failed (&call, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
   watch_async_begin (notify, &call, 50, 10, 1000, stop, NULL);
-  watch_async_end (&call);
-  g_assert_no_error (call.error);
-  g_assert_cmpint (call.result, ==, WF_WATCH_RESULT_CHANGES);
-  expected = added_in (f, "kept.txt");
-  seen = wf_test_format_changes (call.changes);
-  g_assert_cmpstr (seen, ==, expected);
-  async_call_clear (&call);
+  watch_async_end_added (&call, f, "kept.txt");
 }
 
 static gboolean
@@ -337,16 +316,11 @@ test_async_close_pending (Fixture *f, gconstpointer data)
 
   watch_async_begin (notify, &call, 50, 10, 0, NULL, NULL);
   g_timeout_add (100, close_cb, notify);
-  watch_async_end (&call);
-  g_assert_error (call.error, WF_ERROR, WF_ERROR_CLOSED);
-  g_assert_cmpint (call.result, ==, WF_WATCH_RESULT_ERROR);
-  async_call_clear (&call);
+  watch_async_end_failed (&call, WF_ERROR, WF_ERROR_CLOSED);
 
   /* A call after close fails the same way, from the main loop. */
   watch_async_begin (notify, &call, 50, 10, 0, NULL, NULL);
-  watch_async_end (&call);
-  g_assert_error (call.error, WF_ERROR, WF_ERROR_CLOSED);
-  async_call_clear (&call);
+  watch_async_end_failed (&call, WF_ERROR, WF_ERROR_CLOSED);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -520,9 +494,7 @@ test_signal_exclusive (Fixture *f, gconstpointer data)
   g_clear_error (&error);
 
   watch_async_begin (notify, &call, 50, 10, 100, NULL, NULL);
-  watch_async_end (&call);
-  g_assert_error (call.error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT);
-  async_call_clear (&call);
+  watch_async_end_failed (&call, WF_ERROR, WF_ERROR_INVALID_ARGUMENT);
 
   wf_notify_stop (notify);
   watch_async_begin (notify, &call, 50, 10, 0, stop, NULL);
@@ -649,7 +621,6 @@ context_thread (gpointer data)
   ThreadCase *tc = data;
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *a = added_in (tc->f, "a.txt");
   g_autofree char *b = added_in (tc->f, "b.txt");
   g_autofree char *seen = NULL;
   Receiver r;
@@ -660,13 +631,7 @@ context_thread (gpointer data)
   watch_async_begin (tc->notify, &call, 100, 20, 0, NULL, NULL);
   g_assert_true (call.context == context);
   g_atomic_int_set (&tc->ready, 1);
-  watch_async_end (&call);
-  g_assert_no_error (call.error);
-  g_assert_cmpint (call.result, ==, WF_WATCH_RESULT_CHANGES);
-  seen = wf_test_format_changes (call.changes);
-  g_assert_cmpstr (seen, ==, a);
-  async_call_clear (&call);
-  g_clear_pointer (&seen, g_free);
+  watch_async_end_added (&call, tc->f, "a.txt");
 
   receiver_init (&r, b);
   g_assert_true (r.context == context);
@@ -777,9 +742,7 @@ test_signal_failed (Fixture *f, gconstpointer data)
   g_assert_false (wf_notify_start (notify, 50, 10, &error));
   g_assert_error (error, WF_ERROR, WF_ERROR_BACKEND_FAILED);
   watch_async_begin (notify, &call, 50, 10, 0, NULL, NULL);
-  watch_async_end (&call);
-  g_assert_error (call.error, WF_ERROR, WF_ERROR_BACKEND_FAILED);
-  async_call_clear (&call);
+  watch_async_end_failed (&call, WF_ERROR, WF_ERROR_BACKEND_FAILED);
   receiver_clear (&r);
 }
 

@@ -224,6 +224,29 @@ collect (WfNotify *notify, const char *expected, const char *optional)
   return drop_optional (seen, optional != NULL ? optional : "");
 }
 
+/* Waits for @expected and asserts that exactly it came, less the lines of
+ * @optional (may be NULL).  Takes both, so that a case states them inline:
+ * assert_collected (notify, expect_in (f, ...), poll_may_also (f, ...)). */
+static void
+assert_collected (WfNotify *notify, char *expected, char *optional)
+{
+  g_autofree char *owned_expected = expected;
+  g_autofree char *owned_optional = optional;
+  g_autofree char *seen = collect (notify, expected, optional);
+
+  g_assert_cmpstr (seen, ==, expected);
+}
+
+/* Asserts that @changes, one batch, is exactly @expected; takes @expected. */
+static void
+assert_batch (GPtrArray *changes, char *expected)
+{
+  g_autofree char *owned_expected = expected;
+  g_autofree char *seen = wf_test_format_changes (changes);
+
+  g_assert_cmpstr (seen, ==, expected);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Watchers. */
 
@@ -288,78 +311,58 @@ static void
 test_add (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *optional = NULL;
-  g_autofree char *seen = NULL;
 
   make_test_tree (f);
   notify = notify_new_in (f, NULL, TRUE);
   write_in (f, "new_file.txt", "hello");
 
-  expected = expect_in (f, "1:new_file.txt", NULL);
-  optional = poll_may_also (f, "2:new_file.txt", NULL);
-  seen = collect (notify, expected, optional);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify, expect_in (f, "1:new_file.txt", NULL), poll_may_also (f, "2:new_file.txt", NULL));
 }
 
 static void
 test_add_non_recursive (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *optional = NULL;
-  g_autofree char *seen = NULL;
 
   make_test_tree (f);
   notify = notify_new_in (f, NULL, FALSE);
   write_in (f, "new_file_non_recursive.txt", "hello");
   write_in (f, "dir_a/new_file_non_recursive.txt", "hello");
 
-  expected = expect_in (f, "1:new_file_non_recursive.txt", NULL);
-  optional = poll_may_also (f, "2:new_file_non_recursive.txt", NULL);
-  seen = collect (notify, expected, optional);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify,
+                    expect_in (f, "1:new_file_non_recursive.txt", NULL),
+                    poll_may_also (f, "2:new_file_non_recursive.txt", NULL));
 }
 
 static void
 test_modify_write (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
 
   make_test_tree (f);
   notify = notify_new_in (f, NULL, TRUE);
   write_in (f, "a.txt", "hello");
 
-  expected = expect_in (f, "2:a.txt", NULL);
-  seen = collect (notify, expected, NULL);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify, expect_in (f, "2:a.txt", NULL), NULL);
 }
 
 static void
 test_modify_write_non_recursive (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
 
   make_test_tree (f);
   notify = notify_new_in (f, NULL, FALSE);
   write_in (f, "a_non_recursive.txt", "hello");
   write_in (f, "dir_a/a_non_recursive.txt", "hello");
 
-  expected = expect_in (f, "2:a_non_recursive.txt", NULL);
-  seen = collect (notify, expected, NULL);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify, expect_in (f, "2:a_non_recursive.txt", NULL), NULL);
 }
 
 static void
 test_modify_chmod (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
   g_autofree char *path = NULL;
 
   make_test_tree (f);
@@ -369,87 +372,66 @@ test_modify_chmod (Fixture *f, gconstpointer data)
 
   /* inotify sees IN_ATTRIB; our poll compares mode and ctime (notify's
    * PollWatcher misses chmod: here we do better, spec section 7). */
-  expected = expect_in (f, "2:b.txt", NULL);
-  seen = collect (notify, expected, NULL);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify, expect_in (f, "2:b.txt", NULL), NULL);
 }
 
 static void
 test_delete (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
 
   make_test_tree (f);
   notify = notify_new_in (f, NULL, TRUE);
   unlink_in (f, "c.txt");
 
-  expected = expect_in (f, "3:c.txt", NULL);
-  seen = collect (notify, expected, NULL);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify, expect_in (f, "3:c.txt", NULL), NULL);
 }
 
 static void
 test_delete_non_recursive (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
 
   make_test_tree (f);
   notify = notify_new_in (f, NULL, FALSE);
   unlink_in (f, "c_non_recursive.txt");
   unlink_in (f, "dir_a/c_non_recursive.txt");
 
-  expected = expect_in (f, "3:c_non_recursive.txt", NULL);
-  seen = collect (notify, expected, NULL);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify, expect_in (f, "3:c_non_recursive.txt", NULL), NULL);
 }
 
 static void
 test_move_in (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
 
   make_test_tree (f);
   notify = notify_new_in (f, "dir_b", TRUE);
   rename_in (f, "dir_a/a.txt", "dir_b/a.txt");
   rename_in (f, "dir_a/b.txt", "dir_b/b.txt");
 
-  expected = expect_in (f, "1:dir_b/a.txt", "1:dir_b/b.txt", NULL);
-  seen = collect (notify, expected, NULL);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify, expect_in (f, "1:dir_b/a.txt", "1:dir_b/b.txt", NULL), NULL);
 }
 
 static void
 test_move_out (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *optional = NULL;
-  g_autofree char *seen = NULL;
 
   make_test_tree (f);
   notify = notify_new_in (f, "dir_a", TRUE);
   rename_in (f, "dir_a/c.txt", "dir_b/c.txt");
   rename_in (f, "dir_a/d.txt", "dir_b/d.txt");
 
-  expected = expect_in (f, "3:dir_a/c.txt", "3:dir_a/d.txt", NULL);
-  optional = poll_may_see_rename_ctime (f, "2:dir_a/c.txt", "2:dir_a/d.txt", NULL);
-  seen = collect (notify, expected, optional);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify,
+                    expect_in (f, "3:dir_a/c.txt", "3:dir_a/d.txt", NULL),
+                    poll_may_see_rename_ctime (f, "2:dir_a/c.txt", "2:dir_a/d.txt", NULL));
 }
 
 static void
 test_move_internal (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *optional = NULL;
-  g_autofree char *seen = NULL;
 
   make_test_tree (f);
   notify = notify_new_in (f, NULL, TRUE);
@@ -458,37 +440,29 @@ test_move_internal (Fixture *f, gconstpointer data)
 
   /* No (2, dir_b): that one is Windows-only upstream, and our poll ignores
    * a directory's times as inotify does. */
-  expected = expect_in (f, "3:dir_a/e.txt", "3:dir_a/f.txt", "1:dir_b/e.txt", "1:dir_b/f.txt", NULL);
-  optional = poll_may_see_rename_ctime (f, "2:dir_a/e.txt", "2:dir_a/f.txt", NULL);
-  seen = collect (notify, expected, optional);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify,
+                    expect_in (f, "3:dir_a/e.txt", "3:dir_a/f.txt", "1:dir_b/e.txt", "1:dir_b/f.txt", NULL),
+                    poll_may_see_rename_ctime (f, "2:dir_a/e.txt", "2:dir_a/f.txt", NULL));
 }
 
 static void
 test_rename (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *optional = NULL;
-  g_autofree char *seen = NULL;
 
   make_test_tree (f);
   notify = notify_new_in (f, NULL, TRUE);
   rename_in (f, "a.txt", "a.new");
 
-  expected = expect_in (f, "3:a.txt", "1:a.new", NULL);
-  optional = poll_may_see_rename_ctime (f, "2:a.txt", NULL);
-  seen = collect (notify, expected, optional);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify,
+                    expect_in (f, "3:a.txt", "1:a.new", NULL),
+                    poll_may_see_rename_ctime (f, "2:a.txt", NULL));
 }
 
 static void
 test_rename_multiple_inside (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *optional = NULL;
-  g_autofree char *seen = NULL;
 
   mkdir_in (f, "d1");
   mkdir_in (f, "d2");
@@ -500,11 +474,10 @@ test_rename_multiple_inside (Fixture *f, gconstpointer data)
   rename_in (f, "d1/2.txt", "d2/2.txt");
   rename_in (f, "d1/3.txt", "d2/3.txt");
 
-  expected = expect_in (f, "3:d1/1.txt", "3:d1/2.txt", "3:d1/3.txt",
-                        "1:d2/1.txt", "1:d2/2.txt", "1:d2/3.txt", NULL);
-  optional = poll_may_see_rename_ctime (f, "2:d1/1.txt", "2:d1/2.txt", "2:d1/3.txt", NULL);
-  seen = collect (notify, expected, optional);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify,
+                    expect_in (f, "3:d1/1.txt", "3:d1/2.txt", "3:d1/3.txt",
+                               "1:d2/1.txt", "1:d2/2.txt", "1:d2/3.txt", NULL),
+                    poll_may_see_rename_ctime (f, "2:d1/1.txt", "2:d1/2.txt", "2:d1/3.txt", NULL));
 }
 
 static void
@@ -514,9 +487,6 @@ test_watch_multiple (Fixture *f, gconstpointer data)
   g_autofree char *foo = path_in (f, "foo");
   g_autofree char *bar = path_in (f, "bar");
   const char *paths[] = { foo, bar, NULL };
-  g_autofree char *expected = NULL;
-  g_autofree char *optional = NULL;
-  g_autofree char *seen = NULL;
 
   mkdir_in (f, "foo");
   mkdir_in (f, "bar");
@@ -527,10 +497,9 @@ test_watch_multiple (Fixture *f, gconstpointer data)
 
   /* Exact, where upstream checks a subset: that is for macOS's directory
    * events, which neither backend here produces. */
-  expected = expect_in (f, "1:foo/foo.txt", "1:bar/foo.txt", NULL);
-  optional = poll_may_also (f, "2:foo/foo.txt", "2:bar/foo.txt", NULL);
-  seen = collect (notify, expected, optional);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify,
+                    expect_in (f, "1:foo/foo.txt", "1:bar/foo.txt", NULL),
+                    poll_may_also (f, "2:foo/foo.txt", "2:bar/foo.txt", NULL));
 }
 
 static void
@@ -542,9 +511,7 @@ test_missing (Fixture *f, gconstpointer data)
   g_autoptr(WfNotify) notify = NULL;
 
   notify = wf_test_notify_new (f->backend, paths, TRUE, FALSE, &error);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
-  g_assert_nonnull (strstr (error->message, "No such file or directory"));
-  g_assert_null (notify);
+  wf_test_assert_not_found (notify, error);
 }
 
 static void
@@ -560,9 +527,7 @@ test_missing_ignore_permission_denied (Fixture *f, gconstpointer data)
     {
       /* RustNotify checks that every path exists before it creates a poll
        * watcher, whatever ignore_permission_denied says (spec 1.2). */
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
-      g_assert_nonnull (strstr (error->message, "No such file or directory"));
-      g_assert_null (notify);
+      wf_test_assert_not_found (notify, error);
     }
   else
     {
@@ -588,18 +553,13 @@ test_missing_force_polling (Fixture *f, gconstpointer data)
   g_autoptr(WfNotify) notify = NULL;
 
   notify = wf_notify_new (paths, FALSE, TRUE, 20, TRUE, FALSE, &error);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
-  g_assert_nonnull (strstr (error->message, "No such file or directory"));
-  g_assert_null (notify);
+  wf_test_assert_not_found (notify, error);
 }
 
 static void
 test_non_utf8_name (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *optional = NULL;
-  g_autofree char *seen = NULL;
   const char *name = "caf\xe9.txt";   /* Latin-1, not UTF-8 */
 
   g_assert_false (g_utf8_validate (name, -1, NULL));
@@ -607,10 +567,7 @@ test_non_utf8_name (Fixture *f, gconstpointer data)
   write_in (f, name, "x");
 
   /* Reported with its exact bytes, where RustNotify fails to decode it. */
-  expected = expect_in (f, "1:caf\xe9.txt", NULL);
-  optional = poll_may_also (f, "2:caf\xe9.txt", NULL);
-  seen = collect (notify, expected, optional);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify, expect_in (f, "1:caf\xe9.txt", NULL), poll_may_also (f, "2:caf\xe9.txt", NULL));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -622,8 +579,6 @@ test_same_file_written_often (Fixture *f, gconstpointer data)
   g_autoptr(WfNotify) notify = NULL;
   g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *batch = NULL;
   g_autofree char *rest = NULL;
 
   write_in (f, "same.txt", "");
@@ -639,9 +594,7 @@ test_same_file_written_often (Fixture *f, gconstpointer data)
   g_assert_cmpint (wf_notify_watch (notify, 1000, 100, COLLECT_TIMEOUT_MS, NULL, -1, &changes, &error), ==,
                    WF_WATCH_RESULT_CHANGES);
   g_assert_no_error (error);
-  expected = expect_in (f, "2:same.txt", NULL);
-  batch = wf_test_format_changes (changes);
-  g_assert_cmpstr (batch, ==, expected);
+  assert_batch (changes, expect_in (f, "2:same.txt", NULL));
   g_assert_cmpuint (changes->len, ==, 1);
 
   rest = collect (notify, "", NULL);
@@ -652,8 +605,6 @@ static void
 test_created_then_written (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
 
   notify = notify_new_in (f, NULL, TRUE);
   write_in (f, "fresh.txt", "");
@@ -664,9 +615,7 @@ test_created_then_written (Fixture *f, gconstpointer data)
   write_in (f, "fresh.txt", "hello");
 
   /* The modification adds nothing to a pending "added". */
-  expected = expect_in (f, "1:fresh.txt", NULL);
-  seen = collect (notify, expected, NULL);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify, expect_in (f, "1:fresh.txt", NULL), NULL);
 }
 
 /* A short call: with a 50 ms timeout only changes already pending when the
@@ -684,44 +633,40 @@ watch_pending (WfNotify *notify)
   return wf_test_format_changes (changes);
 }
 
+/* Asserts that exactly @expected was pending; takes @expected. */
+static void
+assert_pending (WfNotify *notify, char *expected)
+{
+  g_autofree char *owned_expected = expected;
+  g_autofree char *seen = watch_pending (notify);
+
+  g_assert_cmpstr (seen, ==, expected);
+}
+
 static void
 test_changes_before_first_watch (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
 
   notify = notify_new_in (f, NULL, TRUE);
   write_in (f, "early.txt", "x");
   let_changes_arrive ();
 
-  expected = expect_in (f, "1:early.txt", NULL);
-  seen = watch_pending (notify);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_pending (notify, expect_in (f, "1:early.txt", NULL));
 }
 
 static void
 test_changes_between_calls (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected_one = NULL;
-  g_autofree char *expected_two = NULL;
-  g_autofree char *optional = NULL;
-  g_autofree char *seen_one = NULL;
-  g_autofree char *seen_two = NULL;
 
   notify = notify_new_in (f, NULL, TRUE);
   write_in (f, "one.txt", "x");
-  expected_one = expect_in (f, "1:one.txt", NULL);
-  optional = poll_may_also (f, "2:one.txt", NULL);
-  seen_one = collect (notify, expected_one, optional);
-  g_assert_cmpstr (seen_one, ==, expected_one);
+  assert_collected (notify, expect_in (f, "1:one.txt", NULL), poll_may_also (f, "2:one.txt", NULL));
 
   write_in (f, "two.txt", "x");
   let_changes_arrive ();
-  expected_two = expect_in (f, "1:two.txt", NULL);
-  seen_two = watch_pending (notify);
-  g_assert_cmpstr (seen_two, ==, expected_two);
+  assert_pending (notify, expect_in (f, "1:two.txt", NULL));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -801,8 +746,6 @@ test_return_debounce_no_timeout (Fixture *f, gconstpointer data)
   g_autoptr(WfNotify) notify = notify_new_in (f, NULL, TRUE);
   g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
   WfWatchResult result;
   gint64 start, took;
 
@@ -816,9 +759,7 @@ test_return_debounce_no_timeout (Fixture *f, gconstpointer data)
   took = g_get_monotonic_time () - start;
   g_assert_no_error (error);
   g_assert_cmpint (result, ==, WF_WATCH_RESULT_CHANGES);
-  expected = expect_in (f, "1:debounce.txt", NULL);
-  seen = wf_test_format_changes (changes);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_batch (changes, expect_in (f, "1:debounce.txt", NULL));
   /* Not before one step after the call began (upstream: 50-130 ms). */
   g_assert_cmpint (took, >=, MS (50));
   g_assert_cmpint (took, <, MS (1000));
@@ -869,8 +810,6 @@ test_stop_keeps_changes (Fixture *f, gconstpointer data)
   g_autoptr(GCancellable) stop = g_cancellable_new ();
   g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
 
   write_in (f, "kept.txt", "x");
   let_changes_arrive ();
@@ -881,9 +820,7 @@ test_stop_keeps_changes (Fixture *f, gconstpointer data)
   g_assert_null (changes);
 
   /* RustNotify drops them; keeping them is DESIGN.md's contract. */
-  expected = expect_in (f, "1:kept.txt", NULL);
-  seen = watch_pending (notify);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_pending (notify, expect_in (f, "1:kept.txt", NULL));
 }
 
 static void
@@ -892,8 +829,6 @@ test_signal_keeps_changes (Fixture *f, gconstpointer data)
   g_autoptr(WfNotify) notify = notify_new_in (f, NULL, TRUE);
   g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
   int fds[2];
 
   g_assert_true (g_unix_open_pipe (fds, FD_CLOEXEC, NULL));
@@ -907,9 +842,7 @@ test_signal_keeps_changes (Fixture *f, gconstpointer data)
   g_close (fds[0], NULL);
   g_close (fds[1], NULL);
 
-  expected = expect_in (f, "1:kept.txt", NULL);
-  seen = watch_pending (notify);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_pending (notify, expect_in (f, "1:kept.txt", NULL));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1229,32 +1162,44 @@ voluntary_switches (gint tid)
   return g_ascii_strtoull (line + strlen ("\nvoluntary_ctxt_switches:"), NULL, 10);
 }
 
+/* Awaits the observable state: the thread whose id lands in *@tid blocked
+ * in the wait.  Returns that id. */
+static gint
+await_thread_polling (gint *tid)
+{
+  gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC * 10;
+  gint id;
+
+  while ((id = g_atomic_int_get (tid)) == 0 || !thread_is_polling (id))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (MS (1));
+    }
+  return id;
+}
+
+/* Asserts that the thread @tid sleeps through an idle second. */
+static void
+assert_sleeps_for_a_second (gint tid)
+{
+  guint64 before = voluntary_switches (tid);
+
+  g_usleep (G_USEC_PER_SEC);
+  g_assert_cmpuint (voluntary_switches (tid) - before, <=, 1);
+}
+
 static void
 test_idle_no_wakeups (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = notify_new_in (f, NULL, TRUE);
   g_autoptr(GCancellable) stop = g_cancellable_new ();
   Waiter waiter = { notify, stop, 0, WF_WATCH_RESULT_ERROR, NULL };
-  gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC * 10;
-  guint64 before, after;
   GThread *thread;
-  gint tid;
 
   thread = g_thread_new ("waiter", waiter_thread, &waiter);
-
-  /* Await the observable state: the thread blocked in the wait. */
-  while ((tid = g_atomic_int_get (&waiter.tid)) == 0 || !thread_is_polling (tid))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (MS (1));
-    }
-
-  before = voluntary_switches (tid);
-  g_usleep (G_USEC_PER_SEC);
-  after = voluntary_switches (tid);
   /* The poll backend's scanner wakes every 20 ms; the waiting thread must
    * not, as long as the scans find nothing. */
-  g_assert_cmpuint (after - before, <=, 1);
+  assert_sleeps_for_a_second (await_thread_polling (&waiter.tid));
 
   g_cancellable_cancel (stop);
   g_thread_join (thread);
@@ -1273,18 +1218,12 @@ test_debug_output (Fixture *f, gconstpointer data)
       g_autoptr(WfNotify) notify = NULL;
       g_autoptr(GCancellable) stop = g_cancellable_new ();
       g_autoptr(GError) error = NULL;
-      g_autofree char *expected = NULL;
-      g_autofree char *optional = NULL;
-      g_autofree char *seen = NULL;
 
       /* wf_test_notify_new turns debug on from the environment. */
       g_setenv ("WF_TEST_DEBUG", "1", TRUE);
       notify = notify_new_in (f, NULL, TRUE);
       write_in (f, "debug.txt", "x");
-      expected = expect_in (f, "1:debug.txt", NULL);
-      optional = poll_may_also (f, "2:debug.txt", NULL);
-      seen = collect (notify, expected, optional);
-      g_assert_cmpstr (seen, ==, expected);
+      assert_collected (notify, expect_in (f, "1:debug.txt", NULL), poll_may_also (f, "2:debug.txt", NULL));
 
       g_cancellable_cancel (stop);
       g_assert_cmpint (wf_notify_watch (notify, 50, 10, 100, stop, -1, NULL, &error), ==,
@@ -1316,9 +1255,7 @@ check_protected (Fixture *f, const char *protected_path)
   g_autoptr(WfNotify) ignored = NULL;
 
   refused = wf_test_notify_new (f->backend, paths, TRUE, FALSE, &error);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
-  g_assert_null (refused);
-  g_clear_error (&error);
+  wf_test_assert_refused (refused, &error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
 
   ignored = wf_test_notify_new (f->backend, paths, TRUE, TRUE, &error);
   g_assert_no_error (error);
@@ -1466,9 +1403,7 @@ test_enosys_explicit (Fixture *f, gconstpointer data)
       /* An explicit choice is never replaced by another backend. */
       g_setenv ("WATCHFILES_BACKEND", "inotify", TRUE);
       by_env = wf_notify_new (paths, TRUE, FALSE, 20, TRUE, FALSE, &error);
-      g_assert_error (error, WF_ERROR, WF_ERROR_BACKEND_UNAVAILABLE);
-      g_assert_null (by_env);
-      g_clear_error (&error);
+      wf_test_assert_refused (by_env, &error, WF_ERROR, WF_ERROR_BACKEND_UNAVAILABLE);
 
       g_unsetenv ("WATCHFILES_BACKEND");
       by_property = g_initable_new (WF_TYPE_NOTIFY, NULL, &error,
@@ -1493,16 +1428,7 @@ static WfNotify *
 notify_new_ignoring (Fixture *f, const char *const *paths, WfIgnoreRules *rules)
 {
   g_autoptr(GError) error = NULL;
-  gboolean polling = is_poll (f);
-  WfNotify *notify = g_initable_new (WF_TYPE_NOTIFY, NULL, &error,
-                                     "paths", paths,
-                                     "debug", g_getenv ("WF_TEST_DEBUG") != NULL,
-                                     "force-polling", polling,
-                                     "poll-delay-ms", 20,
-                                     "recursive", TRUE,
-                                     "backend", polling ? NULL : f->backend,
-                                     "ignore-rules", rules,
-                                     NULL);
+  WfNotify *notify = wf_test_notify_new_with_rules (f->backend, paths, rules, FALSE, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (notify);
@@ -1521,9 +1447,6 @@ test_ignore_rules_custom (Fixture *f, gconstpointer data)
   g_autoptr(WfNotify) notify = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *prefix = path_in (f, "prefixed");
-  g_autofree char *expected = NULL;
-  g_autofree char *optional = NULL;
-  g_autofree char *seen = NULL;
   const char *paths[] = { f->dir, NULL };
 
   make_test_tree (f);
@@ -1564,11 +1487,10 @@ test_ignore_rules_custom (Fixture *f, gconstpointer data)
   /* Renamed to an ignored name: only the old name's deletion is seen. */
   rename_in (f, "b.txt", "b.tmp");
 
-  expected = expect_in (f, "1:out/keep.c", "1:dir_a/out/a.o", "1:new_file.txt", "1:skipdir2",
-                        "2:dir_a/a.txt", "3:b.txt", NULL);
-  optional = poll_may_also (f, "2:out/keep.c", "2:dir_a/out/a.o", "2:new_file.txt", "2:b.txt", NULL);
-  seen = collect (notify, expected, optional);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify,
+                    expect_in (f, "1:out/keep.c", "1:dir_a/out/a.o", "1:new_file.txt", "1:skipdir2",
+                               "2:dir_a/a.txt", "3:b.txt", NULL),
+                    poll_may_also (f, "2:out/keep.c", "2:dir_a/out/a.o", "2:new_file.txt", "2:b.txt", NULL));
 }
 
 /* watchfiles' DefaultFilter: its directories and its seven patterns. */
@@ -1577,9 +1499,6 @@ test_ignore_rules_default (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new_default ();
   g_autoptr(WfNotify) notify = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *optional = NULL;
-  g_autofree char *seen = NULL;
   const char *paths[] = { f->dir, NULL };
 
   make_test_tree (f);
@@ -1600,10 +1519,7 @@ test_ignore_rules_default (Fixture *f, gconstpointer data)
   write_in (f, "flycheck_main.py", "x");
   write_in (f, "main.py", "x");
 
-  expected = expect_in (f, "1:main.py", NULL);
-  optional = poll_may_also (f, "2:main.py", NULL);
-  seen = collect (notify, expected, optional);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_collected (notify, expect_in (f, "1:main.py", NULL), poll_may_also (f, "2:main.py", NULL));
 }
 
 /* A relative root below a directory of an ignored name: the rules apply
@@ -1752,8 +1668,6 @@ test_check_continue_keeps_debounce (Fixture *f, gconstpointer data)
   g_autoptr(WfNotify) notify = notify_new_in (f, NULL, TRUE);
   g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
   Checker checker;
   Pinger pinger = { 0 };
   GThread *thread;
@@ -1780,9 +1694,7 @@ test_check_continue_keeps_debounce (Fixture *f, gconstpointer data)
 
   g_assert_no_error (error);
   g_assert_cmpint (result, ==, WF_WATCH_RESULT_CHANGES);
-  expected = expect_in (f, "1:a.txt", NULL);
-  seen = wf_test_format_changes (changes);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_batch (changes, expect_in (f, "1:a.txt", NULL));
   g_assert_cmpint (took, >=, MS (50));
   g_assert_cmpint (took, <, MS (1000));
   g_assert_cmpuint (checker.n_ready_calls, >=, 2);
@@ -1798,8 +1710,6 @@ test_check_stop_keeps_changes (Fixture *f, gconstpointer data)
   g_autoptr(WfNotify) notify = notify_new_in (f, NULL, TRUE);
   g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
   Checker checker;
 
   write_in (f, "kept.txt", "x");
@@ -1814,9 +1724,7 @@ test_check_stop_keeps_changes (Fixture *f, gconstpointer data)
   g_assert_null (changes);
   g_assert_cmpuint (checker.n_step_calls, ==, 1);
 
-  expected = expect_in (f, "1:kept.txt", NULL);
-  seen = watch_pending (notify);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_pending (notify, expect_in (f, "1:kept.txt", NULL));
 }
 
 static void
@@ -1826,8 +1734,6 @@ test_check_signal_keeps_changes (Fixture *f, gconstpointer data)
   g_autoptr(GCancellable) stop = g_cancellable_new ();
   g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *seen = NULL;
   Checker checker;
   int fds[2];
 
@@ -1858,9 +1764,7 @@ test_check_signal_keeps_changes (Fixture *f, gconstpointer data)
   g_close (fds[0], NULL);
   g_close (fds[1], NULL);
 
-  expected = expect_in (f, "1:kept.txt", NULL);
-  seen = watch_pending (notify);
-  g_assert_cmpstr (seen, ==, expected);
+  assert_pending (notify, expect_in (f, "1:kept.txt", NULL));
 }
 
 typedef struct {
@@ -1899,27 +1803,15 @@ test_check_idle_no_wakeups (Fixture *f, gconstpointer data)
   g_autoptr(WfNotify) notify = notify_new_in (f, NULL, TRUE);
   g_autoptr(GCancellable) stop = g_cancellable_new ();
   CheckWaiter waiter = { notify, stop, -1, 0, 0, WF_WATCH_RESULT_ERROR, NULL };
-  gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC * 10;
-  guint64 before, after;
   GThread *thread;
-  gint tid;
   int fds[2];
 
   open_signal_pipe (fds);
   waiter.signal_fd = fds[0];
   thread = g_thread_new ("waiter", check_waiter_thread, &waiter);
-  while ((tid = g_atomic_int_get (&waiter.tid)) == 0 || !thread_is_polling (tid))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (MS (1));
-    }
-
   /* With a check but no check_each_step, no signal and no change, the
    * wait stays event-driven: no step timer. */
-  before = voluntary_switches (tid);
-  g_usleep (G_USEC_PER_SEC);
-  after = voluntary_switches (tid);
-  g_assert_cmpuint (after - before, <=, 1);
+  assert_sleeps_for_a_second (await_thread_polling (&waiter.tid));
   g_assert_cmpuint (g_atomic_int_get (&waiter.n_calls), ==, 0);
 
   g_cancellable_cancel (stop);
