@@ -40,7 +40,13 @@ struct _WfBackendInstance {
   GArray *orphaned_wds;
   /* WfParkedRoot*: roots that are gone, waiting to come back. */
   GPtrArray *parked;
-  guint n_unwatched;
+  guint n_unwatched;           /* skipped after errors; polled subtrees not included */
+  /* WfPolledTree*: subtrees the watch limit left unwatched, rescanned
+   * every poll_delay_ms by the reader thread (inotify-poll.c); the timer
+   * runs only while there is one.  next_poll: g_get_monotonic_time(). */
+  GPtrArray *polled;
+  guint poll_delay_ms;
+  gint64 next_poll;
   guint n_rescans;
   gboolean watch_limit_reported;
   /* Every change made before this moment has been read from the kernel
@@ -145,6 +151,25 @@ void wf_inotify_parked_rebuilt (WfBackendInstance *self, GPtrArray *old_roots);
 void wf_inotify_settle (WfBackendInstance *self);
 
 GError *wf_inotify_watch_limit_error (const char *path);
+
+/* ---- subtrees polled past the watch limit (inotify-poll.c) ---- */
+
+typedef struct _WfPolledTree WfPolledTree;
+void wf_inotify_polled_init (WfBackendInstance *self);
+void wf_inotify_polled_clear (WfBackendInstance *self);
+/* @path, an entry of the directory @parent, could not be watched for the
+ * watch limit: polls it from now on (nothing if it is already).
+ * @report_existing: push what it holds now as created (a new directory). */
+void wf_inotify_poll_subtree (WfBackendInstance *self, const WfWatchNode *parent, const char *path,
+                              gboolean report_existing);
+/* Tries to watch each polled subtree again, rescans it and pushes what
+ * changed; stops polling those watched again or gone. */
+void wf_inotify_poll_pass (WfBackendInstance *self);
+/* Stops polling below the root named @root (remove_root()). */
+void wf_inotify_unpoll_root (WfBackendInstance *self, const char *root);
+/* Walks @name, an entry of @parent, silently (a polled subtree trying its
+ * watch again); ENOSPC keeps it polled. */
+void wf_inotify_walk_polled (WfBackendInstance *self, WfWatchNode *parent, const char *name);
 
 /* Does an ignore rule hide @path, an entry of the watched directory @dir?
  * Ignored entries are never watched, listed in a node's entries nor

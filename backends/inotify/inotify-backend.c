@@ -3,7 +3,9 @@
  * The module's entry point, probe, instance lifecycle, and the reader
  * thread that turns kernel events into raw events for the sink.  One
  * thread per instance sleeps in poll() on the inotify fd and an eventfd
- * that stop() signals: no timeout, so no wakeup while nothing changes.
+ * that stop() signals: no timeout, so no wakeup while nothing changes,
+ * unless the watch limit left a subtree polled (inotify-poll.c): then it
+ * wakes every poll_delay_ms to rescan it.
  * Walking trees lives in inotify-walk.c, recovering from lost events in
  * inotify-resync.c, roots that go and come back in inotify-roots.c.  After
  * each event, wf_inotify_settle() finishes what it started: watches given
@@ -363,8 +365,28 @@ read_events (gpointer data)
     {
       struct timespec read_started;
       ssize_t length;
+      int timeout = -1;
+      int ready;
 
-      if (poll (fds, G_N_ELEMENTS (fds), -1) < 0)
+      /* Only this thread adds polled subtrees, so no wakeup is needed when
+       * the first one comes. */
+      g_mutex_lock (&self->lock);
+      if (self->polled->len > 0)
+        {
+          gint64 now = g_get_monotonic_time ();
+
+          if (now >= self->next_poll)
+            {
+              wf_inotify_poll_pass (self);
+              self->next_poll = now + (gint64) self->poll_delay_ms * 1000;
+            }
+          if (self->polled->len > 0)
+            timeout = (int) MAX ((self->next_poll - now + 999) / 1000, 1);
+        }
+      g_mutex_unlock (&self->lock);
+
+      ready = poll (fds, G_N_ELEMENTS (fds), timeout);
+      if (ready < 0)
         {
           if (errno == EINTR)
             continue;
@@ -373,6 +395,8 @@ read_events (gpointer data)
         }
       if (fds[1].revents != 0)
         break;
+      if (ready == 0)
+        continue;
       if (fds[0].revents & (POLLERR | POLLNVAL))
         {
           fail_backend (self, "poll()", EIO);
@@ -452,6 +476,7 @@ free_instance (WfBackendInstance *self)
     }
   g_clear_pointer (&self->removed_wds, g_hash_table_unref);
   g_clear_pointer (&self->parked, g_ptr_array_unref);
+  wf_inotify_polled_clear (self);
   g_array_unref (self->dropped_wds);
   g_array_unref (self->orphaned_wds);
   if (self->inotify_fd >= 0)
@@ -480,6 +505,9 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
   self->recursive = OPTION (options, recursive, TRUE);
   self->follow_symlinks = OPTION (options, follow_symlinks, TRUE);
   self->ignore_permission_denied = OPTION (options, ignore_permission_denied, FALSE);
+  self->poll_delay_ms = OPTION (options, poll_delay_ms, 0);
+  if (self->poll_delay_ms == 0)
+    self->poll_delay_ms = 300;
   self->ignore_rules = OPTION (options, ignore_rules, NULL);
   if (self->ignore_rules != NULL && wf_ignore_rules_is_empty (self->ignore_rules))
     self->ignore_rules = NULL;
@@ -494,6 +522,7 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
   self->dropped_wds = g_array_new (FALSE, FALSE, sizeof (int));
   self->orphaned_wds = g_array_new (FALSE, FALSE, sizeof (int));
   self->parked = g_ptr_array_new_with_free_func ((GDestroyNotify) wf_parked_root_free);
+  wf_inotify_polled_init (self);
   self->walk_path = g_string_new (NULL);
   self->walk_entry_path = g_string_new (NULL);
   self->event_path = g_string_new (NULL);
@@ -621,6 +650,7 @@ remove_root (WfBackendInstance *self, const char *path)
     {
       g_ptr_array_remove_index (self->roots, index);
       wf_inotify_unpark_root (self, root);
+      wf_inotify_unpoll_root (self, root->name);
       /* Where other paths (roots, symlinks) reach what it watched, they
        * take the watches over before the rest is removed. */
       wf_inotify_forget_root_tree (self, root, TRUE);
@@ -652,9 +682,10 @@ describe (WfBackendInstance *self)
 
   g_mutex_lock (&self->lock);
   description = g_strdup_printf ("InotifyBackend { fd: %d, roots: %u, directories: %u, "
-                                 "unwatched: %u, rescans: %u }",
+                                 "unwatched: %u, polled: %u, rescans: %u }",
                                  self->inotify_fd, self->roots->len, count_directories (self),
-                                 self->n_unwatched, self->n_rescans);
+                                 self->n_unwatched + self->polled->len, self->polled->len,
+                                 self->n_rescans);
   g_mutex_unlock (&self->lock);
   return description;
 }
@@ -671,7 +702,7 @@ query_status (WfBackendInstance *self, WfBackendStatus *status)
   if (STATUS_HAS (status, n_directories))
     status->n_directories = count_directories (self);
   if (STATUS_HAS (status, n_unwatched))
-    status->n_unwatched = self->n_unwatched;
+    status->n_unwatched = self->n_unwatched + self->polled->len;
   if (STATUS_HAS (status, n_rescans))
     status->n_rescans = self->n_rescans;
   g_mutex_unlock (&self->lock);
@@ -683,7 +714,7 @@ static const WfBackendVTable inotify_vtable = {
   .abi_major = WF_BACKEND_ABI_MAJOR,
   .struct_size = sizeof (WfBackendVTable),
   .name = "inotify",
-  .description = "Linux inotify: one kernel watch per directory, no polling",
+  .description = "Linux inotify: one kernel watch per directory, polling only past the watch limit",
   .probe = probe,
   .start = start,
   .add_root = add_root,

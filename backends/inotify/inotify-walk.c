@@ -123,11 +123,15 @@ give_up (Walk *w, WfWatchNode *node, int err)
           free_unless_root (node);
           return STEP_FAILED;
         }
-      self->n_unwatched++;
       if (!self->watch_limit_reported)
         wf_sink_push_error (self->sink, path, error);
       self->watch_limit_reported = TRUE;
       g_error_free (error);
+      /* Deaf for good otherwise: polled until a watch frees up. */
+      if (is_root)
+        self->n_unwatched++;
+      else
+        wf_inotify_poll_subtree (self, node->parent, path, w->mode == WF_WALK_NEW_DIRECTORY);
       free_unless_root (node);
       return STEP_SKIPPED;
     }
@@ -634,6 +638,19 @@ wf_inotify_walk_new_directory (WfBackendInstance *self, WfWatchNode *parent, con
 
   node->is_link = is_link;
   walk_below (self, node, WF_WALK_NEW_DIRECTORY);
+}
+
+void
+wf_inotify_walk_polled (WfBackendInstance *self, WfWatchNode *parent, const char *name)
+{
+  struct stat st;
+  WfWatchNode *node = wf_watch_node_new (parent, name);
+  GString *path = g_string_new (NULL);
+
+  wf_watch_node_append_path (node, path);
+  node->is_link = lstat (path->str, &st) == 0 && S_ISLNK (st.st_mode);
+  g_string_free (path, TRUE);
+  walk_below (self, node, WF_WALK_RESYNC);
 }
 
 void

@@ -542,6 +542,146 @@ test_watch_limit (Fixture *fixture, gconstpointer user_data)
   run_in_user_namespace (fixture, watch_limit_in_child);
 }
 
+/* Waits until wf_notify_describe() shows @field at @expected. */
+static void
+await_describe_field (WfNotify *notify, const char *field, guint expected)
+{
+  gint64 deadline = g_get_monotonic_time () + COLLECT_TIMEOUT_MS * 1000;
+
+  /* A status, not an event: nothing to block on but the clock. */
+  while (wf_test_describe_field (notify, field) != expected)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10 * 1000);
+    }
+}
+
+/* The voluntary context switches of the backend's reader thread. */
+static gboolean
+find_reader_switches (guint64 *switches)
+{
+  g_autoptr (GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+
+  g_assert_nonnull (tasks);
+  while ((tid = g_dir_read_name (tasks)) != NULL)
+    {
+      g_autofree char *comm_path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
+      g_autofree char *status_path = g_strdup_printf ("/proc/self/task/%s/status", tid);
+      g_autofree char *comm = NULL;
+      g_autofree char *status = NULL;
+      const char *line;
+
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL) || strcmp (g_strstrip (comm), "wf-inotify") != 0)
+        continue;
+      g_assert_true (g_file_get_contents (status_path, &status, NULL, NULL));
+      line = strstr (status, "\nvoluntary_ctxt_switches:");
+      g_assert_nonnull (line);
+      *switches = g_ascii_strtoull (line + strlen ("\nvoluntary_ctxt_switches:"), NULL, 10);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static guint64
+reader_thread_switches (void)
+{
+  gint64 deadline = g_get_monotonic_time () + COLLECT_TIMEOUT_MS * 1000;
+  guint64 switches;
+
+  /* The thread names itself once it runs. */
+  while (!find_reader_switches (&switches))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (1000);
+    }
+  return switches;
+}
+
+static guint64
+reader_wakeups_in_300_ms (void)
+{
+  guint64 before = reader_thread_switches ();
+
+  g_usleep (300 * 1000);
+  return reader_thread_switches () - before;
+}
+
+/* Root, keep, spare, spare/inner: the limit is reached, then a directory
+ * appears that cannot be watched.  It is polled (every 20 ms in tests), so
+ * its changes still come, until rm -r spare frees two watches. */
+#define RUN_TIME_WATCH_LIMIT 4
+
+static int
+watch_limit_at_run_time_in_child (Fixture *fixture)
+{
+  const char *paths[] = { fixture->tmpdir, NULL };
+  g_autofree char *limit = g_strdup_printf ("%d\n", RUN_TIME_WATCH_LIMIT);
+  g_autofree char *spare = wf_test_fixture_path (fixture, "spare");
+  g_autofree char *old = wf_test_fixture_path (fixture, "new/old");
+  WfNotify *notify;
+
+  if (!write_text ("/proc/sys/user/max_inotify_watches", limit))
+    return EXIT_SKIP;
+
+  notify = notify_new (paths, FALSE);
+  g_assert_cmpuint (count_kernel_watches (), ==, RUN_TIME_WATCH_LIMIT);
+  g_assert_cmpuint (wf_test_describe_field (notify, "unwatched"), ==, 0);
+  /* Nothing degraded, no timer: the reader sleeps. */
+  g_assert_cmpuint (reader_wakeups_in_300_ms (), <=, 1);
+
+  /* Past the limit: reported (the new directory and what it holds), and
+   * counted as degraded. */
+  mkdir_in (fixture, "new");
+  touch_in (fixture, "new/old");
+  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_ADDED, "new",
+                                WF_CHANGE_ADDED, "new/old", 0);
+  g_assert_cmpuint (count_kernel_watches (), ==, RUN_TIME_WATCH_LIMIT);
+  g_assert_cmpuint (wf_test_describe_field (notify, "unwatched"), ==, 1);
+  g_assert_cmpuint (wf_test_describe_field (notify, "polled"), ==, 1);
+  /* The timer runs while a subtree is polled. */
+  g_assert_cmpuint (reader_wakeups_in_300_ms (), >=, 3);
+
+  /* No watch sees these: the polling does. */
+  touch_in (fixture, "new/created");
+  wf_test_write (old, "modified");
+  mkdir_in (fixture, "new/sub");
+  touch_in (fixture, "new/sub/deep");
+  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_ADDED, "new/created",
+                                WF_CHANGE_MODIFIED, "new/old",
+                                WF_CHANGE_ADDED, "new/sub",
+                                WF_CHANGE_ADDED, "new/sub/deep", 0);
+  g_assert_cmpint (g_unlink (old), ==, 0);
+  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_DELETED, "new/old", 0);
+
+  /* Two watches free: new and new/sub take them, silently, and the
+   * polling (and its timer) stops. */
+  wf_test_rm_rf (spare);
+  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_DELETED, "spare",
+                                WF_CHANGE_DELETED, "spare/inner", 0);
+  await_describe_field (notify, "unwatched", 0);
+  g_assert_cmpuint (wf_test_describe_field (notify, "polled"), ==, 0);
+  g_assert_cmpuint (count_kernel_watches (), ==, RUN_TIME_WATCH_LIMIT);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, RUN_TIME_WATCH_LIMIT);
+  g_assert_cmpuint (reader_wakeups_in_300_ms (), <=, 1);
+
+  /* Real watches now. */
+  touch_in (fixture, "new/sub/after");
+  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_ADDED, "new/sub/after", 0);
+
+  g_object_unref (notify);
+  return 0;
+}
+
+static void
+test_watch_limit_at_run_time (Fixture *fixture, gconstpointer user_data)
+{
+  mkdir_in (fixture, "keep");
+  mkdir_in (fixture, "spare");
+  mkdir_in (fixture, "spare/inner");
+  run_in_user_namespace (fixture, watch_limit_at_run_time_in_child);
+}
+
 /* ---- permissions ------------------------------------------------------------- */
 
 static int
@@ -1603,6 +1743,7 @@ main (int argc, char **argv)
   ADD ("queue-overflow-resync", test_queue_overflow_resync);
   ADD ("queue-overflow-differences", test_queue_overflow_differences);
   ADD ("watch-limit", test_watch_limit);
+  ADD ("watch-limit-at-run-time", test_watch_limit_at_run_time);
   ADD ("permission-denied", test_permission_denied);
   ADD ("symlink-target-renamed", test_symlink_target_renamed);
   ADD ("real-path-takes-over-from-symlink", test_real_path_takes_over_from_symlink);
