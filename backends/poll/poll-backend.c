@@ -602,6 +602,20 @@ poll_thread (gpointer data)
 #define OPTIONS_HAVE(options, field) \
   ((options)->struct_size >= G_STRUCT_OFFSET (WfBackendOptions, field) + sizeof ((options)->field))
 
+/* Everything poll_start() made, once no thread uses it. */
+static void
+poll_instance_free (WfBackendInstance *self)
+{
+  g_ptr_array_unref (self->roots);
+  g_string_free (self->scan_path, TRUE);
+  g_array_unref (self->scan_ancestors);
+  g_cond_clear (&self->wake);
+  g_mutex_clear (&self->lock);
+  g_clear_object (&self->ignore_rules);
+  wf_sink_unref (self->sink);
+  g_free (self);
+}
+
 static WfBackendInstance *
 poll_start (WfSink *sink, const WfBackendOptions *options, GError **error)
 {
@@ -638,14 +652,7 @@ poll_start (WfSink *sink, const WfBackendOptions *options, GError **error)
   self->thread = g_thread_try_new ("wf-poll", poll_thread, self, error);
   if (self->thread == NULL)
     {
-      g_ptr_array_unref (self->roots);
-      g_string_free (self->scan_path, TRUE);
-      g_array_unref (self->scan_ancestors);
-      g_cond_clear (&self->wake);
-      g_mutex_clear (&self->lock);
-      g_clear_object (&self->ignore_rules);
-      wf_sink_unref (self->sink);
-      g_free (self);
+      poll_instance_free (self);
       return NULL;
     }
   return self;
@@ -813,15 +820,7 @@ poll_stop (WfBackendInstance *self)
   g_cond_signal (&self->wake);
   g_mutex_unlock (&self->lock);
   g_thread_join (self->thread);
-
-  g_ptr_array_unref (self->roots);
-  g_string_free (self->scan_path, TRUE);
-  g_array_unref (self->scan_ancestors);
-  g_cond_clear (&self->wake);
-  g_mutex_clear (&self->lock);
-  g_clear_object (&self->ignore_rules);
-  wf_sink_unref (self->sink);
-  g_free (self);
+  poll_instance_free (self);
 }
 
 static gboolean

@@ -750,6 +750,17 @@ def _log_changes(changes):
             logger.info('%d change%s detected', count, plural)
 
 
+def _filtered_batch(raw_changes, watch_filter):
+    """The batch watch() and awatch() yield, logged; empty (and said in
+    debug output) when the filter drops every change."""
+    changes = _prep_changes(raw_changes, watch_filter)
+    if changes:
+        _log_changes(changes)
+    else:
+        logger.debug('all changes filtered out, raw_changes=%s', raw_changes)
+    return changes
+
+
 _DEFAULT_FILTER = DefaultFilter()
 
 
@@ -778,12 +789,9 @@ def watch(*paths, watch_filter=_DEFAULT_FILTER, debounce=1_600, step=50, stop_ev
             elif raw_changes == 'stop':
                 return
             else:
-                changes = _prep_changes(raw_changes, watch_filter)
+                changes = _filtered_batch(raw_changes, watch_filter)
                 if changes:
-                    _log_changes(changes)
                     yield changes
-                else:
-                    logger.debug('all changes filtered out, raw_changes=%s', raw_changes)
 
 
 class _EitherStop:
@@ -861,12 +869,9 @@ async def awatch(*paths, watch_filter=_DEFAULT_FILTER, debounce=1_600, step=50, 
             elif raw_changes == 'stop':
                 return
             else:
-                changes = _prep_changes(raw_changes, watch_filter)
+                changes = _filtered_batch(raw_changes, watch_filter)
                 if changes:
-                    _log_changes(changes)
                     yield changes
-                else:
-                    logger.debug('all changes filtered out, raw_changes=%s', raw_changes)
 
 
 __all__ += ['watch', 'awatch']
