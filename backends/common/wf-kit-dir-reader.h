@@ -1,0 +1,55 @@
+/* wf-kit-dir-reader.h: listing one directory the way every backend must:
+ * "." and ".." skipped, ignored entries dropped before anything is spent
+ * on them (DESIGN rule 5), the entry's path kept in one reused buffer.
+ */
+#pragma once
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <glib.h>
+
+#include "watchfiles-backend.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  DIR *stream;
+  /* The directory's path; while iterating, followed by "/name" of the
+   * entry last returned. */
+  GString *path;
+  gsize dir_len;
+  WfIgnoreRules *ignore_rules;  /* NULL: nothing ignored */
+  const char *rules_root;       /* the watch root the rules are relative to */
+} WfKitDirReader;
+
+/* Opens the directory @name of @parent_fd (AT_FDCWD with an absolute or
+ * relative path for a root), whose path is in @path.  @no_follow: refuse
+ * a symlink there (it may have replaced the directory since it was
+ * stat'ed).  Returns 0, or the errno of the failure. */
+int wf_kit_dir_reader_open (WfKitDirReader *reader, int parent_fd, const char *name,
+                            gboolean no_follow, GString *path,
+                            WfIgnoreRules *ignore_rules, const char *rules_root);
+
+/* The next entry that no rule ignores, its path in reader->path; NULL at
+ * the end, with *errsv 0, or the errno that cut the listing short. */
+const char *wf_kit_dir_reader_next (WfKitDirReader *reader, int *errsv);
+
+int wf_kit_dir_reader_get_fd (WfKitDirReader *reader);
+
+/* Closes the directory and puts reader->path back to its path. */
+void wf_kit_dir_reader_close (WfKitDirReader *reader);
+
+/* stat() of the entry @name of the directory @dir_fd.  Following
+ * symlinks, a dangling or looping one is still an entry: the link itself
+ * is returned.  FALSE with errno set. */
+gboolean wf_kit_stat_entry (int dir_fd, const char *name, gboolean follow_symlinks, struct stat *st);
+
+/* Does a rule hide @path, below @rules_root? */
+static inline gboolean
+wf_kit_ignores (WfIgnoreRules *ignore_rules, const char *rules_root, const char *path)
+{
+  return ignore_rules != NULL && wf_ignore_rules_matches_entry (ignore_rules, rules_root, path);
+}
+
+G_END_DECLS

@@ -1,0 +1,538 @@
+/* wf-kit-snapshot.c: build, rescan and report a tree of fingerprints.
+ *
+ * A scan works relative to directory descriptors with a single path
+ * buffer, and keeps the stack of directories being listed instead of a set
+ * of every directory seen: which path reaches a directory then does not
+ * depend on readdir order, so rescans never shift a subtree from one path
+ * to another.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+
+#include "wf-kit-dir-reader.h"
+#include "wf-kit-fingerprint.h"
+#include "wf-kit-path.h"
+#include "wf-kit-snapshot.h"
+
+struct _WfKitEntry {
+  WfKitFingerprint fingerprint;
+  /* Name -> WfKitEntry.  NULL for non-directories and for directories not
+   * listed (not recursing, unreadable, opaque, or an ancestor again). */
+  GHashTable *children;
+  /* Equal to the parent's listing_mark when the parent's last listing saw
+   * this entry; entries left behind are gone. */
+  guint seen_mark;
+  guint listing_mark;
+  /* Known by name and kind only (add_known): no fingerprint yet. */
+  guint by_name : 1;
+  guint was_dir : 1;
+  guint opaque : 1;
+};
+
+typedef struct {
+  dev_t dev;
+  ino_t ino;
+} DirId;
+
+struct _WfKitSnapshot {
+  char *path;
+  char *rules_root;
+  WfKitScanOptions options;
+  WfKitEntry *root;            /* NULL while the root does not exist */
+  /* Paths whose failure was reported; forgotten once they work again, so
+   * that a later failure is reported again. */
+  GHashTable *failed_paths;
+  gint64 known_since_ns;
+  guint n_directories;
+  guint n_entries;
+};
+
+/* One traversal: build (nothing reported) or rescan (differences pushed). */
+typedef struct {
+  WfKitSnapshot *snapshot;
+  WfSink *sink;                /* NULL: report nothing */
+  WfRawFlags flags;
+  GString *path;
+  GArray *ancestors;           /* DirId of the directories being listed, outermost first */
+  GError *error;               /* build only: why it fails */
+  guint n_pushed;
+  guint n_directories;
+  guint n_entries;
+} Walk;
+
+static gboolean
+entry_is_dir (const WfKitEntry *entry)
+{
+  return entry->by_name ? entry->was_dir : wf_kit_fingerprint_is_dir (&entry->fingerprint);
+}
+
+static WfKitEntry *
+entry_new (const struct stat *st)
+{
+  WfKitEntry *entry = g_new0 (WfKitEntry, 1);
+
+  wf_kit_fingerprint_from_stat (&entry->fingerprint, st);
+  return entry;
+}
+
+static void
+entry_free (gpointer data)
+{
+  WfKitEntry *entry = data;
+
+  if (entry == NULL)
+    return;
+  g_clear_pointer (&entry->children, g_hash_table_unref);
+  g_free (entry);
+}
+
+static GHashTable *
+children_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, entry_free);
+}
+
+WfKitSnapshot *
+wf_kit_snapshot_new (const char *path, const char *rules_root, const WfKitScanOptions *options)
+{
+  WfKitSnapshot *snapshot = g_new0 (WfKitSnapshot, 1);
+
+  snapshot->path = g_strdup (path);
+  snapshot->rules_root = g_strdup (rules_root != NULL ? rules_root : path);
+  snapshot->options = *options;
+  if (options->ignore_rules != NULL && wf_ignore_rules_is_empty (options->ignore_rules))
+    snapshot->options.ignore_rules = NULL;
+  if (snapshot->options.ignore_rules != NULL)
+    g_object_ref (snapshot->options.ignore_rules);
+  snapshot->failed_paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return snapshot;
+}
+
+void
+wf_kit_snapshot_free (WfKitSnapshot *snapshot)
+{
+  if (snapshot == NULL)
+    return;
+  g_free (snapshot->path);
+  g_free (snapshot->rules_root);
+  g_clear_object (&snapshot->options.ignore_rules);
+  entry_free (snapshot->root);
+  g_hash_table_unref (snapshot->failed_paths);
+  g_free (snapshot);
+}
+
+const char *
+wf_kit_snapshot_get_path (WfKitSnapshot *snapshot)
+{
+  return snapshot->path;
+}
+
+gboolean
+wf_kit_snapshot_has_root (WfKitSnapshot *snapshot)
+{
+  return snapshot->root != NULL;
+}
+
+guint
+wf_kit_snapshot_get_n_directories (WfKitSnapshot *snapshot)
+{
+  return snapshot->n_directories;
+}
+
+guint
+wf_kit_snapshot_get_n_entries (WfKitSnapshot *snapshot)
+{
+  return snapshot->n_entries;
+}
+
+guint
+wf_kit_snapshot_get_n_failed (WfKitSnapshot *snapshot)
+{
+  return g_hash_table_size (snapshot->failed_paths);
+}
+
+/* ---- reporting ------------------------------------------------------------ */
+
+static void
+walk_push (Walk *walk, WfRawKind kind, const WfKitEntry *entry)
+{
+  if (walk->sink == NULL)
+    return;
+  wf_sink_push (walk->sink, kind, walk->path->str,
+                walk->flags | (entry_is_dir (entry) ? WF_RAW_FLAG_IS_DIR : WF_RAW_FLAG_NONE));
+  walk->n_pushed++;
+}
+
+static gsize
+walk_enter (Walk *walk, const char *name)
+{
+  gsize parent_len = walk->path->len;
+
+  wf_kit_path_append_name (walk->path, name);
+  return parent_len;
+}
+
+/* Pushes @kind for @entry (its path in the buffer) and everything known
+ * below it: parents first for a creation, deepest first otherwise, as a
+ * kernel would. */
+static void
+walk_report_tree (Walk *walk, WfRawKind kind, const WfKitEntry *entry)
+{
+  if (walk->sink == NULL)
+    return;
+  if (kind == WF_RAW_CREATED)
+    walk_push (walk, kind, entry);
+  if (entry->children != NULL)
+    {
+      GHashTableIter iter;
+      gpointer name, child;
+
+      g_hash_table_iter_init (&iter, entry->children);
+      while (g_hash_table_iter_next (&iter, &name, &child))
+        {
+          gsize parent_len = walk_enter (walk, name);
+          walk_report_tree (walk, kind, child);
+          g_string_truncate (walk->path, parent_len);
+        }
+    }
+  if (kind != WF_RAW_CREATED)
+    walk_push (walk, kind, entry);
+}
+
+static void
+walk_forget_failure (Walk *walk)
+{
+  if (g_hash_table_size (walk->snapshot->failed_paths) > 0)
+    g_hash_table_remove (walk->snapshot->failed_paths, walk->path->str);
+}
+
+/* The path in the buffer cannot be read.  What was known of it is kept,
+ * so that nothing is reported deleted that may still be there.  A build
+ * fails unless ignore_permission_denied says to skip it (RustNotify skips
+ * every error then). */
+static void
+walk_fail (Walk *walk, int errsv, const char *what)
+{
+  WfKitSnapshot *snapshot = walk->snapshot;
+  gboolean building = walk->sink == NULL;
+  g_autofree char *display = g_filename_display_name (walk->path->str);
+  g_autoptr(GError) error = NULL;
+
+  error = g_error_new (G_IO_ERROR, g_io_error_from_errno (errsv),
+                       "%s %s: %s", what, display, g_strerror (errsv));
+
+  if (building && !snapshot->options.ignore_permission_denied)
+    {
+      if (walk->error == NULL)
+        walk->error = g_steal_pointer (&error);
+      return;
+    }
+  if (!g_hash_table_add (snapshot->failed_paths, g_strdup (walk->path->str)))
+    return;
+  if (!building)
+    wf_sink_push_error (walk->sink, walk->path->str, error);
+}
+
+/* ---- the walk ------------------------------------------------------------- */
+
+static WfKitChange
+entry_compare (Walk *walk, const WfKitEntry *entry, const WfKitFingerprint *now)
+{
+  if (entry->by_name)
+    return wf_kit_fingerprint_compare_since (entry->was_dir, walk->snapshot->known_since_ns, now);
+  return wf_kit_fingerprint_compare (&entry->fingerprint, now);
+}
+
+/* Brings @entry up to date with @st, reporting what changed. */
+static void
+walk_update_entry (Walk *walk, WfKitEntry *entry, const struct stat *st)
+{
+  WfKitFingerprint now;
+
+  wf_kit_fingerprint_from_stat (&now, st);
+  switch (entry_compare (walk, entry, &now))
+    {
+    case WF_KIT_CHANGE_NONE:
+      break;
+    case WF_KIT_CHANGE_DATA:
+      walk_push (walk, WF_RAW_MODIFIED, entry);
+      break;
+    case WF_KIT_CHANGE_METADATA:
+      walk_push (walk, WF_RAW_ATTRIB, entry);
+      break;
+    case WF_KIT_CHANGE_REPLACED:
+      /* The old subtree is gone; the new one is listed as new. */
+      walk_report_tree (walk, WF_RAW_DELETED, entry);
+      g_clear_pointer (&entry->children, g_hash_table_unref);
+      entry->by_name = FALSE;
+      entry->opaque = FALSE;
+      entry->fingerprint = now;
+      walk_push (walk, WF_RAW_CREATED, entry);
+      break;
+    }
+  entry->fingerprint = now;
+  entry->by_name = FALSE;
+}
+
+static gboolean
+walk_is_ancestor (Walk *walk, const struct stat *st)
+{
+  for (guint i = 0; i < walk->ancestors->len; i++)
+    {
+      const DirId *id = &g_array_index (walk->ancestors, DirId, i);
+      if (id->dev == st->st_dev && id->ino == st->st_ino)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
+                            const struct stat *st, gboolean is_root);
+
+/* After @entry (in the buffer) was stat'ed as @st: lists it if it is a
+ * directory to follow.  A failure is forgotten only after the last step
+ * that can fail, or an unreadable directory would be reported each scan. */
+static void
+walk_descend (Walk *walk, WfKitEntry *entry, int parent_fd, const char *name,
+              const struct stat *st, gboolean is_root)
+{
+  walk->n_entries++;
+  if (S_ISDIR (st->st_mode) && !entry->opaque && (is_root || walk->snapshot->options.recursive))
+    walk_directory (walk, entry, parent_fd, name, st, is_root);
+  else
+    walk_forget_failure (walk);
+}
+
+/* One entry of a directory being listed, its path in the buffer. */
+static void
+walk_directory_entry (Walk *walk, WfKitEntry *dir, int dir_fd, const char *name)
+{
+  WfKitEntry *child = g_hash_table_lookup (dir->children, name);
+  struct stat st;
+
+  if (!wf_kit_stat_entry (dir_fd, name, walk->snapshot->options.follow_symlinks, &st))
+    {
+      /* Gone between readdir() and stat(): the sweep reports it. */
+      if (errno == ENOENT || errno == ENOTDIR)
+        return;
+      if (child != NULL)
+        child->seen_mark = dir->listing_mark;
+      walk_fail (walk, errno, "Cannot stat");
+      return;
+    }
+
+  if (child == NULL)
+    {
+      child = entry_new (&st);
+      g_hash_table_insert (dir->children, g_strdup (name), child);
+      walk_push (walk, WF_RAW_CREATED, child);
+    }
+  else
+    {
+      walk_update_entry (walk, child, &st);
+    }
+  child->seen_mark = dir->listing_mark;
+  walk_descend (walk, child, dir_fd, name, &st, FALSE);
+}
+
+/* Lists the directory @name of @parent_fd (its path in the buffer) into
+ * @dir, reporting new, changed and vanished entries. */
+static void
+walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
+                const struct stat *st, gboolean is_root)
+{
+  const WfKitScanOptions *options = &walk->snapshot->options;
+  DirId id = { st->st_dev, st->st_ino };
+  gboolean complete = TRUE;
+  WfKitDirReader reader;
+  const char *entry_name;
+  int errsv;
+
+  if (walk_is_ancestor (walk, st))
+    {
+      walk_forget_failure (walk);
+      return;
+    }
+
+  /* The root is always followed, as walkdir does; below it, a directory
+   * swapped for a symlink since it was stat'ed must not be entered. */
+  errsv = wf_kit_dir_reader_open (&reader, parent_fd, name, !options->follow_symlinks && !is_root,
+                                  walk->path, options->ignore_rules, walk->snapshot->rules_root);
+  if (errsv != 0)
+    {
+      /* Vanished or replaced since it was stat'ed: the next scan sees it. */
+      if (errsv != ENOENT && errsv != ENOTDIR && errsv != ELOOP)
+        walk_fail (walk, errsv, "Cannot open directory");
+      return;
+    }
+
+  walk_forget_failure (walk);
+  walk->n_directories++;
+  g_array_append_val (walk->ancestors, id);
+  if (dir->children == NULL)
+    dir->children = children_new ();
+  dir->listing_mark++;
+
+  while ((entry_name = wf_kit_dir_reader_next (&reader, &errsv)) != NULL)
+    {
+      walk_directory_entry (walk, dir, wf_kit_dir_reader_get_fd (&reader), entry_name);
+      if (walk->error != NULL)
+        {
+          complete = FALSE;
+          break;
+        }
+    }
+  wf_kit_dir_reader_close (&reader);
+  if (errsv != 0)
+    {
+      complete = FALSE;
+      walk_fail (walk, errsv, "Cannot read directory");
+    }
+  g_array_set_size (walk->ancestors, walk->ancestors->len - 1);
+
+  /* After a failed listing, unseen entries may still exist: keep them. */
+  if (complete)
+    {
+      GHashTableIter iter;
+      gpointer child_name, child;
+
+      g_hash_table_iter_init (&iter, dir->children);
+      while (g_hash_table_iter_next (&iter, &child_name, &child))
+        {
+          gsize parent_len;
+
+          if (((WfKitEntry *) child)->seen_mark == dir->listing_mark)
+            continue;
+          parent_len = walk_enter (walk, child_name);
+          walk_report_tree (walk, WF_RAW_DELETED, child);
+          g_string_truncate (walk->path, parent_len);
+          g_hash_table_iter_remove (&iter);
+        }
+    }
+}
+
+static guint
+walk_run (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags, GError **error)
+{
+  g_autoptr(GString) path = g_string_sized_new (PATH_MAX);
+  g_autoptr(GArray) ancestors = g_array_new (FALSE, FALSE, sizeof (DirId));
+  Walk walk = {
+    .snapshot = snapshot,
+    .sink = sink,
+    .flags = flags,
+    .path = path,
+    .ancestors = ancestors,
+  };
+  struct stat st;
+
+  g_string_assign (path, snapshot->path);
+  if (stat (snapshot->path, &st) == 0)
+    {
+      if (snapshot->root == NULL)
+        {
+          snapshot->root = entry_new (&st);
+          walk_push (&walk, WF_RAW_CREATED, snapshot->root);
+        }
+      else
+        {
+          walk_update_entry (&walk, snapshot->root, &st);
+        }
+      walk_descend (&walk, snapshot->root, AT_FDCWD, snapshot->path, &st, TRUE);
+    }
+  else if (errno == ENOENT || errno == ENOTDIR)
+    {
+      if (snapshot->root != NULL)
+        walk_report_tree (&walk, WF_RAW_DELETED, snapshot->root);
+      g_clear_pointer (&snapshot->root, entry_free);
+      if (sink == NULL)
+        {
+          g_autofree char *display = g_filename_display_name (snapshot->path);
+          g_set_error (&walk.error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                       "No such file or directory: %s", display);
+        }
+    }
+  else
+    {
+      walk_fail (&walk, errno, "Cannot stat");
+    }
+
+  snapshot->n_directories = walk.n_directories;
+  snapshot->n_entries = walk.n_entries;
+  if (walk.error != NULL)
+    g_propagate_error (error, walk.error);
+  return walk.n_pushed;
+}
+
+gboolean
+wf_kit_snapshot_build (WfKitSnapshot *snapshot, GError **error)
+{
+  GError *local_error = NULL;
+
+  walk_run (snapshot, NULL, WF_RAW_FLAG_NONE, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+guint
+wf_kit_snapshot_rescan (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags)
+{
+  g_return_val_if_fail (sink != NULL, 0);
+  return walk_run (snapshot, sink, flags, NULL);
+}
+
+void
+wf_kit_snapshot_report (WfKitSnapshot *snapshot, WfSink *sink, WfRawKind kind, WfRawFlags flags)
+{
+  g_autoptr(GString) path = g_string_new (snapshot->path);
+  Walk walk = { .snapshot = snapshot, .sink = sink, .flags = flags, .path = path };
+
+  if (snapshot->root != NULL)
+    walk_report_tree (&walk, kind, snapshot->root);
+}
+
+/* ---- a state known by names only ----------------------------------------- */
+
+WfKitEntry *
+wf_kit_snapshot_add_known (WfKitSnapshot *snapshot, WfKitEntry *parent, const char *name,
+                           gboolean is_dir, gboolean opaque)
+{
+  WfKitEntry *entry;
+
+  g_return_val_if_fail (parent == NULL || parent->children != NULL, NULL);
+  entry = g_new0 (WfKitEntry, 1);
+  entry->by_name = TRUE;
+  entry->was_dir = is_dir != FALSE;
+  entry->opaque = opaque != FALSE;
+  /* A listed directory: what the rescan does not find there is gone. */
+  if (is_dir && !opaque)
+    entry->children = children_new ();
+
+  if (parent == NULL)
+    {
+      entry_free (snapshot->root);
+      snapshot->root = entry;
+    }
+  else
+    {
+      g_hash_table_replace (parent->children, g_strdup (name), entry);
+    }
+  return entry;
+}
+
+void
+wf_kit_snapshot_set_known_since (WfKitSnapshot *snapshot, gint64 since_ns)
+{
+  snapshot->known_since_ns = since_ns;
+}

@@ -1,0 +1,87 @@
+/* wf-kit-snapshot.h: what a tree looked like, and what changed since.
+ *
+ * A snapshot is a tree of entries (one hash table of names per listed
+ * directory) with a fingerprint each.  A rescan walks the live tree,
+ * compares, pushes the difference to the sink and becomes the new state.
+ * The rules live here once for every backend:
+ *   - a new entry is added, and so is everything below a new directory;
+ *   - an entry that is gone is deleted, and so is everything known below
+ *     it, deepest first (DESIGN rule 9);
+ *   - an entry of another kind or another directory under the same name
+ *     is deleted (with its subtree) and added (with its subtree);
+ *   - contents, size, inode: modified (data); mode, ctime: modified
+ *     (attributes); a directory's own times are not a change of it;
+ *   - a path that cannot be read is reported once (DESIGN rule 8), and
+ *     what was known below it is kept, not reported deleted;
+ *   - a directory that is its own ancestor (a symlink or bind-mount loop)
+ *     is not entered again; ignored entries are never stat'ed nor listed.
+ * Used by the poll backend for every scan, and by native backends to
+ * resync after lost events and to poll what they cannot watch.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "watchfiles-backend.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  gboolean recursive;
+  gboolean follow_symlinks;
+  /* build() skips what fails instead of failing. */
+  gboolean ignore_permission_denied;
+  WfIgnoreRules *ignore_rules;  /* sealed, or NULL */
+} WfKitScanOptions;
+
+typedef struct _WfKitSnapshot WfKitSnapshot;
+typedef struct _WfKitEntry WfKitEntry;
+
+/* A snapshot of @path (reported as is), nothing read yet.  @rules_root:
+ * the watch root the ignore rules are relative to (@path when NULL);
+ * @options are copied (the rules referenced). */
+WfKitSnapshot *wf_kit_snapshot_new (const char *path, const char *rules_root,
+                                    const WfKitScanOptions *options);
+void wf_kit_snapshot_free (WfKitSnapshot *snapshot);
+
+const char *wf_kit_snapshot_get_path (WfKitSnapshot *snapshot);
+
+/* Reads the tree, reporting nothing.  Fails with G_IO_ERROR_NOT_FOUND when
+ * @path does not exist, and, unless ignore_permission_denied, with the
+ * first path that cannot be read (the snapshot then holds what it read). */
+gboolean wf_kit_snapshot_build (WfKitSnapshot *snapshot, GError **error);
+
+/* Compares the live tree with the snapshot, pushes every difference to
+ * @sink with @flags added, and keeps the live state.  A root that went is
+ * reported deleted with its subtree; one that came back, added with it.
+ * Returns how many raw events were pushed. */
+guint wf_kit_snapshot_rescan (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags);
+
+/* Pushes @kind for the root (if it exists) and everything known below
+ * it: parents first for WF_RAW_CREATED, deepest first otherwise. */
+void wf_kit_snapshot_report (WfKitSnapshot *snapshot, WfSink *sink, WfRawKind kind, WfRawFlags flags);
+
+/* Does the root exist, as of the last build or rescan? */
+gboolean wf_kit_snapshot_has_root (WfKitSnapshot *snapshot);
+
+/* Directories listed, entries stat'ed, and paths failing, as of the last
+ * build or rescan. */
+guint wf_kit_snapshot_get_n_directories (WfKitSnapshot *snapshot);
+guint wf_kit_snapshot_get_n_entries (WfKitSnapshot *snapshot);
+guint wf_kit_snapshot_get_n_failed (WfKitSnapshot *snapshot);
+
+/* ---- a state known by names only -----------------------------------------
+ * A native backend that keeps no fingerprints describes what it knew with
+ * these, then rescans: the same rules apply, except that an entry known by
+ * name and kind only is judged by its ctime against @since_ns (the moment
+ * from which every kernel event was read), see
+ * wf_kit_fingerprint_compare_since(). */
+
+/* The root, or an entry @name of the directory @parent.  @opaque: a
+ * directory whose entries are reported through another path (an alias):
+ * never listed. */
+WfKitEntry *wf_kit_snapshot_add_known (WfKitSnapshot *snapshot, WfKitEntry *parent, const char *name,
+                                       gboolean is_dir, gboolean opaque);
+void wf_kit_snapshot_set_known_since (WfKitSnapshot *snapshot, gint64 since_ns);
+
+G_END_DECLS

@@ -1,0 +1,32 @@
+/* wf-kit-status.c: status fill and describe text. */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "wf-kit-status.h"
+
+/* A status struct of an older core lacks the fields appended since. */
+#define STATUS_HAS(status, field) \
+  ((status)->struct_size >= offsetof (WfBackendStatus, field) + sizeof ((status)->field))
+
+void
+wf_kit_status_fill (WfBackendStatus *status, const WfKitCounts *counts)
+{
+  if (STATUS_HAS (status, n_roots))
+    status->n_roots = counts->n_roots;
+  if (STATUS_HAS (status, n_directories))
+    status->n_directories = counts->n_directories;
+  if (STATUS_HAS (status, n_unwatched))
+    status->n_unwatched = counts->n_unwatched;
+  if (STATUS_HAS (status, n_rescans))
+    status->n_rescans = counts->n_rescans;
+}
+
+char *
+wf_kit_describe (const char *type_name, const WfKitCounts *counts, const char *extra)
+{
+  return g_strdup_printf ("%s { roots: %u, directories: %u, unwatched: %u, polled: %u, rescans: %u%s }",
+                          type_name, counts->n_roots, counts->n_directories, counts->n_unwatched,
+                          counts->n_polled_directories, counts->n_rescans,
+                          extra != NULL ? extra : "");
+}
