@@ -17,31 +17,27 @@
 
 #include "inotify-backend-private.h"
 
+#include "wf-kit-snapshot.h"
+
 #define POLL_FLAGS WF_RAW_FLAG_RESYNC
 
-/* What a pass compares of one entry. */
-typedef struct {
-  dev_t dev;
-  ino_t ino;
-  mode_t mode;
-  off_t size;
-  struct timespec mtime;
-  struct timespec ctime;
-} EntryState;
-
 struct _WfPolledTree {
-  char *path;       /* absolute */
-  char *root;       /* the root it lies below, for the ignore rules */
-  GHashTable *snapshot;  /* absolute path -> EntryState*, the tree's own path left out */
+  WfKitSnapshot *snapshot;  /* of the subtree, its path absolute */
+  char *root;               /* the root it lies below */
 };
 
 static void
 polled_tree_free (WfPolledTree *tree)
 {
-  g_free (tree->path);
+  wf_kit_snapshot_free (tree->snapshot);
   g_free (tree->root);
-  g_hash_table_unref (tree->snapshot);
   g_free (tree);
+}
+
+static const char *
+polled_tree_path (const WfPolledTree *tree)
+{
+  return wf_kit_snapshot_get_path (tree->snapshot);
 }
 
 void
@@ -56,168 +52,6 @@ wf_inotify_polled_clear (WfBackendInstance *self)
   g_clear_pointer (&self->polled, g_ptr_array_unref);
 }
 
-static GHashTable *
-new_snapshot (void)
-{
-  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-}
-
-typedef struct {
-  WfBackendInstance *self;
-  const char *root;
-  GHashTable *snapshot;
-  GHashTable *visited;   /* (dev, ino) of directories entered, when following symlinks */
-} Scan;
-
-static gboolean
-enter_once (Scan *scan, const struct stat *st)
-{
-  guint64 *key;
-
-  if (scan->visited == NULL)
-    return TRUE;
-  key = g_new (guint64, 2);
-  key[0] = st->st_dev;
-  key[1] = st->st_ino;
-  if (g_hash_table_contains (scan->visited, key))
-    {
-      g_free (key);
-      return FALSE;
-    }
-  g_hash_table_add (scan->visited, key);
-  return TRUE;
-}
-
-static guint
-dev_ino_hash (gconstpointer key)
-{
-  const guint64 *k = key;
-
-  return (guint) (k[0] * 31 + k[1]);
-}
-
-static gboolean
-dev_ino_equal (gconstpointer a, gconstpointer b)
-{
-  return memcmp (a, b, 2 * sizeof (guint64)) == 0;
-}
-
-/* Records everything below the directory @path (recursively unless the
- * backend is not recursive: then it never polls anything). */
-static void
-scan_directory (Scan *scan, const char *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    return;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *entry = g_build_filename (path, name, NULL);
-      EntryState *state;
-      struct stat st;
-      gboolean descend;
-
-      /* Before the stat: an ignored tree costs nothing (DESIGN rule 5). */
-      if (scan->self->ignore_rules != NULL
-          && wf_ignore_rules_matches_entry (scan->self->ignore_rules, scan->root, entry))
-        continue;
-      if (lstat (entry, &st) < 0)
-        continue;
-      descend = S_ISDIR (st.st_mode);
-      if (S_ISLNK (st.st_mode) && scan->self->follow_symlinks)
-        {
-          struct stat target;
-
-          if (stat (entry, &target) == 0 && S_ISDIR (target.st_mode))
-            {
-              st = target;
-              descend = TRUE;
-            }
-        }
-
-      state = g_new (EntryState, 1);
-      state->dev = st.st_dev;
-      state->ino = st.st_ino;
-      state->mode = st.st_mode;
-      state->size = st.st_size;
-      state->mtime = st.st_mtim;
-      state->ctime = st.st_ctim;
-      g_hash_table_replace (scan->snapshot, g_strdup (entry), state);
-
-      if (descend && enter_once (scan, &st))
-        scan_directory (scan, entry);
-    }
-}
-
-static GHashTable *
-take_snapshot (WfBackendInstance *self, const WfPolledTree *tree)
-{
-  Scan scan = { self, tree->root, new_snapshot (), NULL };
-  struct stat st;
-
-  if (stat (tree->path, &st) < 0 || !S_ISDIR (st.st_mode))
-    return scan.snapshot;
-  if (self->follow_symlinks)
-    scan.visited = g_hash_table_new_full (dev_ino_hash, dev_ino_equal, g_free, NULL);
-  enter_once (&scan, &st);
-  scan_directory (&scan, tree->path);
-  g_clear_pointer (&scan.visited, g_hash_table_unref);
-  return scan.snapshot;
-}
-
-static gboolean
-same_time (const struct timespec *a, const struct timespec *b)
-{
-  return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
-}
-
-/* A directory's times move with every entry added or removed, and those
- * are reported one by one: only its identity counts. */
-static gboolean
-entry_changed (const EntryState *old, const EntryState *now)
-{
-  if (old->dev != now->dev || old->ino != now->ino
-      || (old->mode & S_IFMT) != (now->mode & S_IFMT))
-    return TRUE;
-  if (S_ISDIR (now->mode))
-    return FALSE;
-  return old->size != now->size || old->mode != now->mode
-         || !same_time (&old->mtime, &now->mtime) || !same_time (&old->ctime, &now->ctime);
-}
-
-static WfRawFlags
-dir_flag (const EntryState *state)
-{
-  return S_ISDIR (state->mode) ? WF_RAW_FLAG_IS_DIR : 0;
-}
-
-/* Pushes how @now differs from @old. */
-static void
-report_difference (WfBackendInstance *self, GHashTable *old, GHashTable *now)
-{
-  GHashTableIter iter;
-  gpointer key;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, old);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (!g_hash_table_contains (now, key))
-      wf_sink_push (self->sink, WF_RAW_DELETED, key, POLL_FLAGS | dir_flag (value));
-
-  g_hash_table_iter_init (&iter, now);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      EntryState *before = g_hash_table_lookup (old, key);
-
-      if (before == NULL)
-        wf_sink_push (self->sink, WF_RAW_CREATED, key, POLL_FLAGS | dir_flag (value));
-      else if (entry_changed (before, value))
-        wf_sink_push (self->sink, WF_RAW_MODIFIED, key, POLL_FLAGS | dir_flag (value));
-    }
-}
-
 static WfPolledTree *
 find_polled (WfBackendInstance *self, const char *path)
 {
@@ -225,16 +59,35 @@ find_polled (WfBackendInstance *self, const char *path)
     {
       WfPolledTree *tree = self->polled->pdata[i];
 
-      if (strcmp (tree->path, path) == 0)
+      if (strcmp (polled_tree_path (tree), path) == 0)
         return tree;
     }
   return NULL;
+}
+
+guint
+wf_inotify_count_polled_directories (WfBackendInstance *self)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->polled->len; i++)
+    n += wf_kit_snapshot_get_n_directories (((WfPolledTree *) self->polled->pdata[i])->snapshot);
+  return n;
 }
 
 void
 wf_inotify_poll_subtree (WfBackendInstance *self, const WfWatchNode *parent, const char *path,
                          gboolean report_existing)
 {
+  const char *root = wf_watch_node_get_root (parent)->name;
+  /* Lenient: what cannot be read is reported once by a rescan, and
+   * watching goes on (DESIGN rule 8). */
+  WfKitScanOptions options = {
+    .recursive = self->recursive,
+    .follow_symlinks = self->follow_symlinks,
+    .ignore_permission_denied = TRUE,
+    .ignore_rules = self->ignore_rules,
+  };
   WfPolledTree *tree;
 
   /* A pass trying to watch it again failed once more: still polled. */
@@ -242,20 +95,18 @@ wf_inotify_poll_subtree (WfBackendInstance *self, const WfWatchNode *parent, con
     return;
 
   tree = g_new0 (WfPolledTree, 1);
-  tree->path = g_strdup (path);
-  tree->root = g_strdup (wf_watch_node_get_root (parent)->name);
-  tree->snapshot = take_snapshot (self, tree);
+  tree->root = g_strdup (root);
+  tree->snapshot = wf_kit_snapshot_new (path, root, &options);
+  /* A new directory's entries are new (DESIGN rule 1), watched or not:
+   * scanned against nothing, they are all reported. */
+  if (report_existing)
+    wf_kit_snapshot_rescan (tree->snapshot, self->sink, POLL_FLAGS);
+  else
+    wf_kit_snapshot_build (tree->snapshot, NULL);
   if (self->polled->len == 0)
     self->next_poll = g_get_monotonic_time () + (gint64) self->poll_delay_ms * 1000;
   g_ptr_array_add (self->polled, tree);
 
-  /* A new directory's entries are new (DESIGN rule 1), watched or not. */
-  if (report_existing)
-    {
-      g_autoptr (GHashTable) nothing = new_snapshot ();
-
-      report_difference (self, nothing, tree->snapshot);
-    }
   wf_sink_debug (self->sink, "inotify: watch limit reached, polling %s every %u ms instead "
                  "(%u subtree(s) polled)", path, self->poll_delay_ms, self->polled->len);
 }
@@ -309,8 +160,8 @@ typedef enum {
 static TreeState
 try_watch (WfBackendInstance *self, WfPolledTree *tree)
 {
-  g_autofree char *parent_path = g_path_get_dirname (tree->path);
-  g_autofree char *name = g_path_get_basename (tree->path);
+  g_autofree char *parent_path = g_path_get_dirname (polled_tree_path (tree));
+  g_autofree char *name = g_path_get_basename (polled_tree_path (tree));
   WfWatchNode *parent = find_directory (self, parent_path);
   struct stat st;
 
@@ -319,7 +170,7 @@ try_watch (WfBackendInstance *self, WfPolledTree *tree)
   /* Watched already, by a resync that found a watch free. */
   if (wf_watch_table_lookup_child (&self->table, parent, name) != NULL)
     return TREE_WATCHED;
-  if (stat (tree->path, &st) < 0 || !S_ISDIR (st.st_mode))
+  if (stat (polled_tree_path (tree), &st) < 0 || !S_ISDIR (st.st_mode))
     return TREE_GONE;
   wf_inotify_walk_polled (self, parent, name);
   return wf_watch_table_lookup_child (&self->table, parent, name) != NULL ? TREE_WATCHED : TREE_POLLED;
@@ -339,19 +190,16 @@ wf_inotify_poll_pass (WfBackendInstance *self)
     {
       WfPolledTree *tree = self->polled->pdata[i];
       TreeState state = try_watch (self, tree);
-      GHashTable *now = take_snapshot (self, tree);
 
       /* After the watch: whatever changes from now on is an event too. */
-      report_difference (self, tree->snapshot, now);
-      g_hash_table_unref (tree->snapshot);
-      tree->snapshot = now;
+      wf_kit_snapshot_rescan (tree->snapshot, self->sink, POLL_FLAGS);
 
       if (state == TREE_WATCHED)
         any_watched = TRUE;
       if (state != TREE_POLLED)
         {
           done[i] = TRUE;
-          wf_sink_debug (self->sink, "inotify: %s is %s, no longer polled", tree->path,
+          wf_sink_debug (self->sink, "inotify: %s is %s, no longer polled", polled_tree_path (tree),
                          state == TREE_WATCHED ? "watched again" : "gone");
         }
     }
