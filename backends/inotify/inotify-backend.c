@@ -135,9 +135,14 @@ watch_new_entry (WfBackendInstance *self, WfWatchNode *dir, const char *name,
 
   if (!is_directory && !(self->follow_symlinks && is_symlink_to_directory (path)))
     {
-      /* A directory by that name was replaced by something else. */
+      /* A directory by that name was replaced by something else (a
+       * rename over it): what it held is gone. */
       if (known != NULL)
-        wf_inotify_forget_node (self, known, TRUE);
+        {
+          wf_inotify_report_subtree (self, &self->table, known, self->event_path, WF_RAW_DELETED,
+                                     WF_RAW_FLAG_NONE);
+          wf_inotify_forget_node (self, known, TRUE);
+        }
       return;
     }
 
@@ -148,6 +153,10 @@ watch_new_entry (WfBackendInstance *self, WfWatchNode *dir, const char *name,
       /* Already found by the scan of its parent: same inode, same wd. */
       if (inotify_add_watch (self->inotify_fd, path, mask) == known->wd)
         return;
+      /* Another directory took the name: the old one's entries are gone,
+       * the new one's are reported by its walk. */
+      wf_inotify_report_subtree (self, &self->table, known, self->event_path, WF_RAW_DELETED,
+                                 WF_RAW_FLAG_NONE);
       wf_inotify_forget_node (self, known, TRUE);
     }
   wf_inotify_walk_new_directory (self, dir, name, !is_directory);
@@ -178,8 +187,13 @@ handle_entry_event (WfBackendInstance *self, WfWatchNode *dir, const struct inot
        * reporting under the old path. */
       WfWatchNode *child = wf_watch_table_lookup_child (&self->table, dir, event->name);
 
+      /* Everything known below it left with it (DESIGN rule 9): what an
+       * rm -r deleted first was reported by its own watch already. */
       if (child != NULL)
-        wf_inotify_forget_node (self, child, TRUE);
+        {
+          wf_inotify_report_subtree (self, &self->table, child, path, WF_RAW_DELETED, WF_RAW_FLAG_NONE);
+          wf_inotify_forget_node (self, child, TRUE);
+        }
       wf_name_set_remove (&dir->entries, event->name);
       wf_sink_push (self->sink, (event->mask & IN_DELETE) ? WF_RAW_DELETED : WF_RAW_MOVED_FROM,
                     path->str, dir_flag);

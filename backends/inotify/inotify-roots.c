@@ -322,6 +322,13 @@ wf_inotify_root_gone (WfBackendInstance *self, WfWatchNode *root, WfRawKind kind
 {
   gboolean was_file = root->is_file;
 
+  /* A tree that leaves is reported with everything known below it
+   * (DESIGN rule 9). */
+  if (!was_file && !root->is_alias)
+    {
+      g_autoptr (GString) path = g_string_new (root->name);
+      wf_inotify_report_subtree (self, &self->table, root, path, kind, WF_RAW_FLAG_NONE);
+    }
   wf_inotify_forget_root_tree (self, root, watch_alive);
   root->is_file = FALSE;
   if (was_file && file_stands_at (root->name))

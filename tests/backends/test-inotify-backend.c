@@ -251,7 +251,9 @@ test_tree_moved_out (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
 
   move_in (fixture, "root/dir", "outside/dir");
-  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_DELETED, "root/dir", 0);
+  /* With everything known below it (DESIGN rule 9). */
+  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_DELETED, "root/dir",
+                                WF_CHANGE_DELETED, "root/dir/sub", 0);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 1);
 
   /* Stale watches would report these under root/dir/...; the marker,
@@ -274,8 +276,8 @@ test_directory_renamed_inside (Fixture *fixture, gconstpointer user_data)
   mkdir_in (fixture, "old/sub");
   notify = notify_new (paths, FALSE);
   move_in (fixture, "old", "new");
-  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_DELETED, "old", WF_CHANGE_ADDED, "new",
-                                WF_CHANGE_ADDED, "new/sub", 0);
+  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_DELETED, "old", WF_CHANGE_DELETED, "old/sub",
+                                WF_CHANGE_ADDED, "new", WF_CHANGE_ADDED, "new/sub", 0);
 
   touch_in (fixture, "new/sub/f");
   wf_test_assert_changes_below (notify, fixture, WF_CHANGE_ADDED, "new/sub/f", 0);
@@ -1038,7 +1040,9 @@ test_symlink_alias_real_path_owns (Fixture *fixture, gconstpointer user_data)
     g_autofree char *renamed = wf_test_fixture_path (fixture, "b_dir");
 
     move (dir, renamed);
-    wf_test_assert_changes_below (notify, fixture, WF_CHANGE_DELETED, "a_dir", WF_CHANGE_ADDED, "b_dir",
+    wf_test_assert_changes_below (notify, fixture, WF_CHANGE_DELETED, "a_dir", WF_CHANGE_DELETED, "a_dir/old",
+                                  WF_CHANGE_DELETED, "a_dir/f", WF_CHANGE_DELETED, "a_dir/f2",
+                                  WF_CHANGE_ADDED, "b_dir",
                                   WF_CHANGE_ADDED, "b_dir/old", WF_CHANGE_ADDED, "b_dir/f",
                                   WF_CHANGE_ADDED, "b_dir/f2", 0);
     touch_in (fixture, "b_dir/new");
@@ -1065,8 +1069,8 @@ test_symlink_target_renamed (Fixture *fixture, gconstpointer user_data)
   notify = notify_new (paths, FALSE);
 
   move (dir, renamed);
-  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_DELETED, "a_dir", WF_CHANGE_ADDED, "b_dir",
-                                WF_CHANGE_ADDED, "b_dir/old", 0);
+  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_DELETED, "a_dir", WF_CHANGE_DELETED, "a_dir/old",
+                                WF_CHANGE_ADDED, "b_dir", WF_CHANGE_ADDED, "b_dir/old", 0);
   touch_in (fixture, "b_dir/new");
   wf_test_assert_changes_below (notify, fixture, WF_CHANGE_ADDED, "b_dir/new", 0);
 }
@@ -1124,8 +1128,8 @@ test_overlapping_roots_subtree_moved (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
 
   move (sub, sub2);
-  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_DELETED, "r/sub", WF_CHANGE_ADDED, "r/sub2",
-                                WF_CHANGE_ADDED, "r/sub2/x", 0);
+  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_DELETED, "r/sub", WF_CHANGE_DELETED, "r/sub/x",
+                                WF_CHANGE_ADDED, "r/sub2", WF_CHANGE_ADDED, "r/sub2/x", 0);
   touch_in (fixture, "r/sub2/f");
   wf_test_assert_changes_below (notify, fixture, WF_CHANGE_ADDED, "r/sub2/f", 0);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
@@ -1179,7 +1183,7 @@ test_root_moved_away_and_back (Fixture *fixture, gconstpointer user_data)
   notify = notify_new (paths, FALSE);
 
   move (root, away);
-  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_DELETED, "r", 0);
+  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_DELETED, "r", WF_CHANGE_DELETED, "r/f", 0);
 
   /* Not ours while away: a stale watch would report "modified r/f". */
   chmod_in (fixture, "away/f", 0600);
