@@ -4,9 +4,14 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "wf-test-util.h"
 
@@ -77,33 +82,99 @@ wf_test_mkdir (const char *path)
   g_assert_cmpint (g_mkdir_with_parents (path, 0755), ==, 0);
 }
 
+/* Every backend the matrix knows: a new backend joins every matrix test
+ * (tests/backends/test-scenarios.c, tests/core/test-notify*.c) here. */
+static const char *const backend_names[] = { "inotify", "poll", NULL };
+
+const char *const *
+wf_test_backend_names (void)
+{
+  return backend_names;
+}
+
+/* Why @backend is not in wf_test_backends(), or NULL when it is. */
+static char *
+backend_unavailable_reason (const char *backend)
+{
+  g_autoptr(GPtrArray) infos = wf_backend_info_list_all ();
+
+  for (guint i = 0; i < infos->len; i++)
+    {
+      WfBackendInfo *info = g_ptr_array_index (infos, i);
+
+      if (g_strcmp0 (wf_backend_info_get_name (info), backend) != 0)
+        continue;
+      if (wf_backend_info_get_available (info))
+        return NULL;
+      return g_strdup_printf ("the %s backend's probe fails here: %s", backend,
+                              wf_backend_info_get_reason (info) != NULL ? wf_backend_info_get_reason (info) : "no reason given");
+    }
+  return g_strdup_printf ("no %s backend module is built", backend);
+}
+
+static GHashTable *
+unavailable_backends (void)
+{
+  static GHashTable *reasons;
+
+  if (g_once_init_enter (&reasons))
+    {
+      GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+      for (guint i = 0; backend_names[i] != NULL; i++)
+        {
+          char *reason = backend_unavailable_reason (backend_names[i]);
+
+          if (reason != NULL)
+            g_hash_table_insert (table, (gpointer) backend_names[i], reason);
+        }
+      g_once_init_leave (&reasons, table);
+    }
+  return reasons;
+}
+
+const char *
+wf_test_backend_unavailable (const char *backend)
+{
+  return g_hash_table_lookup (unavailable_backends (), backend);
+}
+
 const char *const *
 wf_test_backends (void)
 {
-  static const char *const backends[] = { "inotify", "poll", NULL };
+  static const char **backends;
+
+  if (g_once_init_enter (&backends))
+    {
+      GPtrArray *available = g_ptr_array_new ();
+
+      for (guint i = 0; backend_names[i] != NULL; i++)
+        if (wf_test_backend_unavailable (backend_names[i]) == NULL)
+          g_ptr_array_add (available, (gpointer) backend_names[i]);
+      g_ptr_array_add (available, NULL);
+      g_once_init_leave (&backends, (const char **) g_ptr_array_free (available, FALSE));
+    }
   return backends;
 }
 
-static WfNotify *
-notify_new_full (const char *backend,
-                 const char *const *paths,
-                 gboolean recursive,
-                 gboolean ignore_permission_denied,
-                 WfIgnoreRules *rules,
-                 gboolean debug,
-                 GError **error)
+WfNotify *
+wf_test_notify_new_with_options (const char *backend,
+                                 const char *const *paths,
+                                 const WfTestOptions *options,
+                                 GError **error)
 {
   gboolean polling = g_strcmp0 (backend, "poll") == 0;
 
   return g_initable_new (WF_TYPE_NOTIFY, NULL, error,
                          "paths", paths,
-                         "debug", debug || g_getenv ("WF_TEST_DEBUG") != NULL,
+                         "debug", options->debug || g_getenv ("WF_TEST_DEBUG") != NULL,
                          "force-polling", polling,
                          "poll-delay-ms", 20,
-                         "recursive", recursive,
-                         "ignore-permission-denied", ignore_permission_denied,
+                         "recursive", !options->not_recursive,
+                         "follow-symlinks", !options->no_follow_symlinks,
+                         "ignore-permission-denied", options->ignore_permission_denied,
                          "backend", polling ? NULL : backend,
-                         "ignore-rules", rules,
+                         "ignore-rules", options->rules,
                          NULL);
 }
 
@@ -114,7 +185,9 @@ wf_test_notify_new (const char *backend,
                     gboolean ignore_permission_denied,
                     GError **error)
 {
-  return notify_new_full (backend, paths, recursive, ignore_permission_denied, NULL, FALSE, error);
+  WfTestOptions options = { .not_recursive = !recursive, .ignore_permission_denied = ignore_permission_denied };
+
+  return wf_test_notify_new_with_options (backend, paths, &options, error);
 }
 
 WfNotify *
@@ -124,7 +197,13 @@ wf_test_notify_new_with_rules (const char *backend,
                                gboolean ignore_permission_denied,
                                GError **error)
 {
-  return notify_new_full (backend, paths, TRUE, ignore_permission_denied, rules, g_test_subprocess (), error);
+  WfTestOptions options = {
+    .ignore_permission_denied = ignore_permission_denied,
+    .rules = rules,
+    .debug = g_test_subprocess (),
+  };
+
+  return wf_test_notify_new_with_options (backend, paths, &options, error);
 }
 
 WfIgnoreRules *
@@ -257,6 +336,14 @@ void
 wf_test_fixture_set_up (WfTestFixture *fixture, gconstpointer user_data)
 {
   fixture->tmpdir = wf_test_tmpdir_new ();
+  fixture->backend = NULL;
+}
+
+void
+wf_test_backend_fixture_set_up (WfTestFixture *fixture, gconstpointer backend)
+{
+  fixture->tmpdir = wf_test_tmpdir_new ();
+  fixture->backend = backend;
 }
 
 void
@@ -271,8 +358,8 @@ wf_test_fixture_path (WfTestFixture *fixture, const char *relative)
   return g_build_filename (fixture->tmpdir, relative, NULL);
 }
 
-static char *
-expect_changes_valist (WfTestFixture *fixture, va_list args)
+char *
+wf_test_expect_changes_valist (WfTestFixture *fixture, va_list args)
 {
   g_autoptr(GHashTable) set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   int change;
@@ -293,9 +380,24 @@ wf_test_expect_changes (WfTestFixture *fixture, ...)
   char *expected;
 
   va_start (args, fixture);
-  expected = expect_changes_valist (fixture, args);
+  expected = wf_test_expect_changes_valist (fixture, args);
   va_end (args);
   return expected;
+}
+
+char *
+wf_test_union (char *a, char *b)
+{
+  g_autofree char *owned_a = a;
+  g_autofree char *owned_b = b;
+  g_autofree char *joined = g_strconcat (a, "\n", b, NULL);
+  g_auto(GStrv) lines = g_strsplit (joined, "\n", -1);
+  g_autoptr(GHashTable) set = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*lines[i] != '\0')
+      g_hash_table_add (set, lines[i]);
+  return format_set (set);
 }
 
 void
@@ -315,7 +417,7 @@ wf_test_assert_changes_below (WfNotify *notify, WfTestFixture *fixture, ...)
   va_list args;
 
   va_start (args, fixture);
-  expected = expect_changes_valist (fixture, args);
+  expected = wf_test_expect_changes_valist (fixture, args);
   va_end (args);
   wf_test_assert_changes (notify, expected);
 }
@@ -345,4 +447,342 @@ wf_test_describe_field (WfNotify *notify, const char *field)
 
   g_assert_nonnull (found);
   return (guint) g_ascii_strtoull (found + strlen (key), NULL, 10);
+}
+
+void
+wf_test_await_describe_field (WfNotify *notify, const char *field, guint expected)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (wf_test_describe_field (notify, field) != expected)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10 * 1000);
+    }
+}
+
+/* ---- making changes ------------------------------------------------------ */
+
+void
+wf_test_touch (const char *path)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+  g_assert_cmpint (fd, >=, 0);
+  close (fd);
+}
+
+void
+wf_test_rename (const char *from, const char *to)
+{
+  g_assert_no_errno (g_rename (from, to));
+}
+
+void
+wf_test_symlink (const char *target, const char *path)
+{
+  g_assert_no_errno (symlink (target, path));
+}
+
+void
+wf_test_chmod (const char *path, mode_t mode)
+{
+  g_assert_no_errno (g_chmod (path, mode));
+}
+
+void
+wf_test_fixture_touch (WfTestFixture *fixture, const char *relative)
+{
+  g_autofree char *path = wf_test_fixture_path (fixture, relative);
+
+  wf_test_touch (path);
+}
+
+void
+wf_test_fixture_mkdir (WfTestFixture *fixture, const char *relative)
+{
+  g_autofree char *path = wf_test_fixture_path (fixture, relative);
+
+  wf_test_mkdir (path);
+}
+
+void
+wf_test_fixture_rename (WfTestFixture *fixture, const char *from, const char *to)
+{
+  g_autofree char *from_path = wf_test_fixture_path (fixture, from);
+  g_autofree char *to_path = wf_test_fixture_path (fixture, to);
+
+  wf_test_rename (from_path, to_path);
+}
+
+void
+wf_test_fixture_chmod (WfTestFixture *fixture, const char *relative, mode_t mode)
+{
+  g_autofree char *path = wf_test_fixture_path (fixture, relative);
+
+  wf_test_chmod (path, mode);
+}
+
+void
+wf_test_fixture_symlink (WfTestFixture *fixture, const char *target, const char *relative)
+{
+  g_autofree char *path = wf_test_fixture_path (fixture, relative);
+
+  wf_test_symlink (target, path);
+}
+
+void
+wf_test_fixture_write (WfTestFixture *fixture, const char *relative, const char *contents)
+{
+  g_autofree char *path = wf_test_fixture_path (fixture, relative);
+  g_autofree char *parent = g_path_get_dirname (path);
+
+  wf_test_mkdir (parent);
+  wf_test_write (path, contents);
+}
+
+void
+wf_test_fixture_rm_rf (WfTestFixture *fixture, const char *relative)
+{
+  g_autofree char *path = wf_test_fixture_path (fixture, relative);
+
+  wf_test_rm_rf (path);
+}
+
+void
+wf_test_fixture_remove (WfTestFixture *fixture, const char *relative)
+{
+  g_autofree char *path = wf_test_fixture_path (fixture, relative);
+
+  g_assert_no_errno (g_remove (path));
+}
+
+void
+wf_test_fixture_place (WfTestFixture *fixture, const char *relative, const char *contents)
+{
+  g_autofree char *path = wf_test_fixture_path (fixture, relative);
+  g_autofree char *staged = wf_test_fixture_path (fixture, ".staged");
+
+  wf_test_write (staged, contents);
+  wf_test_rename (staged, path);
+}
+
+/* ---- expectations with an optional part ---------------------------------- */
+
+/* @seen without the lines of @optional. */
+static char *
+drop_optional (const char *seen, const char *optional)
+{
+  g_auto(GStrv) seen_lines = g_strsplit (seen, "\n", -1);
+  g_auto(GStrv) optional_lines = g_strsplit (optional, "\n", -1);
+  g_autoptr(GHashTable) kept = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; seen_lines[i] != NULL; i++)
+    if (*seen_lines[i] != '\0' && !g_strv_contains ((const char *const *) optional_lines, seen_lines[i]))
+      g_hash_table_add (kept, seen_lines[i]);
+  return format_set (kept);
+}
+
+char *
+wf_test_collect_apart_from (WfNotify *notify, const char *expected, const char *optional)
+{
+  /* Far above any real latency: a loaded CI machine (or valgrind) may be
+   * slow to schedule a reader or a scan. */
+  guint timeout = *expected == '\0' ? 500 : 5000;
+  g_autofree char *seen = wf_test_collect (notify, timeout, expected);
+
+  return drop_optional (seen, optional != NULL ? optional : "");
+}
+
+void
+wf_test_assert_changes_apart_from (WfNotify *notify, const char *expected, const char *optional)
+{
+  g_autofree char *seen = wf_test_collect_apart_from (notify, expected, optional);
+
+  g_assert_cmpstr (seen, ==, expected);
+}
+
+/* ---- processes with other privileges ------------------------------------- */
+
+#define EXIT_SKIP 77
+#define EXIT_INCOMPLETE 78
+
+/* Set in a namespace child by wf_test_incomplete(), for the parent. */
+static char *child_incomplete;
+static gboolean in_namespace_child;
+
+void
+wf_test_incomplete (const char *why)
+{
+  g_test_incomplete (why);
+  if (in_namespace_child)
+    {
+      g_free (child_incomplete);
+      child_incomplete = g_strdup (why);
+    }
+}
+
+void
+wf_test_run_in_user_namespace (WfTestFixture *fixture, gconstpointer data, WfTestNamespaceFunc func)
+{
+  char reason[1024] = "";
+  int pipe_fds[2];
+  ssize_t n_read;
+  int status;
+  pid_t pid;
+
+  g_assert_no_errno (pipe2 (pipe_fds, O_CLOEXEC));
+  fflush (stdout);
+  fflush (stderr);
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      const struct rlimit no_core = { 0, 0 };
+      const char *skip;
+
+      close (pipe_fds[0]);
+      if (unshare (CLONE_NEWUSER) != 0)
+        {
+          int saved_errno = errno;
+
+          skip = g_strerror (saved_errno);
+          if (write (pipe_fds[1], skip, strlen (skip)) < 0)
+            _exit (EXIT_FAILURE);
+          _exit (EXIT_SKIP);
+        }
+      if (dup2 (STDERR_FILENO, STDOUT_FILENO) < 0)
+        _exit (EXIT_FAILURE);
+      /* An assertion failing here is reported by the parent; no core. */
+      setrlimit (RLIMIT_CORE, &no_core);
+      in_namespace_child = TRUE;
+      skip = func (fixture, data);
+      if (skip != NULL || child_incomplete != NULL)
+        {
+          const char *told = skip != NULL ? skip : child_incomplete;
+          gboolean written = write (pipe_fds[1], told, strlen (told)) >= 0;
+
+          g_clear_pointer (&child_incomplete, g_free);
+          _exit (!written ? EXIT_FAILURE : skip != NULL ? EXIT_SKIP : EXIT_INCOMPLETE);
+        }
+      _exit (g_test_failed () ? EXIT_FAILURE : EXIT_SUCCESS);
+    }
+
+  close (pipe_fds[1]);
+  do
+    n_read = read (pipe_fds[0], reason, sizeof reason - 1);
+  while (n_read < 0 && errno == EINTR);
+  close (pipe_fds[0]);
+  reason[MAX (n_read, 0)] = '\0';
+  while (waitpid (pid, &status, 0) < 0)
+    g_assert_cmpint (errno, ==, EINTR);
+
+  if (WIFEXITED (status) && WEXITSTATUS (status) == EXIT_SKIP && n_read > 0)
+    g_test_skip_printf ("in a user namespace: %s", reason);
+  else if (WIFEXITED (status) && WEXITSTATUS (status) == EXIT_INCOMPLETE && n_read > 0)
+    g_test_incomplete (reason);
+  else if (WIFSIGNALED (status))
+    g_test_fail_printf ("the test's child process (in a user namespace) was killed by signal %d (%s)",
+                        WTERMSIG (status), g_strsignal (WTERMSIG (status)));
+  else if (!WIFEXITED (status) || WEXITSTATUS (status) != EXIT_SUCCESS)
+    g_test_fail_printf ("the test's child process (in a user namespace) exited with status %d",
+                        WIFEXITED (status) ? WEXITSTATUS (status) : -1);
+}
+
+gboolean
+wf_test_write_sysctl (const char *path, const char *text)
+{
+  FILE *file = fopen (path, "w");
+  gboolean ok;
+
+  if (file == NULL)
+    return FALSE;
+  ok = fputs (text, file) >= 0;
+  return fclose (file) == 0 && ok;
+}
+
+gboolean
+wf_test_under_valgrind (void)
+{
+  g_autofree char *maps = NULL;
+
+  return g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL) && strstr (maps, "vgpreload") != NULL;
+}
+
+/* ---- a kernel queue made to overflow -------------------------------------- */
+
+#define MAX_QUEUED_EVENTS "/proc/sys/fs/inotify/max_queued_events"
+
+gboolean
+wf_test_overflow_begin (WfTestOverflow *overflow, const char *backend, const char *const *paths,
+                        WfIgnoreRules *rules, WfNotify **notify)
+{
+  g_autoptr(GError) error = NULL;
+  cpu_set_t one_cpu;
+  gboolean lowered;
+
+  if (getuid () != 0 || !g_file_get_contents (MAX_QUEUED_EVENTS, &overflow->saved_limit, NULL, NULL))
+    {
+      g_test_skip ("lowering fs.inotify.max_queued_events needs root");
+      return FALSE;
+    }
+
+  /* The reader thread inherits this thread's CPU: sharing one, it cannot
+   * run while this thread, real-time during the burst, makes changes. */
+  g_assert_cmpint (sched_getaffinity (0, sizeof overflow->saved_cpus, &overflow->saved_cpus), ==, 0);
+  CPU_ZERO (&one_cpu);
+  CPU_SET (sched_getcpu (), &one_cpu);
+  g_assert_cmpint (sched_setaffinity (0, sizeof one_cpu, &one_cpu), ==, 0);
+
+  /* The limit is read when the inotify instance is made: lower it just
+   * around construction, and put it back before any assertion can fail. */
+  lowered = wf_test_write_sysctl (MAX_QUEUED_EVENTS, "16\n");
+  *notify = wf_test_notify_new_with_rules (backend, paths, rules, FALSE, &error);
+  if (lowered)
+    g_assert_true (wf_test_write_sysctl (MAX_QUEUED_EVENTS, overflow->saved_limit));
+  g_clear_pointer (&overflow->saved_limit, g_free);
+  if (!lowered)
+    {
+      g_assert_cmpint (sched_setaffinity (0, sizeof overflow->saved_cpus, &overflow->saved_cpus), ==, 0);
+      g_clear_object (notify);
+      g_test_skip ("cannot write " MAX_QUEUED_EVENTS);
+      return FALSE;
+    }
+  g_assert_no_error (error);
+  g_assert_cmpstr (wf_notify_get_backend_name (*notify), ==, backend);
+  return TRUE;
+}
+
+void
+wf_test_overflow_burst_begin (WfTestOverflow *overflow)
+{
+  overflow->real_time = sched_setscheduler (0, SCHED_FIFO, &(struct sched_param) { .sched_priority = 1 }) == 0;
+}
+
+void
+wf_test_overflow_end (WfTestOverflow *overflow)
+{
+  if (overflow->real_time)
+    g_assert_cmpint (sched_setscheduler (0, SCHED_OTHER, &(struct sched_param) { 0 }), ==, 0);
+  g_assert_cmpint (sched_setaffinity (0, sizeof overflow->saved_cpus, &overflow->saved_cpus), ==, 0);
+}
+
+void
+wf_test_overflow_noise (const char *noise1, const char *noise2)
+{
+  for (guint i = 0; i < 40; i++)
+    wf_test_chmod (i % 2 ? noise1 : noise2, i % 4 < 2 ? 0600 : 0644);
+}
+
+void
+wf_test_overflow_assert_resynced (WfTestOverflow *overflow, WfNotify *notify)
+{
+  /* Without real-time scheduling (no CAP_SYS_NICE, or valgrind) the reader
+   * may keep up, and the events tell what the resync would have. */
+  if (!overflow->real_time || wf_test_under_valgrind ())
+    {
+      g_test_message ("the reader could run during the burst: the queue may not have overflowed");
+      return;
+    }
+  g_assert_cmpuint (wf_test_describe_field (notify, "rescans"), >, 0);
 }
