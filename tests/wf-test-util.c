@@ -562,7 +562,9 @@ wf_test_fixture_place (WfTestFixture *fixture, const char *relative, const char 
 {
   g_autofree char *path = wf_test_fixture_path (fixture, relative);
   g_autofree char *staged = wf_test_fixture_path (fixture, ".staged");
+  g_autofree char *parent = g_path_get_dirname (path);
 
+  wf_test_mkdir (parent);
   wf_test_write (staged, contents);
   wf_test_rename (staged, path);
 }

@@ -146,7 +146,8 @@ void wf_test_fixture_remove (WfTestFixture *fixture, const char *relative);
 
 /* Makes a file appear at @relative with @contents at once (written beside,
  * in the fixture's directory, then renamed in): a poll scan could see a
- * file created then written empty first, a real "added" then "modified". */
+ * file created then written empty first, a real "added" then "modified".
+ * Missing parents are made first. */
 void wf_test_fixture_place (WfTestFixture *fixture, const char *relative, const char *contents);
 
 /* ---- expectations with an optional part -------------------------------

@@ -35,9 +35,6 @@
  * that a slow machine (or valgrind) does not fail a correct backend. */
 #define COLLECT_TIMEOUT_MS 5000
 
-/* How long an empty expectation listens for unexpected changes. */
-#define QUIET_TIMEOUT_MS 500
-
 typedef struct {
   char *dir;
   const char *backend;   /* "inotify", "poll", or NULL for backend-agnostic cases */
@@ -199,30 +196,9 @@ poll_may_also (Fixture *f, const char *first, ...)
  * of the old name before its deletion.  inotify reports no such event. */
 #define poll_may_see_rename_ctime poll_may_also
 
-/* @seen without the lines of @optional: what must then equal the
- * expectation exactly. */
-static char *
-drop_optional (const char *seen, const char *optional)
-{
-  g_auto(GStrv) seen_lines = g_strsplit (seen, "\n", -1);
-  g_auto(GStrv) optional_lines = g_strsplit (optional, "\n", -1);
-  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
-
-  for (guint i = 0; seen_lines[i] != NULL; i++)
-    if (!g_strv_contains ((const char *const *) optional_lines, seen_lines[i]))
-      g_ptr_array_add (kept, seen_lines[i]);
-  return canonical_from_lines (kept);
-}
-
-/* Waits for @expected and returns what came, less the @optional lines. */
-static char *
-collect (WfNotify *notify, const char *expected, const char *optional)
-{
-  guint timeout = *expected == '\0' ? QUIET_TIMEOUT_MS : COLLECT_TIMEOUT_MS;
-  g_autofree char *seen = wf_test_collect (notify, timeout, expected);
-
-  return drop_optional (seen, optional != NULL ? optional : "");
-}
+/* Waits for @expected and returns what came, less the @optional lines
+ * (the shared optional mask). */
+#define collect wf_test_collect_apart_from
 
 /* Waits for @expected and asserts that exactly it came, less the lines of
  * @optional (may be NULL).  Takes both, so that a case states them inline:
