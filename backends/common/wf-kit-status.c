@@ -23,10 +23,10 @@ wf_kit_status_fill (WfBackendStatus *status, const WfKitCounts *counts)
 }
 
 char *
-wf_kit_describe (const char *type_name, const WfKitCounts *counts, const char *extra)
+wf_kit_describe (const char *type_name, const char *own_fields, const WfKitCounts *counts)
 {
-  return g_strdup_printf ("%s { roots: %u, directories: %u, unwatched: %u, polled: %u, rescans: %u%s }",
-                          type_name, counts->n_roots, counts->n_directories, counts->n_unwatched,
-                          counts->n_polled_directories, counts->n_rescans,
-                          extra != NULL ? extra : "");
+  return g_strdup_printf ("%s { %s%sroots: %u, directories: %u, unwatched: %u, polled: %u, rescans: %u }",
+                          type_name, own_fields != NULL ? own_fields : "", own_fields != NULL ? ", " : "",
+                          counts->n_roots, counts->n_directories, counts->n_unwatched,
+                          counts->n_polled_directories, counts->n_rescans);
 }

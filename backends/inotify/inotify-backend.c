@@ -28,6 +28,7 @@
 
 #include "watchfiles-backend.h"
 #include "inotify-backend-private.h"
+#include "wf-kit-status.h"
 
 /* Room for many events per read(); whatever exceeds it waits for the next. */
 #define EVENT_BUFFER_SIZE (32 * 1024)
@@ -689,37 +690,42 @@ count_directories (WfBackendInstance *self)
   return g_hash_table_size (self->table.by_wd) - watched_files;
 }
 
+/* Called with the lock held.  A subtree the watch limit left unwatched
+ * counts as unwatched, and its directories as polled. */
+static void
+count (WfBackendInstance *self, WfKitCounts *counts)
+{
+  *counts = (WfKitCounts) {
+    .n_roots = self->roots->len,
+    .n_directories = count_directories (self),
+    .n_unwatched = self->n_unwatched + self->polled->len,
+    .n_rescans = self->n_rescans,
+    .n_polled_directories = wf_inotify_count_polled_directories (self),
+  };
+}
+
 static char *
 describe (WfBackendInstance *self)
 {
-  char *description;
+  g_autofree char *own_fields = NULL;
+  WfKitCounts counts;
 
   g_mutex_lock (&self->lock);
-  description = g_strdup_printf ("InotifyBackend { fd: %d, roots: %u, directories: %u, "
-                                 "unwatched: %u, polled: %u, rescans: %u }",
-                                 self->inotify_fd, self->roots->len, count_directories (self),
-                                 self->n_unwatched + self->polled->len, self->polled->len,
-                                 self->n_rescans);
+  count (self, &counts);
+  own_fields = g_strdup_printf ("fd: %d, polled subtrees: %u", self->inotify_fd, self->polled->len);
   g_mutex_unlock (&self->lock);
-  return description;
+  return wf_kit_describe ("InotifyBackend", own_fields, &counts);
 }
-
-#define STATUS_HAS(status, field) \
-  ((status)->struct_size >= offsetof (WfBackendStatus, field) + sizeof ((status)->field))
 
 static void
 query_status (WfBackendInstance *self, WfBackendStatus *status)
 {
+  WfKitCounts counts;
+
   g_mutex_lock (&self->lock);
-  if (STATUS_HAS (status, n_roots))
-    status->n_roots = self->roots->len;
-  if (STATUS_HAS (status, n_directories))
-    status->n_directories = count_directories (self);
-  if (STATUS_HAS (status, n_unwatched))
-    status->n_unwatched = self->n_unwatched + self->polled->len;
-  if (STATUS_HAS (status, n_rescans))
-    status->n_rescans = self->n_rescans;
+  count (self, &counts);
   g_mutex_unlock (&self->lock);
+  wf_kit_status_fill (status, &counts);
 }
 
 /* ---- module --------------------------------------------------------------- */

@@ -30,6 +30,7 @@
 #include <gio/gio.h>
 
 #include "inotify-backend-private.h"
+#include "wf-kit-limit.h"
 
 typedef enum {
   STEP_WATCHED,
@@ -49,36 +50,18 @@ typedef struct {
 #define LISTED_LINK      'l'   /* a followed symlink to a directory */
 #define LISTED_OTHER     '-'
 
-static char *
-read_sysctl (const char *file)
-{
-  char *contents = NULL;
-
-  if (!g_file_get_contents (file, &contents, NULL, NULL))
-    return NULL;
-  return g_strstrip (contents);
-}
+static const WfKitLimit inotify_watch_limit = {
+  .name = "fs.inotify.max_user_watches",
+  .proc_file = "/proc/sys/fs/inotify/max_user_watches",
+  .raise_hint = "raise it, e.g. “sysctl fs.inotify.max_user_watches=524288”",
+  .namespace_name = "user.max_inotify_watches",
+  .namespace_proc_file = "/proc/sys/user/max_inotify_watches",
+};
 
 GError *
 wf_inotify_watch_limit_error (const char *path)
 {
-  g_autofree char *system_limit = read_sysctl ("/proc/sys/fs/inotify/max_user_watches");
-  g_autofree char *namespace_limit = read_sysctl ("/proc/sys/user/max_inotify_watches");
-  g_autofree char *display = g_filename_display_name (path);
-  g_autoptr (GString) message = g_string_new (NULL);
-
-  g_string_append_printf (message,
-                          "Cannot watch “%s”: the inotify watch limit is reached "
-                          "(fs.inotify.max_user_watches is %s",
-                          display, system_limit != NULL ? system_limit : "unknown");
-  /* A user namespace (a container) has a limit of its own, which may be the
-   * one that was hit. */
-  if (namespace_limit != NULL && g_strcmp0 (namespace_limit, system_limit) != 0)
-    g_string_append_printf (message, "; in this user namespace user.max_inotify_watches is %s",
-                            namespace_limit);
-  g_string_append (message, "); raise it, e.g. “sysctl fs.inotify.max_user_watches=524288”");
-
-  return g_error_new_literal (WF_ERROR, WF_ERROR_WATCH_LIMIT, message->str);
+  return wf_kit_limit_error (&inotify_watch_limit, "inotify watch", path);
 }
 
 static GError *

@@ -241,7 +241,7 @@ poll_count (WfBackendInstance *self, WfKitCounts *counts, guint *n_entries)
 static char *
 poll_describe (WfBackendInstance *self)
 {
-  g_autofree char *extra = NULL;
+  g_autofree char *own_fields = NULL;
   WfKitCounts counts;
   guint n_entries;
 
@@ -249,11 +249,12 @@ poll_describe (WfBackendInstance *self)
 
   g_mutex_lock (&self->lock);
   poll_count (self, &counts, &n_entries);
-  extra = g_strdup_printf (", entries: %u, delay: %ums, cpu budget: %u%%, pause: %" G_GINT64_FORMAT "ms, cycles: %u",
-                           n_entries, self->poll_delay_ms, self->cpu_percent,
-                           self->last_pause_us / G_TIME_SPAN_MILLISECOND, self->n_scans);
+  own_fields = g_strdup_printf ("delay: %ums, cpu budget: %u%%, pause: %" G_GINT64_FORMAT "ms, "
+                                "cycles: %u, entries: %u",
+                                self->poll_delay_ms, self->cpu_percent,
+                                self->last_pause_us / G_TIME_SPAN_MILLISECOND, self->n_scans, n_entries);
   g_mutex_unlock (&self->lock);
-  return wf_kit_describe ("PollBackend", &counts, extra);
+  return wf_kit_describe ("PollBackend", own_fields, &counts);
 }
 
 static void
