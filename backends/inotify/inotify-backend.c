@@ -28,6 +28,7 @@
 
 #include "watchfiles-backend.h"
 #include "inotify-backend-private.h"
+#include "wf-kit-path.h"
 #include "wf-kit-status.h"
 
 /* Room for many events per read(); whatever exceeds it waits for the next. */
@@ -174,7 +175,7 @@ handle_entry_event (WfBackendInstance *self, WfWatchNode *dir, const struct inot
 
   g_string_truncate (path, 0);
   wf_watch_node_append_path (dir, path);
-  wf_path_append_name (path, event->name);
+  wf_kit_path_append_name (path, event->name);
 
   /* The walks left it out: no node, no entry, nothing to watch.  The sink
    * would drop its events anyway; a new ignored tree is not even looked
@@ -597,20 +598,6 @@ stop (WfBackendInstance *self)
   free_instance (self);
 }
 
-/* Joins @path to the working directory without normalising it, as notify
- * does: watching "." reports "/cwd/./x". */
-static char *
-absolute_path (const char *path)
-{
-  g_autofree char *cwd = NULL;
-
-  if (g_path_is_absolute (path))
-    return g_strdup (path);
-  cwd = g_get_current_dir ();
-  return g_str_has_suffix (cwd, "/") ? g_strconcat (cwd, path, NULL)
-                                     : g_strconcat (cwd, "/", path, NULL);
-}
-
 static WfWatchNode *
 find_root (WfBackendInstance *self, const char *path, guint *index)
 {
@@ -631,7 +618,7 @@ find_root (WfBackendInstance *self, const char *path, guint *index)
 static gboolean
 add_root (WfBackendInstance *self, const char *path, GError **error)
 {
-  g_autofree char *absolute = absolute_path (path);
+  g_autofree char *absolute = wf_kit_path_make_absolute (path);
   WfWatchNode *root;
   gboolean ok = TRUE;
 
@@ -655,7 +642,7 @@ add_root (WfBackendInstance *self, const char *path, GError **error)
 static void
 remove_root (WfBackendInstance *self, const char *path)
 {
-  g_autofree char *absolute = absolute_path (path);
+  g_autofree char *absolute = wf_kit_path_make_absolute (path);
   WfWatchNode *root;
   guint index;
 

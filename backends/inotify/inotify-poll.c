@@ -65,6 +65,12 @@ find_polled (WfBackendInstance *self, const char *path)
   return NULL;
 }
 
+gboolean
+wf_inotify_is_polled (WfBackendInstance *self, const char *path)
+{
+  return find_polled (self, path) != NULL;
+}
+
 guint
 wf_inotify_count_polled_directories (WfBackendInstance *self)
 {

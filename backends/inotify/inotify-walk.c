@@ -238,7 +238,7 @@ list_directory (Walk *w, WfWatchNode *node, int dir_fd)
           {
             gboolean ignored;
 
-            wf_path_append_name (entry_path, name);
+            wf_kit_path_append_name (entry_path, name);
             ignored = wf_ignore_rules_matches_entry (rules, root_path, entry_path->str);
             g_string_truncate (entry_path, dir_len);
             if (ignored)
@@ -271,7 +271,7 @@ list_directory (Walk *w, WfWatchNode *node, int dir_fd)
 
       if (report)
         {
-          wf_path_append_name (entry_path, name);
+          wf_kit_path_append_name (entry_path, name);
           wf_sink_push (self->sink, WF_RAW_CREATED, entry_path->str,
                         WF_RAW_FLAG_SCAN | (is_directory ? WF_RAW_FLAG_IS_DIR : 0));
           g_string_truncate (entry_path, dir_len);
@@ -803,7 +803,7 @@ wf_inotify_report_subtree (WfBackendInstance *self,
     {
       WfWatchNode *child = wf_watch_table_lookup_child (table, node, name);
 
-      wf_path_append_name (path, name);
+      wf_kit_path_append_name (path, name);
       wf_sink_push (self->sink, kind, path->str, flags | (child != NULL ? WF_RAW_FLAG_IS_DIR : 0));
       if (child != NULL)
         wf_inotify_report_subtree (self, table, child, path, kind, flags);

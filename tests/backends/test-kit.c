@@ -495,18 +495,24 @@ test_snapshot_known_by_name (Fixture *f, gconstpointer data)
   write_in (f, "r/touched", "");
   write_in (f, "r/sub/old", "");
   write_in (f, "r/alias/inside", "");
+  write_in (f, "r/unwatched/u", "");
+  write_in (f, "r/became-dir/b", "");
   write_in (f, "r/kept", "");
   g_assert_no_errno (stat (kept, &st));
 
-  top = wf_kit_snapshot_add_known (snapshot, NULL, NULL, TRUE, FALSE);
-  wf_kit_snapshot_add_known (snapshot, top, "kept", FALSE, FALSE);
-  wf_kit_snapshot_add_known (snapshot, top, "touched", FALSE, FALSE);
-  wf_kit_snapshot_add_known (snapshot, top, "gone", FALSE, FALSE);
-  sub = wf_kit_snapshot_add_known (snapshot, top, "sub", TRUE, FALSE);
-  wf_kit_snapshot_add_known (snapshot, sub, "old", FALSE, FALSE);
-  wf_kit_snapshot_add_known (snapshot, sub, "lost", TRUE, FALSE);
+  top = wf_kit_snapshot_add_known (snapshot, NULL, NULL, WF_KIT_KNOWN_DIRECTORY);
+  wf_kit_snapshot_add_known (snapshot, top, "kept", WF_KIT_KNOWN_FILE);
+  wf_kit_snapshot_add_known (snapshot, top, "touched", WF_KIT_KNOWN_FILE);
+  wf_kit_snapshot_add_known (snapshot, top, "gone", WF_KIT_KNOWN_FILE);
+  sub = wf_kit_snapshot_add_known (snapshot, top, "sub", WF_KIT_KNOWN_DIRECTORY);
+  wf_kit_snapshot_add_known (snapshot, sub, "old", WF_KIT_KNOWN_FILE);
+  wf_kit_snapshot_add_known (snapshot, sub, "lost", WF_KIT_KNOWN_DIRECTORY);
   /* Reported through another path: never listed here. */
-  wf_kit_snapshot_add_known (snapshot, top, "alias", TRUE, TRUE);
+  wf_kit_snapshot_add_known (snapshot, top, "alias", WF_KIT_KNOWN_OPAQUE);
+  /* Kind not kept, a directory now: listed as new. */
+  wf_kit_snapshot_add_known (snapshot, top, "unwatched", WF_KIT_KNOWN_NAME);
+  /* A file then, a directory now. */
+  wf_kit_snapshot_add_known (snapshot, top, "became-dir", WF_KIT_KNOWN_FILE);
   wf_kit_snapshot_set_known_since (snapshot, (gint64) st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec + 1);
 
   /* File times come from a coarse clock (a jiffy or more). */
@@ -515,7 +521,10 @@ test_snapshot_known_by_name (Fixture *f, gconstpointer data)
   write_in (f, "r/fresh", "");
   ASSERT_RESCAN (f, snapshot, sink,
                  WF_CHANGE_MODIFIED, "r/touched", WF_CHANGE_DELETED, "r/gone",
-                 WF_CHANGE_DELETED, "r/sub/lost", WF_CHANGE_ADDED, "r/fresh", 0);
+                 WF_CHANGE_DELETED, "r/sub/lost", WF_CHANGE_ADDED, "r/fresh",
+                 WF_CHANGE_ADDED, "r/unwatched/u",
+                 WF_CHANGE_DELETED, "r/became-dir", WF_CHANGE_ADDED, "r/became-dir",
+                 WF_CHANGE_ADDED, "r/became-dir/b", 0);
   /* Fingerprinted now: the next rescan is a plain comparison. */
   ASSERT_RESCAN (f, snapshot, sink, 0);
   wf_kit_snapshot_free (snapshot);
