@@ -17,6 +17,7 @@
 
 #include "wf-backend-info.h"
 #include "wf-backend-registry-private.h"
+#include "wf-backend-status-private.h"
 #include "wf-debounce-private.h"
 #include "wf-error.h"
 #include "wf-notify.h"
@@ -24,6 +25,14 @@
 #include "wf-sink-private.h"
 
 #define WF_DEFAULT_POLL_DELAY_MS 300
+#define WF_DEFAULT_POLL_CPU_PERCENT 10
+
+/* Filesystems whose kernel notifications miss changes made by another
+ * machine or beneath the mount (network shares, VM shares, FUSE): inotify
+ * hears only what this kernel writes through the mount. */
+static const char *const default_polled_filesystems[] = {
+  "nfs", "nfs4", "cifs", "smb3", "9p", "virtiofs", "vboxsf", "fuse", "fuse.*", NULL
+};
 
 /**
  * WfNotify:
@@ -98,6 +107,9 @@ struct _WfNotify {
   gboolean follow_symlinks;
   char *requested_backend;
   WfIgnoreRules *ignore_rules;
+  WfWatchLimitPolicy watch_limit_policy;
+  guint poll_cpu_percent;
+  GStrv polled_filesystems;
 
   WfSink *sink;
   const WfBackendModule *backend;
@@ -147,6 +159,9 @@ wf_notify_init (WfNotify *self)
   self->poll_delay_ms = WF_DEFAULT_POLL_DELAY_MS;
   self->recursive = TRUE;
   self->follow_symlinks = TRUE;
+  self->watch_limit_policy = WF_WATCH_LIMIT_POLICY_POLL;
+  self->poll_cpu_percent = WF_DEFAULT_POLL_CPU_PERCENT;
+  self->polled_filesystems = g_strdupv ((GStrv) default_polled_filesystems);
 }
 
 static void
@@ -165,6 +180,7 @@ wf_notify_finalize (GObject *object)
   g_strfreev (self->paths);
   g_free (self->requested_backend);
   g_clear_object (&self->ignore_rules);
+  g_strfreev (self->polled_filesystems);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (wf_notify_parent_class)->finalize (object);
 }
@@ -356,9 +372,11 @@ start_backend (WfNotify *self, GError **error)
     .recursive = self->recursive,
     .follow_symlinks = self->follow_symlinks,
     .ignore_permission_denied = self->ignore_permission_denied,
-    .debug = self->debug,
     .poll_delay_ms = self->poll_delay_ms,
     .ignore_rules = self->ignore_rules,
+    .watch_limit_policy = self->watch_limit_policy,
+    .poll_cpu_percent = self->poll_cpu_percent,
+    .polled_filesystems = (const char *const *) self->polled_filesystems,
   };
 
   if (g_strcmp0 (self->backend->name, "poll") == 0 && !check_paths_exist (self, error))
@@ -1283,13 +1301,17 @@ wf_notify_get_ignore_rules (WfNotify *self)
 guint
 wf_notify_get_watched_directories (WfNotify *self)
 {
-  WfBackendStatus status = { .struct_size = sizeof status };
+  WfBackendStatus status;
+  guint n_directories;
 
   g_return_val_if_fail (WF_IS_NOTIFY (self), 0);
 
+  wf_backend_status_init (&status);
   g_mutex_lock (&self->lock);
   if (self->instance != NULL)
     self->backend->vtable->query_status (self->instance, &status);
   g_mutex_unlock (&self->lock);
-  return status.n_directories;
+  n_directories = status.n_directories;
+  wf_backend_status_clear (&status);
+  return n_directories;
 }

@@ -165,6 +165,9 @@ void wf_inotify_poll_subtree (WfBackendInstance *self, const WfWatchNode *parent
 /* Tries to watch each polled subtree again, rescans it and pushes what
  * changed; stops polling those watched again or gone. */
 void wf_inotify_poll_pass (WfBackendInstance *self);
+/* Adds the polled subtrees and their directories to @status (query_status(),
+ * under the lock). */
+void wf_inotify_polled_query_status (WfBackendInstance *self, WfBackendStatus *status);
 /* Stops polling below the root named @root (remove_root()). */
 void wf_inotify_unpoll_root (WfBackendInstance *self, const char *root);
 /* Walks @name, an entry of @parent, silently (a polled subtree trying its

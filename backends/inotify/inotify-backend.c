@@ -432,10 +432,8 @@ read_events (gpointer data)
 /* ---- instance ------------------------------------------------------------- */
 
 /* Reads a field of @options only if the caller's struct has it. */
-#define OPTION(options, field, fallback)                                          \
-  ((options) != NULL                                                              \
-   && (options)->struct_size >= offsetof (WfBackendOptions, field) + sizeof ((options)->field) \
-     ? (options)->field : (fallback))
+#define OPTION(options, field, fallback) \
+  (WF_STRUCT_HAS_FIELD (options, WfBackendOptions, field) ? (options)->field : (fallback))
 
 static GError *
 instance_limit_error (int err)
@@ -690,21 +688,19 @@ describe (WfBackendInstance *self)
   return description;
 }
 
-#define STATUS_HAS(status, field) \
-  ((status)->struct_size >= offsetof (WfBackendStatus, field) + sizeof ((status)->field))
-
 static void
 query_status (WfBackendInstance *self, WfBackendStatus *status)
 {
   g_mutex_lock (&self->lock);
-  if (STATUS_HAS (status, n_roots))
+  if (WF_STRUCT_HAS_FIELD (status, WfBackendStatus, n_roots))
     status->n_roots = self->roots->len;
-  if (STATUS_HAS (status, n_directories))
+  if (WF_STRUCT_HAS_FIELD (status, WfBackendStatus, n_directories))
     status->n_directories = count_directories (self);
-  if (STATUS_HAS (status, n_unwatched))
-    status->n_unwatched = self->n_unwatched + self->polled->len;
-  if (STATUS_HAS (status, n_rescans))
+  if (WF_STRUCT_HAS_FIELD (status, WfBackendStatus, n_unwatched))
+    status->n_unwatched = self->n_unwatched;
+  if (WF_STRUCT_HAS_FIELD (status, WfBackendStatus, n_rescans))
     status->n_rescans = self->n_rescans;
+  wf_inotify_polled_query_status (self, status);
   g_mutex_unlock (&self->lock);
 }
 

@@ -218,6 +218,29 @@ report_difference (WfBackendInstance *self, GHashTable *old, GHashTable *now)
     }
 }
 
+void
+wf_inotify_polled_query_status (WfBackendInstance *self, WfBackendStatus *status)
+{
+  guint n_directories = 0;
+
+  for (guint i = 0; i < self->polled->len; i++)
+    {
+      WfPolledTree *tree = self->polled->pdata[i];
+      GHashTableIter iter;
+      gpointer value;
+
+      /* The subtree's own directory, and every directory below it. */
+      n_directories++;
+      g_hash_table_iter_init (&iter, tree->snapshot);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        if (S_ISDIR (((EntryState *) value)->mode))
+          n_directories++;
+      wf_backend_status_add_polled_subtree (status, tree->path, WF_POLL_REASON_WATCH_LIMIT);
+    }
+  if (WF_STRUCT_HAS_FIELD (status, WfBackendStatus, n_polled_directories))
+    status->n_polled_directories = n_directories;
+}
+
 static WfPolledTree *
 find_polled (WfBackendInstance *self, const char *path)
 {

@@ -597,11 +597,6 @@ poll_thread (gpointer data)
   return NULL;
 }
 
-/* Options of an older core lack the fields appended since; those keep
- * their defaults. */
-#define OPTIONS_HAVE(options, field) \
-  ((options)->struct_size >= G_STRUCT_OFFSET (WfBackendOptions, field) + sizeof ((options)->field))
-
 /* Everything poll_start() made, once no thread uses it. */
 static void
 poll_instance_free (WfBackendInstance *self)
@@ -627,17 +622,19 @@ poll_start (WfSink *sink, const WfBackendOptions *options, GError **error)
   self->recursive = TRUE;
   self->follow_symlinks = TRUE;
   self->poll_delay_ms = POLL_DEFAULT_DELAY_MS;
+  /* Options of an older core lack the fields appended since; those keep
+   * their defaults. */
   if (options != NULL)
     {
-      if (OPTIONS_HAVE (options, recursive))
+      if (WF_STRUCT_HAS_FIELD (options, WfBackendOptions, recursive))
         self->recursive = options->recursive;
-      if (OPTIONS_HAVE (options, follow_symlinks))
+      if (WF_STRUCT_HAS_FIELD (options, WfBackendOptions, follow_symlinks))
         self->follow_symlinks = options->follow_symlinks;
-      if (OPTIONS_HAVE (options, ignore_permission_denied))
+      if (WF_STRUCT_HAS_FIELD (options, WfBackendOptions, ignore_permission_denied))
         self->ignore_permission_denied = options->ignore_permission_denied;
-      if (OPTIONS_HAVE (options, poll_delay_ms))
+      if (WF_STRUCT_HAS_FIELD (options, WfBackendOptions, poll_delay_ms))
         self->poll_delay_ms = options->poll_delay_ms;
-      if (OPTIONS_HAVE (options, ignore_rules) && options->ignore_rules != NULL &&
+      if (WF_STRUCT_HAS_FIELD (options, WfBackendOptions, ignore_rules) && options->ignore_rules != NULL &&
           !wf_ignore_rules_is_empty (options->ignore_rules))
         self->ignore_rules = g_object_ref (options->ignore_rules);
     }
@@ -782,9 +779,6 @@ poll_describe (WfBackendInstance *self)
                           self->poll_delay_ms, n_roots, n_directories, n_entries, n_scans);
 }
 
-#define STATUS_HAS(status, field) \
-  ((status)->struct_size >= G_STRUCT_OFFSET (WfBackendStatus, field) + sizeof ((status)->field))
-
 static void
 poll_query_status (WfBackendInstance *self, WfBackendStatus *status)
 {
@@ -798,14 +792,14 @@ poll_query_status (WfBackendInstance *self, WfBackendStatus *status)
   n_roots = self->roots->len;
   g_mutex_unlock (&self->lock);
 
-  if (STATUS_HAS (status, n_roots))
+  if (WF_STRUCT_HAS_FIELD (status, WfBackendStatus, n_roots))
     status->n_roots = n_roots;
-  if (STATUS_HAS (status, n_directories))
+  if (WF_STRUCT_HAS_FIELD (status, WfBackendStatus, n_directories))
     status->n_directories = n_directories;
-  if (STATUS_HAS (status, n_unwatched))
+  if (WF_STRUCT_HAS_FIELD (status, WfBackendStatus, n_unwatched))
     status->n_unwatched = n_unwatched;
   /* A poller never loses sync: every scan is a full one. */
-  if (STATUS_HAS (status, n_rescans))
+  if (WF_STRUCT_HAS_FIELD (status, WfBackendStatus, n_rescans))
     status->n_rescans = 0;
 }
 

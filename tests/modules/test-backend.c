@@ -57,8 +57,8 @@ test_stop (WfBackendInstance *self)
 }
 
 static const WfBackendVTable test_vtable = {
-#ifdef TEST_BACKEND_WRONG_ABI
-  .abi_major = WF_BACKEND_ABI_MAJOR + 41,
+#ifdef TEST_BACKEND_ABI
+  .abi_major = TEST_BACKEND_ABI,
 #else
   .abi_major = WF_BACKEND_ABI_MAJOR,
 #endif
