@@ -5,6 +5,7 @@
 #include "wf-version-macros.h"
 #include "wf-enum-types.h"
 #include "wf-error.h"
+#include "wf-types.h"
 #include "wf-file-change.h"
 #include "wf-ignore-rules.h"
 #include "wf-backend-info.h"

@@ -13,17 +13,28 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "wf-backend-info.h"
 #include "wf-backend-registry-private.h"
+#include "wf-backend-status-private.h"
 #include "wf-debounce-private.h"
+#include "wf-enum-types.h"
 #include "wf-error.h"
 #include "wf-notify.h"
 #include "wf-notify-source-private.h"
 #include "wf-sink-private.h"
 
 #define WF_DEFAULT_POLL_DELAY_MS 300
+#define WF_DEFAULT_POLL_CPU_PERCENT 10
+
+/* Filesystems whose kernel notifications miss changes made by another
+ * machine or beneath the mount (network shares, VM shares, FUSE): inotify
+ * hears only what this kernel writes through the mount. */
+static const char *const default_polled_filesystems[] = {
+  "nfs", "nfs4", "cifs", "smb3", "9p", "virtiofs", "vboxsf", "fuse", "fuse.*", NULL
+};
 
 /**
  * WfNotify:
@@ -98,6 +109,9 @@ struct _WfNotify {
   gboolean follow_symlinks;
   char *requested_backend;
   WfIgnoreRules *ignore_rules;
+  WfWatchLimitPolicy watch_limit_policy;
+  guint poll_cpu_percent;
+  GStrv polled_filesystems;
 
   WfSink *sink;
   const WfBackendModule *backend;
@@ -130,6 +144,9 @@ enum {
   PROP_FOLLOW_SYMLINKS,
   PROP_BACKEND,
   PROP_IGNORE_RULES,
+  PROP_WATCH_LIMIT_POLICY,
+  PROP_POLL_CPU_PERCENT,
+  PROP_POLLED_FILESYSTEMS,
   N_PROPS
 };
 
@@ -147,6 +164,9 @@ wf_notify_init (WfNotify *self)
   self->poll_delay_ms = WF_DEFAULT_POLL_DELAY_MS;
   self->recursive = TRUE;
   self->follow_symlinks = TRUE;
+  self->watch_limit_policy = WF_WATCH_LIMIT_POLICY_POLL;
+  self->poll_cpu_percent = WF_DEFAULT_POLL_CPU_PERCENT;
+  self->polled_filesystems = g_strdupv ((GStrv) default_polled_filesystems);
 }
 
 static void
@@ -165,6 +185,7 @@ wf_notify_finalize (GObject *object)
   g_strfreev (self->paths);
   g_free (self->requested_backend);
   g_clear_object (&self->ignore_rules);
+  g_strfreev (self->polled_filesystems);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (wf_notify_parent_class)->finalize (object);
 }
@@ -185,6 +206,9 @@ wf_notify_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     case PROP_FOLLOW_SYMLINKS: g_value_set_boolean (value, self->follow_symlinks); break;
     case PROP_BACKEND: g_value_set_string (value, self->requested_backend); break;
     case PROP_IGNORE_RULES: g_value_set_object (value, self->ignore_rules); break;
+    case PROP_WATCH_LIMIT_POLICY: g_value_set_enum (value, self->watch_limit_policy); break;
+    case PROP_POLL_CPU_PERCENT: g_value_set_uint (value, self->poll_cpu_percent); break;
+    case PROP_POLLED_FILESYSTEMS: g_value_set_boxed (value, self->polled_filesystems); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -205,6 +229,15 @@ wf_notify_set_property (GObject *object, guint prop_id, const GValue *value, GPa
     case PROP_FOLLOW_SYMLINKS: self->follow_symlinks = g_value_get_boolean (value); break;
     case PROP_BACKEND: g_free (self->requested_backend); self->requested_backend = g_value_dup_string (value); break;
     case PROP_IGNORE_RULES: g_set_object (&self->ignore_rules, g_value_get_object (value)); break;
+    case PROP_WATCH_LIMIT_POLICY: self->watch_limit_policy = g_value_get_enum (value); break;
+    case PROP_POLL_CPU_PERCENT: self->poll_cpu_percent = g_value_get_uint (value); break;
+    case PROP_POLLED_FILESYSTEMS:
+      g_strfreev (self->polled_filesystems);
+      /* NULL (what g_object_new() gives an unset boxed) means the default. */
+      self->polled_filesystems = g_value_get_boxed (value) != NULL
+                                 ? g_value_dup_boxed (value)
+                                 : g_strdupv ((GStrv) default_polled_filesystems);
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -300,6 +333,50 @@ wf_notify_class_init (WfNotifyClass *klass)
    * Since: 1.0
    */
   properties[PROP_IGNORE_RULES] = g_param_spec_object ("ignore-rules", NULL, NULL, WF_TYPE_IGNORE_RULES, flags);
+  /**
+   * WfNotify:watch-limit-policy:
+   *
+   * What a native backend does when a kernel limit on watches
+   * (`fs.inotify.max_user_watches`) is reached, at start or while
+   * running: poll the subtrees it cannot watch (the default; they show in
+   * [method@Watchfiles.Notify.get_status]), or fail with
+   * `WF_ERROR_WATCH_LIMIT`.  The poll backend has no such limit.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_WATCH_LIMIT_POLICY] = g_param_spec_enum ("watch-limit-policy", NULL, NULL,
+                                                           WF_TYPE_WATCH_LIMIT_POLICY,
+                                                           WF_WATCH_LIMIT_POLICY_POLL, flags);
+  /**
+   * WfNotify:poll-cpu-percent:
+   *
+   * Polling's CPU budget, in percent of one core, from 1 to 100: the delay
+   * between two scans stretches beyond
+   * [property@Watchfiles.Notify:poll-delay-ms] so that scanning takes at
+   * most this share of the time on large trees.  It applies to the poll
+   * backend and to the subtrees a native backend polls.  Another value
+   * fails initialisation with `WF_ERROR_INVALID_ARGUMENT`.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_POLL_CPU_PERCENT] = g_param_spec_uint ("poll-cpu-percent", NULL, NULL,
+                                                         0, G_MAXUINT, WF_DEFAULT_POLL_CPU_PERCENT, flags);
+  /**
+   * WfNotify:polled-filesystems: (type GStrv)
+   *
+   * Filesystem types, as `/proc/self/mountinfo` names them, whose
+   * subtrees a native backend polls in addition to watching them, because
+   * their kernel notifications miss changes made by another machine or
+   * beneath the mount.  An entry ending in `.*` matches every type
+   * beginning with what precedes the `*` (`fuse.*` matches `fuse.sshfs`).
+   * %NULL gives the default: `nfs`, `nfs4`, `cifs`, `smb3`, `9p`,
+   * `virtiofs`, `vboxsf`, `fuse` and `fuse.*`; an empty list polls none.
+   * An empty entry, or one with white space, a comma or another `*`,
+   * fails initialisation with `WF_ERROR_INVALID_ARGUMENT`.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_POLLED_FILESYSTEMS] = g_param_spec_boxed ("polled-filesystems", NULL, NULL, G_TYPE_STRV, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -348,6 +425,40 @@ check_paths_exist (WfNotify *self, GError **error)
   return TRUE;
 }
 
+/* A filesystem type as mountinfo writes it, or a "prefix.*" pattern. */
+static gboolean
+is_valid_filesystem_entry (const char *entry)
+{
+  const char *star = strchr (entry, '*');
+
+  if (*entry == '\0' || strpbrk (entry, " \t\n\r\f\v,") != NULL)
+    return FALSE;
+  return star == NULL || (star > entry && star[-1] == '.' && star[1] == '\0' && star - entry > 1);
+}
+
+/* The properties GObject cannot range-check into a GError. */
+static gboolean
+check_options (WfNotify *self, GError **error)
+{
+  if (self->poll_cpu_percent < 1 || self->poll_cpu_percent > 100)
+    {
+      g_set_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+                   "poll-cpu-percent must be from 1 to 100, not %u", self->poll_cpu_percent);
+      return FALSE;
+    }
+  for (guint i = 0; self->polled_filesystems[i] != NULL; i++)
+    if (!is_valid_filesystem_entry (self->polled_filesystems[i]))
+      {
+        g_autofree char *escaped = g_strescape (self->polled_filesystems[i], NULL);
+
+        g_set_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+                     "polled-filesystems: “%s” is not a filesystem type (such as nfs4) "
+                     "nor a prefix pattern (such as fuse.*)", escaped);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 static WfBackendInstance *
 start_backend (WfNotify *self, GError **error)
 {
@@ -356,9 +467,11 @@ start_backend (WfNotify *self, GError **error)
     .recursive = self->recursive,
     .follow_symlinks = self->follow_symlinks,
     .ignore_permission_denied = self->ignore_permission_denied,
-    .debug = self->debug,
     .poll_delay_ms = self->poll_delay_ms,
     .ignore_rules = self->ignore_rules,
+    .watch_limit_policy = self->watch_limit_policy,
+    .poll_cpu_percent = self->poll_cpu_percent,
+    .polled_filesystems = (const char *const *) self->polled_filesystems,
   };
 
   if (g_strcmp0 (self->backend->name, "poll") == 0 && !check_paths_exist (self, error))
@@ -376,6 +489,8 @@ wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError 
 
   if (self->paths == NULL)
     self->paths = g_new0 (char *, 1);
+  if (!check_options (self, error))
+    return FALSE;
   if (self->ignore_rules != NULL)
     wf_ignore_rules_seal (self->ignore_rules);
 
@@ -1283,13 +1398,17 @@ wf_notify_get_ignore_rules (WfNotify *self)
 guint
 wf_notify_get_watched_directories (WfNotify *self)
 {
-  WfBackendStatus status = { .struct_size = sizeof status };
+  WfBackendStatus status;
+  guint n_directories;
 
   g_return_val_if_fail (WF_IS_NOTIFY (self), 0);
 
+  wf_backend_status_init (&status);
   g_mutex_lock (&self->lock);
   if (self->instance != NULL)
     self->backend->vtable->query_status (self->instance, &status);
   g_mutex_unlock (&self->lock);
-  return status.n_directories;
+  n_directories = status.n_directories;
+  wf_backend_status_clear (&status);
+  return n_directories;
 }

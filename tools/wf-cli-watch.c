@@ -19,6 +19,9 @@ wf_cli_notify_new (const WfCliConfig *config, GError **error)
                          "ignore-permission-denied", config->ignore_permission_denied,
                          "backend", config->backend,
                          "ignore-rules", config->ignore_rules,
+                         "watch-limit-policy", config->watch_limit_policy,
+                         "poll-cpu-percent", config->poll_cpu_percent,
+                         "polled-filesystems", config->polled_filesystems,
                          NULL);
 }
 

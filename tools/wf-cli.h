@@ -45,6 +45,9 @@ typedef struct {
   gboolean debug;
   gboolean force_polling;
   guint poll_delay_ms;
+  guint poll_cpu_percent;
+  WfWatchLimitPolicy watch_limit_policy;
+  char **polled_filesystems; /* (nullable): the library's default */
   gboolean recursive;
   gboolean ignore_permission_denied;
   char *backend;             /* (nullable) */

@@ -165,6 +165,8 @@ void wf_inotify_poll_subtree (WfBackendInstance *self, const WfWatchNode *parent
 /* Tries to watch each polled subtree again, rescans it and pushes what
  * changed; stops polling those watched again or gone. */
 void wf_inotify_poll_pass (WfBackendInstance *self);
+/* Adds the polled subtrees to @status (query_status(), under the lock). */
+void wf_inotify_polled_query_status (WfBackendInstance *self, WfBackendStatus *status);
 /* Is the subtree at @path (absolute) polled? */
 gboolean wf_inotify_is_polled (WfBackendInstance *self, const char *path);
 /* Directories listed by the last scans of the polled subtrees. */

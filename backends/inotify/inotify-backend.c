@@ -448,10 +448,8 @@ read_events (gpointer data)
 /* ---- instance ------------------------------------------------------------- */
 
 /* Reads a field of @options only if the caller's struct has it. */
-#define OPTION(options, field, fallback)                                          \
-  ((options) != NULL                                                              \
-   && (options)->struct_size >= offsetof (WfBackendOptions, field) + sizeof ((options)->field) \
-     ? (options)->field : (fallback))
+#define OPTION(options, field, fallback) \
+  (WF_STRUCT_HAS_FIELD (options, WfBackendOptions, field) ? (options)->field : (fallback))
 
 static GError *
 instance_limit_error (int err)
@@ -677,15 +675,15 @@ count_directories (WfBackendInstance *self)
   return g_hash_table_size (self->table.by_wd) - watched_files;
 }
 
-/* Called with the lock held.  A subtree the watch limit left unwatched
- * counts as unwatched, and its directories as polled. */
+/* Called with the lock held.  Directories the watch limit left unwatched
+ * are polled, not counted unwatched. */
 static void
 count (WfBackendInstance *self, WfKitCounts *counts)
 {
   *counts = (WfKitCounts) {
     .n_roots = self->roots->len,
     .n_directories = count_directories (self),
-    .n_unwatched = self->n_unwatched + self->polled->len,
+    .n_unwatched = self->n_unwatched,
     .n_rescans = self->n_rescans,
     .n_polled_directories = wf_inotify_count_polled_directories (self),
   };
@@ -711,6 +709,7 @@ query_status (WfBackendInstance *self, WfBackendStatus *status)
 
   g_mutex_lock (&self->lock);
   count (self, &counts);
+  wf_inotify_polled_query_status (self, status);
   g_mutex_unlock (&self->lock);
   wf_kit_status_fill (status, &counts);
 }

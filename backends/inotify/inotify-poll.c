@@ -71,6 +71,14 @@ wf_inotify_is_polled (WfBackendInstance *self, const char *path)
   return find_polled (self, path) != NULL;
 }
 
+void
+wf_inotify_polled_query_status (WfBackendInstance *self, WfBackendStatus *status)
+{
+  for (guint i = 0; i < self->polled->len; i++)
+    wf_backend_status_add_polled_subtree (status, polled_tree_path (self->polled->pdata[i]),
+                                          WF_POLL_REASON_WATCH_LIMIT);
+}
+
 guint
 wf_inotify_count_polled_directories (WfBackendInstance *self)
 {

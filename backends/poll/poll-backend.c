@@ -42,9 +42,9 @@ struct _WfBackendInstance {
   gint64 last_pause_us;       /* under lock */
 };
 
-/* Options of an older core lack the fields appended since. */
-#define OPTIONS_HAVE(options, field) \
-  ((options)->struct_size >= G_STRUCT_OFFSET (WfBackendOptions, field) + sizeof ((options)->field))
+/* Options of an older core lack the fields appended since: those keep
+ * their defaults. */
+#define OPTIONS_HAVE(options, field) WF_STRUCT_HAS_FIELD (options, WfBackendOptions, field)
 
 static gint64
 thread_cpu_time_us (void)
@@ -141,6 +141,8 @@ poll_start (WfSink *sink, const WfBackendOptions *options, GError **error)
         self->poll_delay_ms = options->poll_delay_ms;
       if (OPTIONS_HAVE (options, ignore_rules) && options->ignore_rules != NULL)
         self->scan_options.ignore_rules = g_object_ref (options->ignore_rules);
+      if (OPTIONS_HAVE (options, poll_cpu_percent) && options->poll_cpu_percent > 0)
+        self->cpu_percent = MIN (options->poll_cpu_percent, 100);
     }
 
   self->sink = wf_sink_ref (sink);

@@ -14,6 +14,12 @@ import pytest
 
 gi.require_version('Watchfiles', '1.0')
 
+# The override under test comes first, even when another copy is installed
+# in the interpreter's own gi/overrides (which pkgutil would search first).
+if 'WATCHFILES_PYTHON_DIR' in os.environ:
+    import gi.overrides
+    gi.overrides.__path__.insert(0, os.path.join(os.environ['WATCHFILES_PYTHON_DIR'], 'gi', 'overrides'))
+
 
 # --- TAP output for meson ---
 

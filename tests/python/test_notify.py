@@ -413,3 +413,46 @@ def test_backend_list_is_safe_to_free():
         names = [info.get_name() for info in infos]
         del infos
     assert names == ['inotify', 'poll']
+
+
+@pytest.fixture
+def recorder(monkeypatch):
+    """The recorder backend of tests/modules: it watches nothing and its
+    describe() tells the options it was given."""
+    modules = os.environ.get('WF_TEST_MODULES')
+    if modules is None:
+        pytest.skip('not run by meson test')
+    monkeypatch.setenv('WATCHFILES_BACKEND_DIR', modules + ':' + os.environ.get('WATCHFILES_BACKEND_DIR', ''))
+    return 'recorder'
+
+
+def test_watch_options_reach_the_backend(tmp_path, recorder):
+    with Notify([str(tmp_path)], False, False, 50, True, False, backend=recorder) as watcher:
+        assert watcher.props.watch_limit_policy == Watchfiles.WatchLimitPolicy.POLL
+        assert watcher.props.poll_cpu_percent == 10
+        assert 'fuse.*' in watcher.props.polled_filesystems
+        assert 'watch_limit_policy: 0, poll_cpu_percent: 10, polled_filesystems: [nfs|' in watcher.describe()
+    with Notify([str(tmp_path)], False, False, 50, True, False, backend=recorder, watch_limit_policy='error',
+                poll_cpu_percent=30, polled_filesystems=('nfs4', 'fuse.*')) as watcher:
+        assert watcher.props.watch_limit_policy == Watchfiles.WatchLimitPolicy.ERROR
+        assert watcher.props.polled_filesystems == ['nfs4', 'fuse.*']
+        assert 'watch_limit_policy: 1, poll_cpu_percent: 30, polled_filesystems: [nfs4|fuse.*]' in watcher.describe()
+    with Notify([str(tmp_path)], False, False, 50, True, False, backend=recorder,
+                watch_limit_policy=Watchfiles.WatchLimitPolicy.ERROR, polled_filesystems=[]) as watcher:
+        assert 'watch_limit_policy: 1, poll_cpu_percent: 10, polled_filesystems: []' in watcher.describe()
+
+
+def test_watch_options_refused(tmp_path):
+    args = ([str(tmp_path)], False, False, 50, True, False)
+    with pytest.raises(ValueError, match='from 1 to 100, not 0'):
+        Notify(*args, poll_cpu_percent=0)
+    with pytest.raises(ValueError, match="must be 'poll', 'error'"):
+        Notify(*args, watch_limit_policy='sometimes')
+    with pytest.raises(ValueError, match='is not a filesystem type'):
+        Notify(*args, polled_filesystems=['nfs', 'fu*se'])
+    with pytest.raises(TypeError, match='iterable of str'):
+        Notify(*args, polled_filesystems='nfs')
+    with pytest.raises(TypeError, match="'int' object is not a str"):
+        Notify(*args, polled_filesystems=[4])
+    with pytest.raises(OverflowError):
+        Notify(*args, poll_cpu_percent=-1)

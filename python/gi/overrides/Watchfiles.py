@@ -107,6 +107,8 @@ def _constructor_error(err):
             return OSError(message)
         if err.code == Watchfiles.Error.CLOSED:
             return RuntimeError('RustNotify watcher closed')
+        if err.code == Watchfiles.Error.INVALID_ARGUMENT:
+            return ValueError(message)
         return WatchfilesRustInternalError(message)
     return OSError(message)
 
@@ -277,6 +279,19 @@ def _let_signal_handlers_run():
 
 # --- Notify ---
 
+def _watch_limit_policy(value):
+    if isinstance(value, Watchfiles.WatchLimitPolicy):
+        return value
+    names = {'poll': Watchfiles.WatchLimitPolicy.POLL, 'error': Watchfiles.WatchLimitPolicy.ERROR}
+    if isinstance(value, str) and value in names:
+        return names[value]
+    raise ValueError(f"watch_limit_policy must be 'poll', 'error' or a Watchfiles.WatchLimitPolicy, not {value!r}")
+
+
+def _not_str(value):
+    raise TypeError(f"polled_filesystems: '{type(value).__name__}' object is not a str")
+
+
 def _pretty_debug(description, backend):
     """Turns describe()'s 'Name { a: 1, b: 2 }' into Rust's {:#?} layout."""
     names = {'PollBackend': 'PollWatcher', 'InotifyBackend': 'INotifyWatcher'}
@@ -298,14 +313,19 @@ def _pretty_debug(description, backend):
 class Notify(Watchfiles.Notify):
     """Watchfiles.Notify(watch_paths, debug, force_polling, poll_delay_ms,
     recursive, ignore_permission_denied, *, ignore_rules=None, backend=None,
-    follow_symlinks=True)
+    follow_symlinks=True, watch_limit_policy=None, poll_cpu_percent=None,
+    polled_filesystems=None)
 
     watchfiles' RustNotify on Watchfiles: the same six positional arguments,
     watch(), close(), the context manager and repr.  The keyword-only
-    extras set the GObject properties of the same names."""
+    extras set the GObject properties of the same names (None keeps the
+    default); watch_limit_policy also takes 'poll' or 'error', and
+    polled_filesystems any iterable of str.  The status property is a
+    Watchfiles.Status snapshot taken when it is read."""
 
     def __new__(cls, watch_paths, debug, force_polling, poll_delay_ms, recursive, ignore_permission_denied,
-                *, ignore_rules=None, backend=None, follow_symlinks=True):
+                *, ignore_rules=None, backend=None, follow_symlinks=True, watch_limit_policy=None,
+                poll_cpu_percent=None, polled_filesystems=None):
         paths = _fsencode_paths(watch_paths)
         debug = _bool(debug)
         force_polling = _bool(force_polling)
@@ -317,9 +337,19 @@ class Notify(Watchfiles.Notify):
             raise TypeError('ignore_rules must be a Watchfiles.IgnoreRules or None')
         if backend is not None and not isinstance(backend, str):
             raise TypeError('backend must be a str or None')
+        extras = {}
+        if watch_limit_policy is not None:
+            extras['watch_limit_policy'] = _watch_limit_policy(watch_limit_policy)
+        if poll_cpu_percent is not None:
+            extras['poll_cpu_percent'] = _u64(poll_cpu_percent)
+        if polled_filesystems is not None:
+            if isinstance(polled_filesystems, (str, bytes)):
+                raise TypeError('polled_filesystems must be an iterable of str, such as ["nfs4", "fuse.*"]')
+            extras['polled_filesystems'] = [str(fs) if isinstance(fs, str) else _not_str(fs)
+                                            for fs in polled_filesystems]
 
         try:
-            if ignore_rules is None and backend is None and follow_symlinks:
+            if ignore_rules is None and backend is None and follow_symlinks and not extras:
                 # The constructor takes filenames: any bytes reach the kernel.
                 return Watchfiles.Notify.new(paths, debug, force_polling, poll_delay_ms, recursive,
                                              ignore_permission_denied)
@@ -328,14 +358,14 @@ class Notify(Watchfiles.Notify):
                 # UTF-8 str only.
                 str_paths = [p.decode('utf-8') for p in paths]
             except UnicodeDecodeError:
-                raise ValueError('a watch path that is not UTF-8 cannot be combined with ignore_rules, '
-                                 'backend or follow_symlinks') from None
+                raise ValueError('a watch path that is not UTF-8 cannot be combined with the keyword-only '
+                                 'arguments') from None
             self = Watchfiles.Notify.__new__(cls)
             Watchfiles.Notify.__init__(self, paths=str_paths, debug=debug, force_polling=force_polling,
                                        poll_delay_ms=poll_delay_ms, recursive=recursive,
                                        ignore_permission_denied=ignore_permission_denied,
                                        follow_symlinks=follow_symlinks, backend=backend,
-                                       ignore_rules=ignore_rules)
+                                       ignore_rules=ignore_rules, **extras)
             self.init(None)
             return self
         except GLib.Error as err:

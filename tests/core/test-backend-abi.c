@@ -1,0 +1,186 @@
+/* test-backend-abi.c: what the core hands a backend at start() and what it
+ * makes of the backend's status, through the recorder module of
+ * tests/modules (it watches nothing and tells what it was given). */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <gobject/gvaluecollector.h>
+
+#include "wf-test-util.h"
+
+#define DEFAULT_FILESYSTEMS "[nfs|nfs4|cifs|smb3|9p|virtiofs|vboxsf|fuse|fuse.*]"
+
+/* A recorder watching the fixture's directory, with the properties given
+ * as (name, value) pairs ended by NULL. */
+static WfNotify *
+new_recorder_valist (WfTestFixture *fixture, GError **error, const char *first_property, va_list args)
+{
+  const char *paths[] = { fixture->tmpdir, NULL };
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autoptr(GArray) values = g_array_new (FALSE, TRUE, sizeof (GValue));
+  g_autoptr(GTypeClass) klass = g_type_class_ref (WF_TYPE_NOTIFY);
+  g_autoptr(WfNotify) notify = NULL;
+  GValue *value;
+
+  g_array_set_clear_func (values, (GDestroyNotify) g_value_unset);
+  g_ptr_array_add (names, (gpointer) "paths");
+  g_array_set_size (values, 1);
+  g_value_init (&g_array_index (values, GValue, 0), G_TYPE_STRV);
+  g_value_set_boxed (&g_array_index (values, GValue, 0), paths);
+  g_ptr_array_add (names, (gpointer) "backend");
+  g_array_set_size (values, 2);
+  g_value_init (&g_array_index (values, GValue, 1), G_TYPE_STRING);
+  g_value_set_static_string (&g_array_index (values, GValue, 1), "recorder");
+
+  for (const char *name = first_property; name != NULL; name = va_arg (args, const char *))
+    {
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_CLASS (klass), name);
+      g_autofree char *collect_error = NULL;
+
+      g_assert_nonnull (pspec);
+      g_ptr_array_add (names, (gpointer) name);
+      g_array_set_size (values, values->len + 1);
+      value = &g_array_index (values, GValue, values->len - 1);
+      G_VALUE_COLLECT_INIT (value, pspec->value_type, args, 0, &collect_error);
+      g_assert_null (collect_error);
+    }
+  notify = (WfNotify *) g_object_new_with_properties (WF_TYPE_NOTIFY, names->len, (const char **) names->pdata,
+                                                      (const GValue *) values->data);
+  if (!g_initable_init (G_INITABLE (notify), NULL, error))
+    return NULL;
+  return g_steal_pointer (&notify);
+}
+
+static WfNotify *
+new_recorder (WfTestFixture *fixture, GError **error, const char *first_property, ...)
+{
+  WfNotify *notify;
+  va_list args;
+
+  va_start (args, first_property);
+  notify = new_recorder_valist (fixture, error, first_property, args);
+  va_end (args);
+  return notify;
+}
+
+static void
+assert_described (WfNotify *notify, const char *fragment)
+{
+  g_autofree char *description = wf_notify_describe (notify);
+
+  if (strstr (description, fragment) == NULL)
+    g_error ("“%s” does not contain “%s”", description, fragment);
+}
+
+static void
+test_options_default (WfTestFixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WfNotify) notify = new_recorder (fixture, &error, NULL, NULL);
+  g_auto(GStrv) filesystems = NULL;
+  WfWatchLimitPolicy policy;
+  guint percent;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (wf_notify_get_backend_name (notify), ==, "recorder");
+  assert_described (notify, "recursive: 1, follow_symlinks: 1, ignore_permission_denied: 0, poll_delay_ms: 300, "
+                    "watch_limit_policy: 0, poll_cpu_percent: 10, polled_filesystems: " DEFAULT_FILESYSTEMS
+                    ", debug: 0 }");
+  g_object_get (notify, "watch-limit-policy", &policy, "poll-cpu-percent", &percent,
+                "polled-filesystems", &filesystems, NULL);
+  g_assert_cmpint (policy, ==, WF_WATCH_LIMIT_POLICY_POLL);
+  g_assert_cmpuint (percent, ==, 10);
+  g_assert_cmpuint (g_strv_length (filesystems), ==, 9);
+  g_assert_cmpstr (filesystems[8], ==, "fuse.*");
+}
+
+static void
+test_options_set (WfTestFixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *filesystems[] = { "nfs4", "fuse.sshfs", "ceph", NULL };
+  const char *none[] = { NULL };
+  g_autoptr(WfNotify) notify = new_recorder (fixture, &error,
+                                             "watch-limit-policy", WF_WATCH_LIMIT_POLICY_ERROR,
+                                             "poll-cpu-percent", 25,
+                                             "polled-filesystems", filesystems,
+                                             "poll-delay-ms", 40,
+                                             "recursive", FALSE,
+                                             "follow-symlinks", FALSE,
+                                             "ignore-permission-denied", TRUE,
+                                             "debug", TRUE,
+                                             NULL);
+  g_autoptr(WfNotify) empty = NULL;
+
+  g_assert_no_error (error);
+  assert_described (notify, "recursive: 0, follow_symlinks: 0, ignore_permission_denied: 1, poll_delay_ms: 40, "
+                    "watch_limit_policy: 1, poll_cpu_percent: 25, polled_filesystems: [nfs4|fuse.sshfs|ceph], "
+                    "debug: 1 }");
+
+  /* An empty list polls no filesystem; NULL is the default. */
+  empty = new_recorder (fixture, &error, "polled-filesystems", none, NULL);
+  g_assert_no_error (error);
+  assert_described (empty, "polled_filesystems: [], ");
+  g_clear_object (&empty);
+  empty = new_recorder (fixture, &error, "polled-filesystems", NULL, NULL);
+  g_assert_no_error (error);
+  assert_described (empty, "polled_filesystems: " DEFAULT_FILESYSTEMS);
+}
+
+static void
+assert_refused (WfTestFixture *fixture, const char *fragment, const char *first_property, ...)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WfNotify) notify = NULL;
+  va_list args;
+
+  va_start (args, first_property);
+  notify = new_recorder_valist (fixture, &error, first_property, args);
+  va_end (args);
+  g_assert_null (notify);
+  g_assert_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT);
+  if (strstr (error->message, fragment) == NULL)
+    g_error ("“%s” does not mention “%s”", error->message, fragment);
+}
+
+static void
+test_options_invalid (WfTestFixture *fixture, gconstpointer data)
+{
+  const char *empty_entry[] = { "nfs", "", NULL };
+  const char *spaced[] = { "nfs 4", NULL };
+  const char *comma[] = { "nfs,cifs", NULL };
+  const char *inner_star[] = { "fu*se", NULL };
+  const char *bare_star[] = { "*", NULL };
+  const char *dot_star[] = { ".*", NULL };
+
+  assert_refused (fixture, "from 1 to 100, not 0", "poll-cpu-percent", 0, NULL);
+  assert_refused (fixture, "from 1 to 100, not 101", "poll-cpu-percent", 101, NULL);
+  assert_refused (fixture, "“” is not a filesystem type", "polled-filesystems", empty_entry, NULL);
+  assert_refused (fixture, "“nfs 4”", "polled-filesystems", spaced, NULL);
+  assert_refused (fixture, "“nfs,cifs”", "polled-filesystems", comma, NULL);
+  assert_refused (fixture, "“fu*se”", "polled-filesystems", inner_star, NULL);
+  assert_refused (fixture, "“*”", "polled-filesystems", bare_star, NULL);
+  assert_refused (fixture, "“.*”", "polled-filesystems", dot_star, NULL);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *modules_dir = NULL;
+  g_autofree char *search_path = NULL;
+
+  g_test_init (&argc, &argv, NULL);
+
+  modules_dir = g_test_build_filename (G_TEST_BUILT, "modules", NULL);
+  search_path = g_strjoin (":", modules_dir, g_getenv ("WATCHFILES_BACKEND_DIR"), NULL);
+  g_setenv ("WATCHFILES_BACKEND_DIR", search_path, TRUE);
+  g_unsetenv ("WATCHFILES_BACKEND");
+
+#define ADD(path, func) \
+  g_test_add (path, WfTestFixture, NULL, wf_test_fixture_set_up, func, wf_test_fixture_tear_down)
+  ADD ("/backend-abi/options/default", test_options_default);
+  ADD ("/backend-abi/options/set", test_options_set);
+  ADD ("/backend-abi/options/invalid", test_options_invalid);
+#undef ADD
+  return g_test_run ();
+}
