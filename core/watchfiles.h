@@ -9,5 +9,6 @@
 #include "wf-file-change.h"
 #include "wf-ignore-rules.h"
 #include "wf-backend-info.h"
+#include "wf-status.h"
 #include "wf-notify.h"
 #undef WATCHFILES_INSIDE

@@ -25,6 +25,7 @@
 #include "wf-notify.h"
 #include "wf-notify-source-private.h"
 #include "wf-sink-private.h"
+#include "wf-status-private.h"
 
 #define WF_DEFAULT_POLL_DELAY_MS 300
 #define WF_DEFAULT_POLL_CPU_PERCENT 10
@@ -1384,11 +1385,49 @@ wf_notify_get_ignore_rules (WfNotify *self)
 }
 
 /**
+ * wf_notify_get_status:
+ * @self: a watcher
+ *
+ * Takes a snapshot of what the watcher is doing: its backend, roots,
+ * directories watched and polled (and why), rescans and paths skipped
+ * after errors.  For status displays, monitoring and tests; the CLI's
+ * readiness line comes from it.
+ *
+ * Returns: (transfer full): a new snapshot; once the watcher is closed,
+ *   its counts are 0
+ *
+ * Since: 1.0
+ */
+WfStatus *
+wf_notify_get_status (WfNotify *self)
+{
+  WfBackendStatus status;
+  WfStatus *snapshot;
+  gboolean queried = FALSE;
+
+  g_return_val_if_fail (WF_IS_NOTIFY (self), NULL);
+
+  wf_backend_status_init (&status);
+  g_mutex_lock (&self->lock);
+  if (self->instance != NULL)
+    {
+      self->backend->vtable->query_status (self->instance, &status);
+      queried = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+  snapshot = wf_status_new (self->backend != NULL ? self->backend->name : NULL,
+                            (const char *const *) self->paths, queried ? &status : NULL);
+  wf_backend_status_clear (&status);
+  return snapshot;
+}
+
+/**
  * wf_notify_get_watched_directories:
  * @self: a watcher
  *
- * Counts the directories the backend watches, for status displays and
- * tests.
+ * Counts the directories the backend watches: the
+ * [method@Watchfiles.Status.get_n_directories] of
+ * [method@Watchfiles.Notify.get_status].
  *
  * Returns: how many directories the backend watches (inotify) or scans
  *   (poll); 0 once closed
@@ -1398,17 +1437,10 @@ wf_notify_get_ignore_rules (WfNotify *self)
 guint
 wf_notify_get_watched_directories (WfNotify *self)
 {
-  WfBackendStatus status;
-  guint n_directories;
+  g_autoptr(WfStatus) status = NULL;
 
   g_return_val_if_fail (WF_IS_NOTIFY (self), 0);
 
-  wf_backend_status_init (&status);
-  g_mutex_lock (&self->lock);
-  if (self->instance != NULL)
-    self->backend->vtable->query_status (self->instance, &status);
-  g_mutex_unlock (&self->lock);
-  n_directories = status.n_directories;
-  wf_backend_status_clear (&status);
-  return n_directories;
+  status = wf_notify_get_status (self);
+  return wf_status_get_n_directories (status);
 }

@@ -346,3 +346,24 @@ wf_test_describe_field (WfNotify *notify, const char *field)
   g_assert_nonnull (found);
   return (guint) g_ascii_strtoull (found + strlen (key), NULL, 10);
 }
+
+guint
+wf_test_status (WfNotify *notify, guint (*getter) (const WfStatus *status))
+{
+  g_autoptr(WfStatus) status = wf_notify_get_status (notify);
+
+  return getter (status);
+}
+
+guint
+wf_test_status_polled_subtrees (WfNotify *notify, WfPollReason reason)
+{
+  g_autoptr(WfStatus) status = wf_notify_get_status (notify);
+  const char *const *subtrees = wf_status_get_polled_subtrees (status);
+  guint n = 0;
+
+  for (guint i = 0; subtrees[i] != NULL; i++)
+    if (wf_status_get_polled_reason (status, i) == reason)
+      n++;
+  return n;
+}

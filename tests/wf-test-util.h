@@ -88,7 +88,15 @@ void wf_test_assert_refused (WfNotify *notify, GError **error, GQuark domain, in
  * RustNotify uses ("No such file or directory"). */
 void wf_test_assert_not_found (WfNotify *notify, const GError *error);
 
-/* The number after "FIELD: " in wf_notify_describe(). */
+/* The number after "FIELD: " in wf_notify_describe(): only for what a
+ * backend describes beyond the status (poll's scans and entries). */
 guint wf_test_describe_field (WfNotify *notify, const char *field);
+
+/* One figure of a fresh wf_notify_get_status(), e.g.
+ * wf_test_status (notify, wf_status_get_n_unwatched). */
+guint wf_test_status (WfNotify *notify, guint (*getter) (const WfStatus *status));
+
+/* How many subtrees the status shows polled for @reason. */
+guint wf_test_status_polled_subtrees (WfNotify *notify, WfPollReason reason);
 
 G_END_DECLS

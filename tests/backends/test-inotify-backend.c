@@ -544,14 +544,14 @@ test_watch_limit (Fixture *fixture, gconstpointer user_data)
   run_in_user_namespace (fixture, watch_limit_in_child);
 }
 
-/* Waits until wf_notify_describe() shows @field at @expected. */
+/* Waits until the status shows @expected subtrees polled for the limit. */
 static void
-await_describe_field (WfNotify *notify, const char *field, guint expected)
+await_limit_polled_subtrees (WfNotify *notify, guint expected)
 {
   gint64 deadline = g_get_monotonic_time () + COLLECT_TIMEOUT_MS * 1000;
 
   /* A status, not an event: nothing to block on but the clock. */
-  while (wf_test_describe_field (notify, field) != expected)
+  while (wf_test_status_polled_subtrees (notify, WF_POLL_REASON_WATCH_LIMIT) != expected)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_usleep (10 * 1000);
@@ -628,7 +628,8 @@ watch_limit_at_run_time_in_child (Fixture *fixture)
 
   notify = notify_new (paths, FALSE);
   g_assert_cmpuint (count_kernel_watches (), ==, RUN_TIME_WATCH_LIMIT);
-  g_assert_cmpuint (wf_test_describe_field (notify, "unwatched"), ==, 0);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_unwatched), ==, 0);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_polled_directories), ==, 0);
   /* Nothing degraded, no timer: the reader sleeps. */
   g_assert_cmpuint (reader_wakeups_in_300_ms (), <=, 1);
 
@@ -639,8 +640,16 @@ watch_limit_at_run_time_in_child (Fixture *fixture)
   wf_test_assert_changes_below (notify, fixture, WF_CHANGE_ADDED, "new",
                                 WF_CHANGE_ADDED, "new/old", 0);
   g_assert_cmpuint (count_kernel_watches (), ==, RUN_TIME_WATCH_LIMIT);
-  g_assert_cmpuint (wf_test_describe_field (notify, "unwatched"), ==, 1);
-  g_assert_cmpuint (wf_test_describe_field (notify, "polled"), ==, 1);
+  {
+    g_autoptr(WfStatus) status = wf_notify_get_status (notify);
+    g_autofree char *new_dir = wf_test_fixture_path (fixture, "new");
+
+    g_assert_cmpuint (wf_status_get_n_unwatched (status), ==, 0);
+    g_assert_cmpuint (wf_status_get_n_polled_directories (status), ==, 1);
+    g_assert_cmpuint (g_strv_length ((GStrv) wf_status_get_polled_subtrees (status)), ==, 1);
+    g_assert_cmpstr (wf_status_get_polled_subtrees (status)[0], ==, new_dir);
+    g_assert_cmpint (wf_status_get_polled_reason (status, 0), ==, WF_POLL_REASON_WATCH_LIMIT);
+  }
   /* The timer runs while a subtree is polled. */
   g_assert_cmpuint (reader_wakeups_in_300_ms (), >=, 3);
 
@@ -661,8 +670,9 @@ watch_limit_at_run_time_in_child (Fixture *fixture)
   wf_test_rm_rf (spare);
   wf_test_assert_changes_below (notify, fixture, WF_CHANGE_DELETED, "spare",
                                 WF_CHANGE_DELETED, "spare/inner", 0);
-  await_describe_field (notify, "unwatched", 0);
-  g_assert_cmpuint (wf_test_describe_field (notify, "polled"), ==, 0);
+  await_limit_polled_subtrees (notify, 0);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_polled_directories), ==, 0);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_unwatched), ==, 0);
   g_assert_cmpuint (count_kernel_watches (), ==, RUN_TIME_WATCH_LIMIT);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, RUN_TIME_WATCH_LIMIT);
   g_assert_cmpuint (reader_wakeups_in_300_ms (), <=, 1);
@@ -707,7 +717,7 @@ permission_denied_in_child (Fixture *fixture)
   /* With it, the rest of the tree is watched and the gap is counted. */
   notify = notify_new (paths, TRUE);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
-  g_assert_cmpuint (wf_test_describe_field (notify, "unwatched"), ==, 1);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_unwatched), ==, 1);
 
   /* An unreadable directory appearing later is skipped too, and watching
    * goes on. */
@@ -715,7 +725,7 @@ permission_denied_in_child (Fixture *fixture)
   touch_in (fixture, "open/after");
   wf_test_assert_changes_below (notify, fixture, WF_CHANGE_ADDED, "locked-later",
                                 WF_CHANGE_ADDED, "open/after", 0);
-  g_assert_cmpuint (wf_test_describe_field (notify, "unwatched"), ==, 2);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_unwatched), ==, 2);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
 
   g_object_unref (notify);
@@ -833,7 +843,7 @@ overflow_assert_resynced (Overflow *overflow, WfNotify *notify)
       g_test_message ("the reader could run during the burst: the queue may not have overflowed");
       return;
     }
-  g_assert_cmpuint (wf_test_describe_field (notify, "rescans"), >, 0);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_rescans), >, 0);
 }
 
 static void
@@ -1470,7 +1480,7 @@ test_ignore_initial_walk (Fixture *fixture, gconstpointer user_data)
   notify = notify_new_default_rules (paths);
   g_assert_cmpuint (count_kernel_watches (), ==, PROJECT_WATCHED);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, PROJECT_WATCHED);
-  g_assert_cmpuint (wf_test_describe_field (notify, "unwatched"), ==, 0);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_unwatched), ==, 0);
 
   {
     static const char *const ignored_writes[] = {
@@ -1658,7 +1668,7 @@ ignore_unreadable_in_child (Fixture *fixture)
 
   notify = notify_new_default_rules (paths);
   g_assert_cmpuint (count_kernel_watches (), ==, 1);
-  g_assert_cmpuint (wf_test_describe_field (notify, "unwatched"), ==, 0);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_unwatched), ==, 0);
   g_object_unref (notify);
   return 0;
 }

@@ -832,7 +832,7 @@ ignore_unreadable (Fixture *fixture)
   notify = poll_notify_new_default_rules (fixture, "w", FALSE, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
-  g_assert_cmpuint (wf_test_describe_field (notify, "directories"), ==, 2);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_directories), ==, 2);
 
   /* Scans go on without a word about it. */
   create_file (fixture, "w/src/control", "1");

@@ -163,6 +163,52 @@ test_options_invalid (WfTestFixture *fixture, gconstpointer data)
   assert_refused (fixture, "“.*”", "polled-filesystems", dot_star, NULL);
 }
 
+static void
+test_status (WfTestFixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WfNotify) notify = new_recorder (fixture, &error, NULL, NULL);
+  g_autoptr(WfStatus) status = NULL;
+  g_autoptr(WfStatus) closed = NULL;
+  g_autofree char *deep = wf_test_fixture_path (fixture, "deep");
+  WfStatus *copy;
+  const char *const *polled;
+
+  g_assert_no_error (error);
+  status = wf_notify_get_status (notify);
+  g_assert_cmpstr (wf_status_get_backend_name (status), ==, "recorder");
+  g_assert_cmpuint (g_strv_length ((GStrv) wf_status_get_roots (status)), ==, 1);
+  g_assert_cmpstr (wf_status_get_roots (status)[0], ==, fixture->tmpdir);
+  g_assert_cmpuint (wf_status_get_n_directories (status), ==, 1);
+  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 1);
+  g_assert_cmpuint (wf_status_get_n_polled_directories (status), ==, 2);
+  g_assert_cmpuint (wf_status_get_n_unwatched (status), ==, 3);
+  g_assert_cmpuint (wf_status_get_n_rescans (status), ==, 7);
+  polled = wf_status_get_polled_subtrees (status);
+  g_assert_cmpuint (g_strv_length ((GStrv) polled), ==, 2);
+  g_assert_cmpstr (polled[0], ==, fixture->tmpdir);
+  g_assert_cmpint (wf_status_get_polled_reason (status, 0), ==, WF_POLL_REASON_FILESYSTEM);
+  g_assert_cmpstr (polled[1], ==, deep);
+  g_assert_cmpint (wf_status_get_polled_reason (status, 1), ==, WF_POLL_REASON_WATCH_LIMIT);
+
+  /* Immutable: a copy is the same snapshot. */
+  copy = g_boxed_copy (WF_TYPE_STATUS, status);
+  g_assert_true (copy == status);
+  g_boxed_free (WF_TYPE_STATUS, copy);
+  g_assert_cmpstr (g_enum_to_string (WF_TYPE_POLL_REASON, WF_POLL_REASON_FILESYSTEM), ==, "WF_POLL_REASON_FILESYSTEM");
+
+  /* Closed: the snapshot taken before is kept; a new one counts nothing. */
+  wf_notify_close (notify);
+  closed = wf_notify_get_status (notify);
+  g_assert_cmpstr (wf_status_get_backend_name (closed), ==, "recorder");
+  g_assert_cmpstr (wf_status_get_roots (closed)[0], ==, fixture->tmpdir);
+  g_assert_cmpuint (wf_status_get_n_directories (closed), ==, 0);
+  g_assert_cmpuint (wf_status_get_n_polled_directories (closed), ==, 0);
+  g_assert_null (wf_status_get_polled_subtrees (closed)[0]);
+  g_assert_cmpuint (wf_status_get_n_rescans (closed), ==, 0);
+  g_assert_cmpuint (wf_status_get_n_directories (status), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -181,6 +227,7 @@ main (int argc, char **argv)
   ADD ("/backend-abi/options/default", test_options_default);
   ADD ("/backend-abi/options/set", test_options_set);
   ADD ("/backend-abi/options/invalid", test_options_invalid);
+  ADD ("/backend-abi/status", test_status);
 #undef ADD
   return g_test_run ();
 }

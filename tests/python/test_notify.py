@@ -12,6 +12,7 @@ import threading
 import time
 
 import pytest
+from conftest import CHILD_IMPORTS
 from gi.repository import Gio, GObject, Watchfiles
 
 Notify = Watchfiles.Notify
@@ -44,6 +45,7 @@ def test_is_a_gobject(tmp_path):
         assert watcher.props.paths == [str(tmp_path)]
         assert watcher.describe().startswith('InotifyBackend {')
         assert watcher.get_watched_directories() == 1
+        assert watcher.status.backend_name == 'inotify'
 
 
 def test_context_manager(tmp_path):
@@ -304,11 +306,8 @@ def test_gil_released_while_waiting(tmp_path):
     assert after - before > 10_000
 
 
-CHILD_PRELUDE = textwrap.dedent('''
+CHILD_PRELUDE = CHILD_IMPORTS + textwrap.dedent('''
     import os, signal, sys, threading
-    import gi
-    gi.require_version('Watchfiles', '1.0')
-    from gi.repository import Watchfiles
 
     class Ready:
         """Says "waiting" on stdout at watch()'s first step."""
@@ -328,6 +327,11 @@ def _run_child(tmp_path, body, send=signal.SIGINT):
     try:
         line = child.stdout.readline()
         assert line == 'waiting\n', (line, child.stderr.read())
+        # 'waiting' is printed from inside is_set(): a signal landing before
+        # is_set() returned would raise there, as it would with RustNotify.
+        # Let the child reach its wait first (a loaded machine may not have
+        # run it on since the print).
+        time.sleep(0.2)
         sent_at = time.monotonic()
         child.send_signal(send)
         out, err = child.communicate(timeout=10)
@@ -456,3 +460,27 @@ def test_watch_options_refused(tmp_path):
         Notify(*args, polled_filesystems=[4])
     with pytest.raises(OverflowError):
         Notify(*args, poll_cpu_percent=-1)
+
+
+def test_status(tmp_path, recorder):
+    (tmp_path / 'sub').mkdir()
+    with Notify([str(tmp_path)], False, False, 0, True, False, backend='inotify') as watcher:
+        status = watcher.status
+        assert isinstance(status, Watchfiles.Status)
+        assert status.backend_name == 'inotify'
+        assert status.roots == [str(tmp_path)]
+        assert (status.n_directories, status.n_polled_directories, status.polled) == (2, 0, [])
+        assert (status.n_rescans, status.n_unwatched) == (0, 0)
+        assert repr(status) == (f"Status(backend_name='inotify', roots=[{str(tmp_path)!r}], n_directories=2, "
+                                "n_polled_directories=0, polled=[], n_rescans=0, n_unwatched=0)")
+    # A snapshot: what a closed watcher does is nothing.
+    assert status.n_directories == 2
+    assert watcher.status.n_directories == 0
+    assert watcher.status.roots == [str(tmp_path)]
+
+    with Notify([str(tmp_path)], False, False, 0, True, False, backend=recorder) as watcher:
+        status = watcher.status
+        assert status.n_polled_directories == 2
+        assert status.polled == [(str(tmp_path), Watchfiles.PollReason.FILESYSTEM),
+                                 (str(tmp_path / 'deep'), Watchfiles.PollReason.WATCH_LIMIT)]
+        assert (status.n_rescans, status.n_unwatched) == (7, 3)

@@ -6,7 +6,7 @@
 # CLI (1 missing path, 2 usage; options are checked first).  TAP output; run by `meson test --suite tools`.
 set -u
 . "$(dirname "$0")/tap-lib.sh"
-echo "1..19"
+echo "1..20"
 
 # Starts the tool in the background with the given arguments; its stdout
 # goes to $tmp/out, its stderr to $tmp/err; $child is its pid.
@@ -213,6 +213,14 @@ if grep -qF "watch_limit_policy: 1, poll_cpu_percent: 30, polled_filesystems: [n
   ok "--watch-limit-policy, --poll-cpu-percent and --polled-filesystems reach the backend"
 else
   not_ok "the backend got other options:"; show "$tmp/err-recorder"; show "$tmp/err"
+fi
+# The recorder's status polls its root (silent filesystem) and root/deep
+# (watch limit): the readiness line says so, and a warning says it once.
+if grep -qF "watchfiles: watching 1 directory with the recorder backend, and polling 2 directories (watch limit, silent filesystem); Ctrl+C stops" "$tmp/err" &&
+   [ "$(grep -c "the recorder backend reached its watch limit: 1 subtree is (first $tmp/w/deep) polled instead of watched" "$tmp/err")" = 1 ]; then
+  ok "the readiness line counts polled directories and why; the watch limit is a warning, once"
+else
+  not_ok "readiness and warning:"; show "$tmp/err"
 fi
 
 # --force-polling is not silently overridden by --backend, nor the other way

@@ -504,6 +504,13 @@ class Notify(Watchfiles.Notify):
         if pipe is not None:
             pipe.close()
 
+    @property
+    def status(self):
+        """A Watchfiles.Status snapshot of what the watcher is doing now:
+        backend_name, roots, n_directories, n_polled_directories, polled
+        (a list of (path, Watchfiles.PollReason)), n_rescans, n_unwatched."""
+        return self.get_status()
+
     def __enter__(self):
         return self
 
@@ -514,13 +521,33 @@ class Notify(Watchfiles.Notify):
         description = self.describe()
         if description == 'None' or self.is_closed():
             return 'RustNotify(None)'
-        backend = self.get_backend_name()
+        backend = self.get_status().get_backend_name()
         variant = 'Poll' if backend == 'poll' else 'Recommended'
         return f'RustNotify({variant}(\n{_pretty_debug(description, backend)}))'
 
 
 Notify = override(Notify)
 __all__.append('Notify')
+
+
+# --- Status: attributes rather than getters ---
+
+Status = Watchfiles.Status
+Status.backend_name = property(Status.get_backend_name, doc="The backend's name: 'inotify', 'poll', ...")
+Status.roots = property(lambda self: list(self.get_roots()), doc='The watched paths, as given.')
+Status.n_directories = property(Status.get_n_directories, doc='Directories watched (native) or scanned (poll).')
+Status.n_polled_directories = property(Status.get_n_polled_directories,
+                                       doc='Directories a native backend polls instead of, or besides, watching.')
+Status.polled = property(lambda self: [(path, self.get_polled_reason(i))
+                                       for i, path in enumerate(self.get_polled_subtrees())],
+                         doc='The polled subtrees, as (path, Watchfiles.PollReason) pairs.')
+Status.n_rescans = property(Status.get_n_rescans, doc='Times the backend lost sync and rescanned.')
+Status.n_unwatched = property(Status.get_n_unwatched, doc='Directories skipped after errors.')
+Status.__repr__ = lambda self: (f'Status(backend_name={self.backend_name!r}, roots={self.roots!r}, '
+                                f'n_directories={self.n_directories}, '
+                                f'n_polled_directories={self.n_polled_directories}, polled={self.polled!r}, '
+                                f'n_rescans={self.n_rescans}, n_unwatched={self.n_unwatched})')
+__all__.append('Status')
 
 
 # --- Change and FileChange (watchfiles.main) ---
