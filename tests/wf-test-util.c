@@ -91,6 +91,7 @@ notify_new_full (const char *backend,
                  gboolean ignore_permission_denied,
                  WfIgnoreRules *rules,
                  gboolean debug,
+                 WfWatchLimitPolicy policy,
                  GError **error)
 {
   gboolean polling = g_strcmp0 (backend, "poll") == 0;
@@ -104,7 +105,17 @@ notify_new_full (const char *backend,
                          "ignore-permission-denied", ignore_permission_denied,
                          "backend", polling ? NULL : backend,
                          "ignore-rules", rules,
+                         "watch-limit-policy", policy,
                          NULL);
+}
+
+WfNotify *
+wf_test_notify_new_with_policy (const char *backend,
+                                const char *const *paths,
+                                WfWatchLimitPolicy policy,
+                                GError **error)
+{
+  return notify_new_full (backend, paths, TRUE, FALSE, NULL, FALSE, policy, error);
 }
 
 WfNotify *
@@ -114,7 +125,8 @@ wf_test_notify_new (const char *backend,
                     gboolean ignore_permission_denied,
                     GError **error)
 {
-  return notify_new_full (backend, paths, recursive, ignore_permission_denied, NULL, FALSE, error);
+  return notify_new_full (backend, paths, recursive, ignore_permission_denied, NULL, FALSE,
+                          WF_WATCH_LIMIT_POLICY_POLL, error);
 }
 
 WfNotify *
@@ -124,7 +136,8 @@ wf_test_notify_new_with_rules (const char *backend,
                                gboolean ignore_permission_denied,
                                GError **error)
 {
-  return notify_new_full (backend, paths, TRUE, ignore_permission_denied, rules, g_test_subprocess (), error);
+  return notify_new_full (backend, paths, TRUE, ignore_permission_denied, rules, g_test_subprocess (),
+                          WF_WATCH_LIMIT_POLICY_POLL, error);
 }
 
 WfIgnoreRules *

@@ -38,6 +38,12 @@ WfNotify *wf_test_notify_new_with_rules (const char *backend,
 /* The rules of the backend suites' custom-rules cases: the directory name
  * "build", the path glob "web/dist", the name glob "tmp[0-9]", the entity
  * pattern "\.d$", and the path prefix @prefix. */
+/* A recursive watcher with @policy for the watch limit. */
+WfNotify *wf_test_notify_new_with_policy (const char *backend,
+                                          const char *const *paths,
+                                          WfWatchLimitPolicy policy,
+                                          GError **error);
+
 WfIgnoreRules *wf_test_custom_rules (const char *prefix);
 
 /* For a test that proves ignored paths cost nothing: TRUE in the child

@@ -8,6 +8,7 @@
 
 #include "watchfiles-backend.h"
 #include "inotify-tree.h"
+#include "wf-kit-pace.h"
 
 /* What the kernel tells about a watched directory.  No IN_OPEN or
  * IN_CLOSE_*: watchfiles drops them, and they would only fill the queue. */
@@ -41,12 +42,13 @@ struct _WfBackendInstance {
   /* WfParkedRoot*: roots that are gone, waiting to come back. */
   GPtrArray *parked;
   guint n_unwatched;           /* skipped after errors; polled subtrees not included */
-  /* WfPolledTree*: subtrees the watch limit left unwatched, rescanned
-   * every poll_delay_ms by the reader thread (inotify-poll.c); the timer
-   * runs only while there is one.  next_poll: g_get_monotonic_time(). */
+  /* WfPolledTree*: subtrees the watch limit left unwatched, rescanned by
+   * the reader thread at poll's pace (inotify-poll.c); the timer runs only
+   * while there is one.  next_poll: g_get_monotonic_time(). */
   GPtrArray *polled;
-  guint poll_delay_ms;
+  WfKitPace poll_pace;
   gint64 next_poll;
+  WfWatchLimitPolicy watch_limit_policy;
   guint n_rescans;
   gboolean watch_limit_reported;
   /* Every change made before this moment has been read from the kernel
@@ -163,8 +165,9 @@ void wf_inotify_polled_clear (WfBackendInstance *self);
 void wf_inotify_poll_subtree (WfBackendInstance *self, const WfWatchNode *parent, const char *path,
                               gboolean report_existing);
 /* Tries to watch each polled subtree again, rescans it and pushes what
- * changed; stops polling those watched again or gone. */
-void wf_inotify_poll_pass (WfBackendInstance *self);
+ * changed; stops polling those watched again or gone.  Returns the pause
+ * before the next pass, in microseconds. */
+gint64 wf_inotify_poll_pass (WfBackendInstance *self);
 /* Adds the polled subtrees to @status (query_status(), under the lock). */
 void wf_inotify_polled_query_status (WfBackendInstance *self, WfBackendStatus *status);
 /* Is the subtree at @path (absolute) polled? */

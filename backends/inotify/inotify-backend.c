@@ -393,8 +393,7 @@ read_events (gpointer data)
 
           if (now >= self->next_poll)
             {
-              wf_inotify_poll_pass (self);
-              self->next_poll = now + (gint64) self->poll_delay_ms * 1000;
+              self->next_poll = now + wf_inotify_poll_pass (self);
             }
           if (self->polled->len > 0)
             timeout = (int) MAX ((self->next_poll - now + 999) / 1000, 1);
@@ -519,9 +518,10 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
   self->recursive = OPTION (options, recursive, TRUE);
   self->follow_symlinks = OPTION (options, follow_symlinks, TRUE);
   self->ignore_permission_denied = OPTION (options, ignore_permission_denied, FALSE);
-  self->poll_delay_ms = OPTION (options, poll_delay_ms, 0);
-  if (self->poll_delay_ms == 0)
-    self->poll_delay_ms = 300;
+  /* What the watch limit leaves unwatched is polled at poll's pace. */
+  wf_kit_pace_init (&self->poll_pace, OPTION (options, poll_delay_ms, WF_KIT_PACE_DEFAULT_DELAY_MS),
+                    OPTION (options, poll_cpu_percent, WF_KIT_PACE_DEFAULT_CPU_PERCENT));
+  self->watch_limit_policy = OPTION (options, watch_limit_policy, WF_WATCH_LIMIT_POLICY_POLL);
   self->ignore_rules = OPTION (options, ignore_rules, NULL);
   if (self->ignore_rules != NULL && wf_ignore_rules_is_empty (self->ignore_rules))
     self->ignore_rules = NULL;

@@ -3,7 +3,8 @@
  *
  * A directory that cannot be watched once the backend runs (ENOSPC) would
  * otherwise be deaf for good.  It is kept here by path, with a snapshot of
- * everything below it; every poll_delay_ms the reader thread tries to watch
+ * everything below it; at poll's pace (wf-kit-pace.h: every poll_delay_ms,
+ * stretched to stay within the poll CPU budget) the reader thread tries to watch
  * it again (watch first, so nothing slips between the scan and the watch),
  * then rescans it and pushes the difference with the snapshot as a resync
  * would.  Once the watch holds, or the subtree is gone, it stops being
@@ -118,11 +119,11 @@ wf_inotify_poll_subtree (WfBackendInstance *self, const WfWatchNode *parent, con
   else
     wf_kit_snapshot_build (tree->snapshot, NULL);
   if (self->polled->len == 0)
-    self->next_poll = g_get_monotonic_time () + (gint64) self->poll_delay_ms * 1000;
+    self->next_poll = g_get_monotonic_time () + (gint64) self->poll_pace.delay_ms * G_TIME_SPAN_MILLISECOND;
   g_ptr_array_add (self->polled, tree);
 
   wf_sink_debug (self->sink, "inotify: watch limit reached, polling %s every %u ms instead "
-                 "(%u subtree(s) polled)", path, self->poll_delay_ms, self->polled->len);
+                 "(%u subtree(s) polled)", path, self->poll_pace.delay_ms, self->polled->len);
 }
 
 void
@@ -190,15 +191,17 @@ try_watch (WfBackendInstance *self, WfPolledTree *tree)
   return wf_watch_table_lookup_child (&self->table, parent, name) != NULL ? TREE_WATCHED : TREE_POLLED;
 }
 
-void
+gint64
 wf_inotify_poll_pass (WfBackendInstance *self)
 {
   guint n = self->polled->len;
   gboolean any_watched = FALSE;
+  guint n_changes = 0;
   gboolean *done;
 
   if (n == 0)
-    return;
+    return wf_kit_pace_scan_done (&self->poll_pace, FALSE);
+  wf_kit_pace_scan_started (&self->poll_pace);
   done = g_new0 (gboolean, n);
   for (guint i = 0; i < n; i++)
     {
@@ -206,7 +209,7 @@ wf_inotify_poll_pass (WfBackendInstance *self)
       TreeState state = try_watch (self, tree);
 
       /* After the watch: whatever changes from now on is an event too. */
-      wf_kit_snapshot_rescan (tree->snapshot, self->sink, POLL_FLAGS);
+      n_changes += wf_kit_snapshot_rescan (tree->snapshot, self->sink, POLL_FLAGS);
 
       if (state == TREE_WATCHED)
         any_watched = TRUE;
@@ -228,4 +231,5 @@ wf_inotify_poll_pass (WfBackendInstance *self)
     wf_inotify_settle (self);
   if (self->polled->len == 0)
     wf_sink_debug (self->sink, "inotify: no subtree is polled any more");
+  return wf_kit_pace_scan_done (&self->poll_pace, n_changes > 0);
 }

@@ -99,22 +99,33 @@ give_up (Walk *w, WfWatchNode *node, int err)
 
   if (err == ENOSPC)
     {
+      gboolean degrade = self->watch_limit_policy == WF_WATCH_LIMIT_POLICY_POLL && !is_root;
+
       error = wf_inotify_watch_limit_error (path);
-      if (w->mode == WF_WALK_ADD_ROOT)
+      /* A root that cannot have even its own watch fails: there would be
+       * nothing to hear its subtrees' polling through. */
+      if (w->mode == WF_WALK_ADD_ROOT && !degrade)
         {
           g_propagate_error (&w->error, error);
           free_unless_root (node);
           return STEP_FAILED;
         }
+      /* Said once: while running as an error, at start in debug output
+       * (the status shows every polled subtree). */
       if (!self->watch_limit_reported)
-        wf_sink_push_error (self->sink, path, error);
+        {
+          if (w->mode == WF_WALK_ADD_ROOT)
+            wf_sink_debug (self->sink, "inotify: %s; polling the directories left unwatched", error->message);
+          else
+            wf_sink_push_error (self->sink, path, error);
+        }
       self->watch_limit_reported = TRUE;
       g_error_free (error);
       /* Deaf for good otherwise: polled until a watch frees up. */
-      if (is_root)
-        self->n_unwatched++;
-      else
+      if (degrade)
         wf_inotify_poll_subtree (self, node->parent, path, w->mode == WF_WALK_NEW_DIRECTORY);
+      else
+        self->n_unwatched++;
       free_unless_root (node);
       return STEP_SKIPPED;
     }

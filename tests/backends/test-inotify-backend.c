@@ -512,21 +512,85 @@ watch_limit_in_child (Fixture *fixture)
   if (!write_text ("/proc/sys/user/max_inotify_watches", limit))
     return EXIT_SKIP;
 
-  notify = wf_test_notify_new ("inotify", big_only, TRUE, FALSE, &error);
+  /* With the policy "error", the limit is a typed error naming it. */
+  notify = wf_test_notify_new_with_policy ("inotify", big_only, WF_WATCH_LIMIT_POLICY_ERROR, &error);
   g_assert_null (notify);
   g_assert_error (error, WF_ERROR, WF_ERROR_WATCH_LIMIT);
   g_assert_nonnull (strstr (error->message, "fs.inotify.max_user_watches"));
+  g_assert_nonnull (strstr (error->message, "user.max_inotify_watches is 10"));
   g_printerr ("# %s\n", error->message);
   g_clear_error (&error);
   g_assert_cmpuint (count_kernel_watches (), ==, 0);
 
   /* The big root fails half way; none of its watches may stay behind. */
-  notify = wf_test_notify_new ("inotify", small_then_big, TRUE, TRUE, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (count_kernel_watches (), ==, 3);
-  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
-  g_object_unref (notify);
+  notify = wf_test_notify_new_with_policy ("inotify", small_then_big, WF_WATCH_LIMIT_POLICY_ERROR, &error);
+  g_assert_null (notify);
+  g_assert_error (error, WF_ERROR, WF_ERROR_WATCH_LIMIT);
+  g_clear_error (&error);
+  g_assert_cmpuint (count_kernel_watches (), ==, 0);
   return 0;
+}
+
+/* The default policy degrades instead (DESIGN rule 3): the watcher starts,
+ * watches what it can, polls the rest, and shows it in the status; every
+ * change in the polled part is still reported. */
+static int
+watch_limit_degrades_in_child (Fixture *fixture)
+{
+  g_autofree char *big = wf_test_fixture_path (fixture, "big");
+  g_autofree char *limit = g_strdup_printf ("%d\n", SMALL_WATCH_LIMIT);
+  const char *big_only[] = { big, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WfNotify) notify = NULL;
+  g_autoptr (WfStatus) status = NULL;
+  guint n_polled;
+
+  if (!write_text ("/proc/sys/user/max_inotify_watches", limit))
+    return EXIT_SKIP;
+
+  notify = wf_test_notify_new_with_policy ("inotify", big_only, WF_WATCH_LIMIT_POLICY_POLL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_kernel_watches (), ==, SMALL_WATCH_LIMIT);
+  status = wf_notify_get_status (notify);
+  /* 30 directories: 10 watched, the other 20 polled, each its own subtree. */
+  g_assert_cmpuint (wf_status_get_n_directories (status), ==, SMALL_WATCH_LIMIT);
+  g_assert_cmpuint (wf_status_get_n_polled_directories (status), ==, 30 - SMALL_WATCH_LIMIT);
+  n_polled = g_strv_length ((GStrv) wf_status_get_polled_subtrees (status));
+  g_assert_cmpuint (n_polled, ==, 30 - SMALL_WATCH_LIMIT);
+  for (guint i = 0; i < n_polled; i++)
+    g_assert_cmpint (wf_status_get_polled_reason (status, i), ==, WF_POLL_REASON_WATCH_LIMIT);
+  g_assert_cmpuint (wf_status_get_n_unwatched (status), ==, 0);
+
+  /* A new file and an append, in a polled directory and a watched one. */
+  {
+    const char *polled_dir = wf_status_get_polled_subtrees (status)[0];
+    g_autofree char *polled_file = g_build_filename (polled_dir, "log", NULL);
+    g_autofree char *expected = NULL;
+    FILE *file;
+
+    wf_test_write (polled_file, "1");
+    expected = g_strdup_printf ("1:%s", polled_file);
+    wf_test_assert_changes (notify, expected);
+
+    file = fopen (polled_file, "a");
+    g_assert_nonnull (file);
+    fputs ("more", file);
+    fclose (file);
+    g_free (expected);
+    expected = g_strdup_printf ("2:%s", polled_file);
+    wf_test_assert_changes (notify, expected);
+  }
+  return 0;
+}
+
+static void
+test_watch_limit_degrades (Fixture *fixture, gconstpointer user_data)
+{
+  {
+    g_autofree char *big = wf_test_fixture_path (fixture, "big");
+    make_tree_of_directories (big, 30);
+  }
+  run_in_user_namespace (fixture, watch_limit_degrades_in_child);
 }
 
 static void
@@ -1633,7 +1697,7 @@ ignore_watch_limit_in_child (Fixture *fixture)
     return EXIT_SKIP;
 
   /* Without rules the limit is hit: the test could fail. */
-  notify = notify_new_with_rules (paths, NULL, FALSE, &error);
+  notify = wf_test_notify_new_with_policy ("inotify", paths, WF_WATCH_LIMIT_POLICY_ERROR, &error);
   wf_test_assert_refused (notify, &error, WF_ERROR, WF_ERROR_WATCH_LIMIT);
 
   notify = notify_new_default_rules (paths);
@@ -1757,6 +1821,7 @@ main (int argc, char **argv)
   ADD ("queue-overflow-resync", test_queue_overflow_resync);
   ADD ("queue-overflow-differences", test_queue_overflow_differences);
   ADD ("watch-limit", test_watch_limit);
+  ADD ("watch-limit-degrades", test_watch_limit_degrades);
   ADD ("watch-limit-at-run-time", test_watch_limit_at_run_time);
   ADD ("permission-denied", test_permission_denied);
   ADD ("symlink-target-renamed", test_symlink_target_renamed);
