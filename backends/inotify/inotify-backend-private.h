@@ -26,7 +26,10 @@ struct _WfBackendInstance {
   WfIgnoreRules *ignore_rules;
 
   int inotify_fd;
-  int stop_fd;        /* an eventfd: readable once stop() wants the reader gone */
+  /* An eventfd that wakes the reader: to stop (stopping set), or to look
+   * at the polled subtrees again (one added by another thread). */
+  int wake_fd;
+  gboolean stopping;  /* under lock */
   GThread *reader;
 
   /* Guards everything below: add_root(), remove_root() and status queries
@@ -49,6 +52,7 @@ struct _WfBackendInstance {
   WfKitPace poll_pace;
   gint64 next_poll;
   WfWatchLimitPolicy watch_limit_policy;
+  GStrv polled_filesystems;   /* filesystem types also polled (NULL: none) */
   guint n_rescans;
   gboolean watch_limit_reported;
   /* Every change made before this moment has been read from the kernel
@@ -154,6 +158,10 @@ void wf_inotify_settle (WfBackendInstance *self);
 
 GError *wf_inotify_watch_limit_error (const char *path);
 
+/* Wakes the reader thread (from another thread), e.g. so that it starts
+ * polling a subtree add_root() could not watch. */
+void wf_inotify_wake_reader (WfBackendInstance *self);
+
 /* ---- subtrees polled past the watch limit (inotify-poll.c) ---- */
 
 typedef struct _WfPolledTree WfPolledTree;
@@ -170,8 +178,11 @@ void wf_inotify_poll_subtree (WfBackendInstance *self, const WfWatchNode *parent
 gint64 wf_inotify_poll_pass (WfBackendInstance *self);
 /* Adds the polled subtrees to @status (query_status(), under the lock). */
 void wf_inotify_polled_query_status (WfBackendInstance *self, WfBackendStatus *status);
-/* Is the subtree at @path (absolute) polled? */
-gboolean wf_inotify_is_polled (WfBackendInstance *self, const char *path);
+/* Is the subtree at @path (absolute) polled for the watch limit? */
+gboolean wf_inotify_is_limit_polled (WfBackendInstance *self, const char *path);
+/* Polls, in addition to watching them, the subtrees of @root (just added)
+ * that lie on a filesystem of the polled_filesystems option. */
+void wf_inotify_poll_silent_filesystems (WfBackendInstance *self, const WfWatchNode *root);
 /* Directories listed by the last scans of the polled subtrees. */
 guint wf_inotify_count_polled_directories (WfBackendInstance *self);
 /* Stops polling below the root named @root (remove_root()). */

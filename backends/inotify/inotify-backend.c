@@ -20,7 +20,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -37,32 +36,8 @@
 
 /* ---- probe ---------------------------------------------------------------- */
 
-/* File systems whose changes are made by other machines (or the host of a
- * VM), which the local kernel never hears about. */
-static const struct {
-  unsigned long magic;
-  const char *name;
-} remote_file_systems[] = {
-  { 0x6969, "NFS" },
-  { 0x517B, "SMB" },
-  { 0xFF534D42, "CIFS" },
-  { 0xFE534D42, "SMB2" },
-  { 0x01021997, "9P" },
-  { 0x00C36400, "Ceph" },
-  { 0x73757245, "Coda" },
-  { 0x5346414F, "AFS" },
-  { 0x6B414653, "AFS" },
-  { 0x564C, "NCP" },
-  { 0x0BD00BD0, "Lustre" },
-  { 0x47504653, "GPFS" },
-  { 0x01161970, "GFS2" },
-  { 0x7461636F, "OCFS2" },
-  { 0x20030528, "OrangeFS" },
-  { 0x786F4256, "VirtualBox shared folder" },
-};
-
 static gboolean
-probe (const char *path, int *priority, GError **error)
+probe (G_GNUC_UNUSED const char *path, int *priority, GError **error)
 {
   int fd = inotify_init1 (IN_CLOEXEC);
 
@@ -84,22 +59,9 @@ probe (const char *path, int *priority, GError **error)
       close (fd);
     }
 
-  if (path != NULL)
-    {
-      struct statfs fs;
-
-      /* A missing path is add_root()'s to report. */
-      if (statfs (path, &fs) == 0)
-        for (gsize i = 0; i < G_N_ELEMENTS (remote_file_systems); i++)
-          if ((unsigned long) (guint32) fs.f_type == remote_file_systems[i].magic)
-            {
-              g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           "inotify does not see changes made by other machines on %s file systems",
-                           remote_file_systems[i].name);
-              return FALSE;
-            }
-    }
-
+  /* Any path: where inotify is deaf to changes made elsewhere (NFS, SMB,
+   * 9P, FUSE), the subtrees are polled as well (polled_filesystems), so
+   * local changes stay immediate and every root keeps inotify. */
   if (priority != NULL)
     *priority = WF_BACKEND_PRIORITY_NATIVE;
   return TRUE;
@@ -374,7 +336,7 @@ read_events (gpointer data)
   char *buffer = g_malloc (EVENT_BUFFER_SIZE);
   struct pollfd fds[2] = {
     { .fd = self->inotify_fd, .events = POLLIN },
-    { .fd = self->stop_fd, .events = POLLIN },
+    { .fd = self->wake_fd, .events = POLLIN },
   };
 
   for (;;)
@@ -384,9 +346,13 @@ read_events (gpointer data)
       int timeout = -1;
       int ready;
 
-      /* Only this thread adds polled subtrees, so no wakeup is needed when
-       * the first one comes. */
+      /* add_root() wakes this thread when it adds a polled subtree. */
       g_mutex_lock (&self->lock);
+      if (self->stopping)
+        {
+          g_mutex_unlock (&self->lock);
+          break;
+        }
       if (self->polled->len > 0)
         {
           gint64 now = g_get_monotonic_time ();
@@ -409,7 +375,16 @@ read_events (gpointer data)
           break;
         }
       if (fds[1].revents != 0)
-        break;
+        {
+          guint64 count;
+
+          if (read (self->wake_fd, &count, sizeof count) < 0 && errno != EAGAIN)
+            {
+              fail_backend (self, "read() of the wake-up eventfd", errno);
+              break;
+            }
+          continue;
+        }
       if (ready == 0)
         continue;
       if (fds[0].revents & (POLLERR | POLLNVAL))
@@ -490,12 +465,13 @@ free_instance (WfBackendInstance *self)
   g_clear_pointer (&self->removed_wds, g_hash_table_unref);
   g_clear_pointer (&self->parked, g_ptr_array_unref);
   wf_inotify_polled_clear (self);
+  g_strfreev (self->polled_filesystems);
   g_array_unref (self->dropped_wds);
   g_array_unref (self->orphaned_wds);
   if (self->inotify_fd >= 0)
     close (self->inotify_fd);
-  if (self->stop_fd >= 0)
-    close (self->stop_fd);
+  if (self->wake_fd >= 0)
+    close (self->wake_fd);
   g_string_free (self->walk_path, TRUE);
   g_string_free (self->walk_entry_path, TRUE);
   g_string_free (self->event_path, TRUE);
@@ -522,13 +498,14 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
   wf_kit_pace_init (&self->poll_pace, OPTION (options, poll_delay_ms, WF_KIT_PACE_DEFAULT_DELAY_MS),
                     OPTION (options, poll_cpu_percent, WF_KIT_PACE_DEFAULT_CPU_PERCENT));
   self->watch_limit_policy = OPTION (options, watch_limit_policy, WF_WATCH_LIMIT_POLICY_POLL);
+  self->polled_filesystems = g_strdupv ((GStrv) OPTION (options, polled_filesystems, NULL));
   self->ignore_rules = OPTION (options, ignore_rules, NULL);
   if (self->ignore_rules != NULL && wf_ignore_rules_is_empty (self->ignore_rules))
     self->ignore_rules = NULL;
   if (self->ignore_rules != NULL)
     g_object_ref (self->ignore_rules);
   self->inotify_fd = -1;
-  self->stop_fd = -1;
+  self->wake_fd = -1;
   g_mutex_init (&self->lock);
   wf_watch_table_init (&self->table);
   self->roots = g_ptr_array_new ();
@@ -560,8 +537,8 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
       return NULL;
     }
 
-  self->stop_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (self->stop_fd < 0)
+  self->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (self->wake_fd < 0)
     {
       int err = errno;
 
@@ -584,13 +561,23 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
   return self;
 }
 
-static void
-stop (WfBackendInstance *self)
+void
+wf_inotify_wake_reader (WfBackendInstance *self)
 {
   guint64 one = 1;
 
-  if (write (self->stop_fd, &one, sizeof one) != sizeof one)
-    g_error ("inotify: cannot wake the reader thread to stop it: %s", g_strerror (errno));
+  /* Only a counter at its maximum refuses, and then a wake-up is pending. */
+  if (write (self->wake_fd, &one, sizeof one) != sizeof one && errno != EAGAIN)
+    g_error ("inotify: cannot wake the reader thread: %s", g_strerror (errno));
+}
+
+static void
+stop (WfBackendInstance *self)
+{
+  g_mutex_lock (&self->lock);
+  self->stopping = TRUE;
+  g_mutex_unlock (&self->lock);
+  wf_inotify_wake_reader (self);
   g_thread_join (self->reader);
   /* Closing the inotify fd drops every watch at once. */
   free_instance (self);
@@ -624,6 +611,8 @@ add_root (WfBackendInstance *self, const char *path, GError **error)
   if (find_root (self, absolute, NULL) == NULL)
     {
       root = wf_watch_node_new (NULL, absolute);
+      guint n_polled = self->polled->len;
+
       ok = wf_inotify_walk_root (self, &self->table, root, WF_WALK_ADD_ROOT, error);
       if (ok)
         g_ptr_array_add (self->roots, root);
@@ -631,7 +620,13 @@ add_root (WfBackendInstance *self, const char *path, GError **error)
         wf_watch_node_free (root);
       if (ok && root->is_alias)
         wf_sink_debug (self->sink, "inotify: %s is watched already through another path", absolute);
+      if (ok)
+        wf_inotify_poll_silent_filesystems (self, root);
       wf_inotify_settle (self);
+      /* Past the watch limit, or on a silent filesystem: the reader
+       * polls from now on. */
+      if (self->polled->len > n_polled)
+        wf_inotify_wake_reader (self);
     }
   g_mutex_unlock (&self->lock);
   return ok;

@@ -18,6 +18,7 @@
 
 #include "inotify-backend-private.h"
 
+#include "wf-kit-mounts.h"
 #include "wf-kit-snapshot.h"
 
 #define POLL_FLAGS WF_RAW_FLAG_RESYNC
@@ -25,6 +26,10 @@
 struct _WfPolledTree {
   WfKitSnapshot *snapshot;  /* of the subtree, its path absolute */
   char *root;               /* the root it lies below */
+  /* WATCH_LIMIT: unwatched until a watch frees up.  FILESYSTEM: watched
+   * too, but inotify is deaf to changes made elsewhere there; polled as
+   * long as its root is watched. */
+  WfPollReason reason;
 };
 
 static void
@@ -67,17 +72,21 @@ find_polled (WfBackendInstance *self, const char *path)
 }
 
 gboolean
-wf_inotify_is_polled (WfBackendInstance *self, const char *path)
+wf_inotify_is_limit_polled (WfBackendInstance *self, const char *path)
 {
-  return find_polled (self, path) != NULL;
+  WfPolledTree *tree = find_polled (self, path);
+
+  return tree != NULL && tree->reason == WF_POLL_REASON_WATCH_LIMIT;
 }
 
 void
 wf_inotify_polled_query_status (WfBackendInstance *self, WfBackendStatus *status)
 {
   for (guint i = 0; i < self->polled->len; i++)
-    wf_backend_status_add_polled_subtree (status, polled_tree_path (self->polled->pdata[i]),
-                                          WF_POLL_REASON_WATCH_LIMIT);
+    {
+      WfPolledTree *tree = self->polled->pdata[i];
+      wf_backend_status_add_polled_subtree (status, polled_tree_path (tree), tree->reason);
+    }
 }
 
 guint
@@ -90,11 +99,9 @@ wf_inotify_count_polled_directories (WfBackendInstance *self)
   return n;
 }
 
-void
-wf_inotify_poll_subtree (WfBackendInstance *self, const WfWatchNode *parent, const char *path,
-                         gboolean report_existing)
+static WfPolledTree *
+polled_tree_new (WfBackendInstance *self, const char *root, const char *path, WfPollReason reason)
 {
-  const char *root = wf_watch_node_get_root (parent)->name;
   /* Lenient: what cannot be read is reported once by a rescan, and
    * watching goes on (DESIGN rule 8). */
   WfKitScanOptions options = {
@@ -103,27 +110,59 @@ wf_inotify_poll_subtree (WfBackendInstance *self, const WfWatchNode *parent, con
     .ignore_permission_denied = TRUE,
     .ignore_rules = self->ignore_rules,
   };
+  WfPolledTree *tree = g_new0 (WfPolledTree, 1);
+
+  tree->root = g_strdup (root);
+  tree->reason = reason;
+  tree->snapshot = wf_kit_snapshot_new (path, root, &options);
+  if (self->polled->len == 0)
+    self->next_poll = g_get_monotonic_time () + (gint64) self->poll_pace.delay_ms * G_TIME_SPAN_MILLISECOND;
+  g_ptr_array_add (self->polled, tree);
+  return tree;
+}
+
+void
+wf_inotify_poll_subtree (WfBackendInstance *self, const WfWatchNode *parent, const char *path,
+                         gboolean report_existing)
+{
   WfPolledTree *tree;
 
   /* A pass trying to watch it again failed once more: still polled. */
   if (find_polled (self, path) != NULL)
     return;
 
-  tree = g_new0 (WfPolledTree, 1);
-  tree->root = g_strdup (root);
-  tree->snapshot = wf_kit_snapshot_new (path, root, &options);
+  tree = polled_tree_new (self, wf_watch_node_get_root (parent)->name, path, WF_POLL_REASON_WATCH_LIMIT);
   /* A new directory's entries are new (DESIGN rule 1), watched or not:
    * scanned against nothing, they are all reported. */
   if (report_existing)
     wf_kit_snapshot_rescan (tree->snapshot, self->sink, POLL_FLAGS);
   else
     wf_kit_snapshot_build (tree->snapshot, NULL);
-  if (self->polled->len == 0)
-    self->next_poll = g_get_monotonic_time () + (gint64) self->poll_pace.delay_ms * G_TIME_SPAN_MILLISECOND;
-  g_ptr_array_add (self->polled, tree);
-
   wf_sink_debug (self->sink, "inotify: watch limit reached, polling %s every %u ms instead "
                  "(%u subtree(s) polled)", path, self->poll_pace.delay_ms, self->polled->len);
+}
+
+void
+wf_inotify_poll_silent_filesystems (WfBackendInstance *self, const WfWatchNode *root)
+{
+  g_autoptr (GPtrArray) silent = NULL;
+
+  if (root->is_file || root->wd < 0 || self->polled_filesystems == NULL)
+    return;
+  silent = wf_kit_mounts_find_polled (root->name, (const char *const *) self->polled_filesystems,
+                                      self->recursive);
+  for (guint i = 0; i < silent->len; i++)
+    {
+      const char *path = silent->pdata[i];
+      WfPolledTree *tree;
+
+      if (find_polled (self, path) != NULL || wf_inotify_ignores (self, root, path))
+        continue;
+      tree = polled_tree_new (self, root->name, path, WF_POLL_REASON_FILESYSTEM);
+      wf_kit_snapshot_build (tree->snapshot, NULL);
+      wf_sink_debug (self->sink, "inotify: %s is on a %s filesystem, where inotify does not hear "
+                     "changes made elsewhere: polling it as well", path, wf_kit_mounts_entry_type (path));
+    }
 }
 
 void
@@ -180,6 +219,8 @@ try_watch (WfBackendInstance *self, WfPolledTree *tree)
   WfWatchNode *parent = find_directory (self, parent_path);
   struct stat st;
 
+  if (tree->reason == WF_POLL_REASON_FILESYSTEM)
+    return TREE_POLLED;
   if (parent == NULL)
     return TREE_GONE;
   /* Watched already, by a resync that found a watch free. */

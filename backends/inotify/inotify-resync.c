@@ -41,7 +41,7 @@ describe_children (WfBackendInstance *self, WfKitSnapshot *snapshot, WfKitEntry 
       wf_kit_path_append_name (path, name);
       if (child != NULL)
         known = child->is_alias ? WF_KIT_KNOWN_OPAQUE : WF_KIT_KNOWN_DIRECTORY;
-      else if (wf_inotify_is_polled (self, path->str))
+      else if (wf_inotify_is_limit_polled (self, path->str))
         /* Its own snapshot reports it, from the limit poller. */
         known = WF_KIT_KNOWN_OPAQUE;
       else

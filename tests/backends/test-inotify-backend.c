@@ -1683,6 +1683,92 @@ test_ignore_custom_rules (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 4);
 }
 
+/* ---- filesystems where inotify is silent ----------------------------------- */
+
+static gboolean
+run_quietly (const char *const *argv)
+{
+  int status = -1;
+
+  return g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                       G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL) &&
+         g_spawn_check_wait_status (status, NULL);
+}
+
+static void
+unmount_fuse (gpointer mount_point)
+{
+  const char *argv[] = { "fusermount", "-u", "-z", mount_point, NULL };
+
+  if (!run_quietly (argv))
+    g_printerr ("# could not unmount %s\n", (const char *) mount_point);
+  g_free (mount_point);
+}
+
+static WfNotify *
+notify_with_polled_filesystems (const char *root, const char *const *types)
+{
+  const char *paths[] = { root, NULL };
+  g_autoptr (GError) error = NULL;
+  WfNotify *notify = g_initable_new (WF_TYPE_NOTIFY, NULL, &error,
+                                     "paths", paths,
+                                     "backend", "inotify",
+                                     "poll-delay-ms", 20,
+                                     "polled-filesystems", types,
+                                     NULL);
+
+  g_assert_no_error (error);
+  return notify;
+}
+
+/* A FUSE mount (bindfs) below a watched root: a file written into
+ * bindfs's source directory changes what the mount shows, and inotify on
+ * the mount never hears of it; polled as well (fuse is in the default
+ * polled_filesystems), it is reported under the mount's path, while a
+ * change made through the mount is heard at once. */
+static void
+test_fuse_mount_polled (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *source = wf_test_fixture_path (fixture, "source");
+  g_autofree char *tree = wf_test_fixture_path (fixture, "tree");
+  char *mount_point = wf_test_fixture_path (fixture, "tree/mnt");
+  const char *mount_argv[] = { "bindfs", source, mount_point, NULL };
+  const char *const none[] = { NULL };
+  g_autoptr (WfNotify) notify = NULL;
+  g_autoptr (WfStatus) status = NULL;
+  g_autofree char *unheard = NULL;
+
+  mkdir_in (fixture, "source");
+  mkdir_in (fixture, "tree/mnt");
+  if (g_find_program_in_path ("bindfs") == NULL || !run_quietly (mount_argv))
+    {
+      g_free (mount_point);
+      g_test_skip ("no FUSE here: bindfs is missing or cannot mount (needs /dev/fuse and root)");
+      return;
+    }
+  g_test_queue_destroy (unmount_fuse, mount_point);
+
+  notify = notify_with_polled_filesystems (tree, NULL);
+  status = wf_notify_get_status (notify);
+  g_assert_cmpuint (g_strv_length ((GStrv) wf_status_get_polled_subtrees (status)), ==, 1);
+  g_assert_cmpstr (wf_status_get_polled_subtrees (status)[0], ==, mount_point);
+  g_assert_cmpint (wf_status_get_polled_reason (status, 0), ==, WF_POLL_REASON_FILESYSTEM);
+  /* Watched by inotify too: local changes stay immediate. */
+  g_assert_cmpuint (wf_status_get_n_directories (status), ==, 2);
+
+  touch_in (fixture, "source/from-elsewhere");
+  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_ADDED, "tree/mnt/from-elsewhere", 0);
+  touch_in (fixture, "tree/mnt/through-mount");
+  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_ADDED, "tree/mnt/through-mount", 0);
+  g_clear_object (&notify);
+
+  /* inotify alone, measured: the same write is never reported. */
+  notify = notify_with_polled_filesystems (tree, none);
+  touch_in (fixture, "source/unheard");
+  unheard = wf_test_collect (notify, 1000, "");
+  g_assert_cmpstr (unheard, ==, "");
+}
+
 /* What an ignored tree costs is nothing, so even one larger than the
  * watch limit does not stop a watch (watchfiles#207, #288). */
 static int
@@ -1822,6 +1908,7 @@ main (int argc, char **argv)
   ADD ("queue-overflow-differences", test_queue_overflow_differences);
   ADD ("watch-limit", test_watch_limit);
   ADD ("watch-limit-degrades", test_watch_limit_degrades);
+  ADD ("fuse-mount-polled", test_fuse_mount_polled);
   ADD ("watch-limit-at-run-time", test_watch_limit_at_run_time);
   ADD ("permission-denied", test_permission_denied);
   ADD ("symlink-target-renamed", test_symlink_target_renamed);
