@@ -3,14 +3,17 @@
  * The module's entry point, probe, instance lifecycle, and the reader
  * thread that turns kernel events into raw events for the sink.  One
  * thread per instance sleeps in poll() on the inotify fd and an eventfd
- * that stop() signals: no timeout, so no wakeup while nothing changes,
- * unless the watch limit left a subtree polled (inotify-poll.c): then it
- * wakes every poll_delay_ms to rescan it.
- * Walking trees lives in inotify-walk.c, recovering from lost events in
- * inotify-resync.c, roots that go and come back in inotify-roots.c.  After
- * each event, wf_inotify_settle() finishes what it started: watches given
- * up are taken over by another path to the same directory or removed, and
- * roots gone look for their way back.
+ * that stop() or add_root() signals: no timeout, so no wakeup while nothing
+ * changes, unless a subtree is polled (inotify-polled-subtrees.c: past the
+ * watch limit, or on a filesystem where inotify is silent): then it wakes
+ * at poll's pace to rescan it.
+ * Files, from the bottom up: packed names (inotify-names.c) and watch
+ * nodes (inotify-tree.c); walks and forgetting watches
+ * (inotify-watches.c); roots that go and come back
+ * (inotify-missing-roots.c) and polled subtrees; recovering from lost
+ * events (inotify-resync.c); and, after each event or call, settling what
+ * it started (inotify-settle.c): lower files only record work for it,
+ * they never call up.
  */
 #include "config.h"
 
@@ -114,13 +117,18 @@ watch_new_entry (WfBackendInstance *self, WfWatchNode *dir, const char *name,
     {
       guint32 mask = WF_INOTIFY_WATCH_MASK | IN_ONLYDIR | (self->follow_symlinks ? 0 : IN_DONT_FOLLOW);
 
+      int wd = inotify_add_watch (self->inotify_fd, path, mask);
+
       /* Already found by the scan of its parent: same inode, same wd. */
-      if (inotify_add_watch (self->inotify_fd, path, mask) == known->wd)
+      if (wd == known->wd)
         return;
       /* Another directory took the name: the old one's entries are gone,
-       * the new one's are reported by its walk. */
-      wf_inotify_report_subtree (self, &self->table, known, self->event_path, WF_RAW_DELETED,
-                                 WF_RAW_FLAG_NONE);
+       * the new one's are reported by its walk.  A failure says nothing
+       * of the sort (gone: its event follows; a path beyond PATH_MAX: the
+       * walk below opens it piecewise). */
+      if (wd >= 0)
+        wf_inotify_report_subtree (self, &self->table, known, self->event_path, WF_RAW_DELETED,
+                                   WF_RAW_FLAG_NONE);
       wf_inotify_forget_node (self, known, TRUE);
     }
   wf_inotify_walk_new_directory (self, dir, name, !is_directory);
@@ -360,6 +368,9 @@ read_events (gpointer data)
           if (now >= self->next_poll)
             {
               self->next_poll = now + wf_inotify_poll_pass (self);
+              /* Its walks may have given watches up (a path through a
+               * symlink demoted), or met the limit deeper down. */
+              wf_inotify_settle (self);
             }
           if (self->polled->len > 0)
             timeout = (int) MAX ((self->next_poll - now + 999) / 1000, 1);
@@ -466,6 +477,7 @@ free_instance (WfBackendInstance *self)
   g_clear_pointer (&self->parked, g_ptr_array_unref);
   wf_inotify_polled_clear (self);
   g_strfreev (self->polled_filesystems);
+  wf_inotify_settle_clear (self);
   g_array_unref (self->dropped_wds);
   g_array_unref (self->orphaned_wds);
   if (self->inotify_fd >= 0)

@@ -1,4 +1,4 @@
-/* inotify-roots.c: roots that go and come back (DESIGN rule 4).
+/* inotify-missing-roots.c: roots that go and come back (DESIGN rule 4).
  *
  * A root deleted or moved away is reported, then its path is watched for
  * its return: the nearest existing ancestor directory gets a watch for
@@ -43,8 +43,6 @@
 /* A path changing faster than we climb it: stop after this many tries,
  * the next event on the watches we have says when to try again. */
 #define LOOK_ATTEMPTS 16
-/* Each round may find roots back or orphans to adopt, which may make more. */
-#define SETTLE_ROUNDS 16
 
 struct _WfParkedRoot {
   WfWatchNode *root;
@@ -436,32 +434,26 @@ wf_inotify_parked_rebuilt (WfBackendInstance *self, GPtrArray *old_roots)
     }
 }
 
-void
-wf_inotify_settle (WfBackendInstance *self)
+gboolean
+wf_inotify_parked_look_again (WfBackendInstance *self)
 {
-  for (guint round = 0; round < SETTLE_ROUNDS; round++)
+  gboolean looked = FALSE;
+
+  for (guint i = 0; i < self->parked->len;)
     {
-      gboolean looked = FALSE;
+      WfParkedRoot *parked = self->parked->pdata[i];
 
-      wf_inotify_adopt_orphans (self);
-      for (guint i = 0; i < self->parked->len;)
+      if (!parked->look_again)
         {
-          WfParkedRoot *parked = self->parked->pdata[i];
-
-          if (!parked->look_again)
-            {
-              i++;
-              continue;
-            }
-          parked->look_again = FALSE;
-          looked = TRUE;
-          if (look_again (self, parked))
-            g_ptr_array_remove_index_fast (self->parked, i);
-          else
-            i++;
+          i++;
+          continue;
         }
-      if (!looked && self->orphaned_wds->len == 0)
-        break;
+      parked->look_again = FALSE;
+      looked = TRUE;
+      if (look_again (self, parked))
+        g_ptr_array_remove_index_fast (self->parked, i);
+      else
+        i++;
     }
-  wf_inotify_release_dropped (self);
+  return looked;
 }

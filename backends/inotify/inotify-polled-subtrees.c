@@ -1,4 +1,4 @@
-/* inotify-poll.c: subtrees polled while the watch limit keeps them
+/* inotify-polled-subtrees.c: subtrees polled while the watch limit keeps them
  * unwatched (DESIGN rule 3).
  *
  * A directory that cannot be watched once the backend runs (ENOSPC) would
@@ -122,7 +122,7 @@ polled_tree_new (WfBackendInstance *self, const char *root, const char *path, Wf
 }
 
 void
-wf_inotify_poll_subtree (WfBackendInstance *self, const WfWatchNode *parent, const char *path,
+wf_inotify_poll_subtree (WfBackendInstance *self, const char *root, const char *path,
                          gboolean report_existing)
 {
   WfPolledTree *tree;
@@ -131,7 +131,7 @@ wf_inotify_poll_subtree (WfBackendInstance *self, const WfWatchNode *parent, con
   if (find_polled (self, path) != NULL)
     return;
 
-  tree = polled_tree_new (self, wf_watch_node_get_root (parent)->name, path, WF_POLL_REASON_WATCH_LIMIT);
+  tree = polled_tree_new (self, root, path, WF_POLL_REASON_WATCH_LIMIT);
   /* A new directory's entries are new (DESIGN rule 1), watched or not:
    * scanned against nothing, they are all reported. */
   if (report_existing)
@@ -236,7 +236,6 @@ gint64
 wf_inotify_poll_pass (WfBackendInstance *self)
 {
   guint n = self->polled->len;
-  gboolean any_watched = FALSE;
   guint n_changes = 0;
   gboolean *done;
 
@@ -252,8 +251,6 @@ wf_inotify_poll_pass (WfBackendInstance *self)
       /* After the watch: whatever changes from now on is an event too. */
       n_changes += wf_kit_snapshot_rescan (tree->snapshot, self->sink, POLL_FLAGS);
 
-      if (state == TREE_WATCHED)
-        any_watched = TRUE;
       if (state != TREE_POLLED)
         {
           done[i] = TRUE;
@@ -267,9 +264,6 @@ wf_inotify_poll_pass (WfBackendInstance *self)
     if (done[i])
       g_ptr_array_remove_index (self->polled, i);
   g_free (done);
-  /* A walk may have given watches up (a path through a symlink demoted). */
-  if (any_watched)
-    wf_inotify_settle (self);
   if (self->polled->len == 0)
     wf_sink_debug (self->sink, "inotify: no subtree is polled any more");
   return wf_kit_pace_scan_done (&self->poll_pace, n_changes > 0);

@@ -1,4 +1,4 @@
-/* inotify-walk.c: watch-then-scan walks of directory trees, and forgetting
+/* inotify-watches.c: watch-then-scan walks of directory trees, and forgetting
  * them again.
  *
  * Every directory is watched first and read afterwards: whatever appears
@@ -14,8 +14,9 @@
  * every real directory it can reach, and a real path that meets a watch
  * owned through a symlink (made by an earlier walk) takes it over.
  * Forgetting nodes does not remove their watches on the spot: they are
- * dropped, an alias may take one over (wf_inotify_adopt_orphans()), and
- * wf_inotify_settle() removes what nobody took.
+ * dropped, and wf_inotify_settle() lets an alias take each over or removes
+ * what nobody took; a subtree the watch limit leaves unwatched is queued
+ * for it to poll.
  */
 #include "config.h"
 
@@ -62,6 +63,30 @@ GError *
 wf_inotify_watch_limit_error (const char *path)
 {
   return wf_kit_limit_error (&inotify_watch_limit, "inotify watch", path);
+}
+
+static void
+poll_request_free (gpointer data)
+{
+  WfPollRequest *request = data;
+
+  g_free (request->root);
+  g_free (request->path);
+  g_free (request);
+}
+
+/* wf_inotify_settle() starts polling it: a walk never calls up. */
+static void
+queue_poll (WfBackendInstance *self, const char *root, const char *path, gboolean report_existing)
+{
+  WfPollRequest *request = g_new (WfPollRequest, 1);
+
+  request->root = g_strdup (root);
+  request->path = g_strdup (path);
+  request->report_existing = report_existing;
+  if (self->poll_queue == NULL)
+    self->poll_queue = g_ptr_array_new_with_free_func (poll_request_free);
+  g_ptr_array_add (self->poll_queue, request);
 }
 
 static GError *
@@ -123,7 +148,7 @@ give_up (Walk *w, WfWatchNode *node, int err)
       g_error_free (error);
       /* Deaf for good otherwise: polled until a watch frees up. */
       if (degrade)
-        wf_inotify_poll_subtree (self, node->parent, path, w->mode == WF_WALK_NEW_DIRECTORY);
+        queue_poll (self, wf_watch_node_get_root (node)->name, path, w->mode == WF_WALK_NEW_DIRECTORY);
       else
         self->n_unwatched++;
       free_unless_root (node);
@@ -730,8 +755,8 @@ wf_inotify_forget_root_tree (WfBackendInstance *self, WfWatchNode *root, gboolea
 
 /* The alias of @aliases to take the watch over: a real path before one
  * through a symlink. */
-static WfWatchNode *
-best_alias (GPtrArray *aliases)
+WfWatchNode *
+wf_inotify_best_heir (GPtrArray *aliases)
 {
   for (guint i = 0; i < aliases->len; i++)
     if (!reached_through_link (aliases->pdata[i]))
@@ -740,60 +765,9 @@ best_alias (GPtrArray *aliases)
 }
 
 void
-wf_inotify_adopt_orphans (WfBackendInstance *self)
+wf_inotify_walk_heir (WfBackendInstance *self, WfWatchNode *heir)
 {
-  GArray *orphaned = self->orphaned_wds;
-
-  while (orphaned->len > 0)
-    {
-      int wd = g_array_index (orphaned, int, orphaned->len - 1);
-      GPtrArray *aliases = wf_watch_table_lookup_aliases (&self->table, wd);
-      WfWatchNode *heir;
-
-      g_array_set_size (orphaned, orphaned->len - 1);
-      /* Taken over already, or nobody left to. */
-      if (aliases == NULL || wf_watch_table_lookup_wd (&self->table, wd) != NULL)
-        continue;
-
-      /* Walked again, the alias finds the watch its owner left (or, its path
-       * leading elsewhere now, another one); silently, for what lies there
-       * was known and reported through the owner's path. */
-      heir = best_alias (aliases);
-      wf_watch_table_detach (&self->table, heir);
-      heir->is_alias = FALSE;
-      heir->wd = -1;
-      if (heir->parent == NULL)
-        wf_inotify_root_rewalk (self, heir);
-      else
-        walk_below (self, heir, WF_WALK_RESYNC);
-
-      /* That path went elsewhere: the next alias tries. */
-      if (wf_watch_table_lookup_wd (&self->table, wd) == NULL
-          && wf_watch_table_lookup_aliases (&self->table, wd) != NULL)
-        g_array_append_val (orphaned, wd);
-    }
-}
-
-void
-wf_inotify_release_dropped (WfBackendInstance *self)
-{
-  GArray *dropped = self->dropped_wds;
-  gboolean grown = dropped->len * sizeof (int) > SCRATCH_KEPT_BYTES;
-
-  for (guint i = 0; i < dropped->len; i++)
-    {
-      int wd = g_array_index (dropped, int, i);
-
-      if (wf_watch_table_lookup_wd (&self->table, wd) == NULL && !wf_inotify_parked_uses (self, wd)
-          && !g_hash_table_contains (self->removed_wds, GINT_TO_POINTER (wd)))
-        wf_inotify_remove_watch (self, wd);
-    }
-  g_array_set_size (dropped, 0);
-  if (grown)
-    {
-      g_array_unref (self->dropped_wds);
-      self->dropped_wds = g_array_new (FALSE, FALSE, sizeof (int));
-    }
+  walk_below (self, heir, WF_WALK_RESYNC);
 }
 
 void
