@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -18,6 +19,9 @@
 #include "wf-kit-dir-reader.h"
 #include "wf-kit-fingerprint.h"
 #include "wf-kit-limit.h"
+#include "wf-kit-missing-root.h"
+#include "wf-kit-mounts.h"
+#include "wf-kit-pace.h"
 #include "wf-kit-path.h"
 #include "wf-kit-snapshot.h"
 #include "wf-kit-status.h"
@@ -530,6 +534,140 @@ test_snapshot_known_by_name (Fixture *f, gconstpointer data)
   wf_kit_snapshot_free (snapshot);
 }
 
+/* ---- the way back of a missing root -------------------------------------- */
+
+static void
+test_missing_root (Fixture *f, gconstpointer data)
+{
+  g_autofree char *root_path = path_in (f, "a/b/root//");
+  g_autofree char *a = path_in (f, "a");
+  WfKitMissingRoot root;
+  g_autofree gsize *ends = NULL;
+  g_autofree char *nearest = NULL;
+  guint n_levels;
+
+  wf_kit_missing_root_init (&root, root_path);
+  g_assert_true (g_str_has_suffix (root.path, "/a/b/root"));
+  g_assert_false (wf_kit_missing_root_exists (&root));
+
+  /* Only the fixture exists: wait there, for "a". */
+  nearest = wf_kit_missing_root_climb (&root);
+  g_assert_cmpstr (nearest, ==, f->tmpdir);
+  n_levels = wf_kit_missing_root_levels (&root, &ends);
+  {
+    g_auto (GStrv) components = g_strsplit (f->tmpdir, "/", -1);
+    /* "/" and one level per component ("" before the first slash is "/"). */
+    g_assert_cmpuint (n_levels, ==, g_strv_length (components));
+  }
+  g_assert_cmpuint (ends[0], ==, 1);
+  g_assert_cmpuint (ends[n_levels - 1], ==, strlen (f->tmpdir));
+  g_assert_true (wf_kit_missing_root_is_next (&root, "a"));
+  g_assert_false (wf_kit_missing_root_is_next (&root, "b"));
+  g_assert_false (wf_kit_missing_root_next_exists (&root));
+
+  /* "a" as a file is no way down; as a directory it is. */
+  write_in (f, "a", "");
+  g_assert_false (wf_kit_missing_root_next_exists (&root));
+  g_assert_no_errno (g_unlink (a));
+  mkdir_in (f, "a/b");
+  g_assert_true (wf_kit_missing_root_next_exists (&root));
+  g_free (nearest);
+  nearest = wf_kit_missing_root_climb (&root);
+  g_assert_true (g_str_has_suffix (nearest, "/a/b"));
+  g_assert_true (wf_kit_missing_root_is_next (&root, "root"));
+
+  /* The root itself may be a file. */
+  write_in (f, "a/b/root", "");
+  g_assert_true (wf_kit_missing_root_next_exists (&root));
+  g_assert_true (wf_kit_missing_root_exists (&root));
+  wf_kit_missing_root_clear (&root);
+}
+
+/* ---- silent filesystems and the pace ------------------------------------- */
+
+static void
+test_fs_type_patterns (void)
+{
+  const char *const patterns[] = { "nfs", "fuse", "fuse.*", NULL };
+  const char *const only_subtypes[] = { "fuse.*", NULL };
+
+  g_assert_true (wf_kit_fs_type_matches ("nfs", patterns));
+  g_assert_false (wf_kit_fs_type_matches ("nfs4", patterns));
+  g_assert_true (wf_kit_fs_type_matches ("fuse.sshfs", only_subtypes));
+  g_assert_false (wf_kit_fs_type_matches ("fuse", only_subtypes));
+  g_assert_false (wf_kit_fs_type_matches ("fuseblk", only_subtypes));
+  g_assert_false (wf_kit_fs_type_matches ("ext4", patterns));
+  g_assert_false (wf_kit_fs_type_matches ("ext4", NULL));
+}
+
+static void
+test_mounts_local_tree (Fixture *f, gconstpointer data)
+{
+  const char *const patterns[] = { "nfs", "fuse", "fuse.*", "9p", NULL };
+  const char *const proc[] = { "proc", NULL };
+  g_autoptr(GPtrArray) polled = wf_kit_mounts_find_polled (f->tmpdir, patterns, TRUE);
+  g_autoptr(GPtrArray) below_root = wf_kit_mounts_find_polled ("/", proc, TRUE);
+  g_autoptr(GPtrArray) at_proc = wf_kit_mounts_find_polled ("/proc/self", proc, TRUE);
+
+  /* A fresh temporary directory holds no mount. */
+  g_assert_cmpuint (polled->len, ==, 0);
+  /* /proc is a mount below "/", and holds /proc/self. */
+  {
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < below_root->len; i++)
+      if (g_strcmp0 (below_root->pdata[i], "/proc") == 0)
+        {
+          found = TRUE;
+          g_assert_cmpstr (wf_kit_mounts_entry_type (below_root->pdata[i]), ==, "proc");
+        }
+    g_assert_true (found);
+  }
+  g_assert_cmpuint (at_proc->len, ==, 1);
+  g_assert_cmpstr (at_proc->pdata[0], ==, "/proc/self");
+}
+
+static void
+test_pace (void)
+{
+  WfKitPace pace;
+  gint64 pause;
+  volatile guint64 spin = 0;
+
+  wf_kit_pace_init (&pace, 20, 10);
+  wf_kit_pace_scan_started (&pace);
+  pause = wf_kit_pace_scan_done (&pace, FALSE);
+  /* A scan that cost next to nothing: the delay. */
+  g_assert_cmpint (pause, ==, 20 * G_TIME_SPAN_MILLISECOND);
+
+  /* A scan costing 50 ms of this thread's CPU (however long that takes
+   * on a loaded machine) at a 10 % budget rests 9 times that. */
+  wf_kit_pace_scan_started (&pace);
+  {
+    struct timespec start, now;
+
+    clock_gettime (CLOCK_THREAD_CPUTIME_ID, &start);
+    do
+      {
+        spin++;
+        clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now);
+      }
+    while ((now.tv_sec - start.tv_sec) * G_USEC_PER_SEC + (now.tv_nsec - start.tv_nsec) / 1000 <
+           50 * G_TIME_SPAN_MILLISECOND);
+  }
+  pause = wf_kit_pace_scan_done (&pace, FALSE);
+  g_assert_cmpint (pause, >=, 9 * 50 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpint (pause, <, 9 * 80 * G_TIME_SPAN_MILLISECOND);
+  /* Changes found: the delay alone. */
+  pause = wf_kit_pace_scan_done (&pace, TRUE);
+  g_assert_cmpint (pause, ==, 20 * G_TIME_SPAN_MILLISECOND);
+
+  /* A delay of 0 is never back to back. */
+  wf_kit_pace_init (&pace, 0, 100);
+  wf_kit_pace_scan_started (&pace);
+  g_assert_cmpint (wf_kit_pace_scan_done (&pace, TRUE), ==, G_TIME_SPAN_MILLISECOND);
+}
+
 /* ---- chores --------------------------------------------------------------- */
 
 static void
@@ -596,6 +734,10 @@ main (int argc, char **argv)
   ADD ("snapshot/non-utf8", test_snapshot_non_utf8);
   ADD ("snapshot/ignore-and-non-recursive", test_snapshot_ignore_and_non_recursive);
   ADD ("snapshot/known-by-name", test_snapshot_known_by_name);
+  ADD ("missing-root", test_missing_root);
+  g_test_add_func ("/kit/fs-type-patterns", test_fs_type_patterns);
+  ADD ("mounts/local-tree", test_mounts_local_tree);
+  g_test_add_func ("/kit/pace", test_pace);
   g_test_add_func ("/kit/limit-error", test_limit_error);
   g_test_add_func ("/kit/status-fill", test_status_fill);
 
