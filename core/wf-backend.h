@@ -102,6 +102,15 @@ typedef struct {
 WF_AVAILABLE_IN_ALL
 void wf_backend_status_add_polled_subtree (WfBackendStatus *status, const char *path, WfPollReason reason);
 
+/* What the core must know about a backend's behaviour (vtable `flags`). */
+typedef enum {
+  WF_BACKEND_FLAG_NONE = 0,
+  /* The core refuses a missing root with G_IO_ERROR_NOT_FOUND before
+   * start(), as RustNotify does for its poll watcher (which would otherwise
+   * report a missing root as deleted). */
+  WF_BACKEND_FLAG_ROOTS_MUST_EXIST = 1 << 0,
+} WfBackendFlags;
+
 typedef struct {
   guint16 abi_major;
   guint16 reserved0;
@@ -138,6 +147,9 @@ typedef struct {
   /* Stops the instance, joins its threads, releases every kernel resource
    * and the sink.  No sink call happens after this returns. */
   void (*stop) (WfBackendInstance *self);
+
+  /* Appended in ABI 2 (the core checks struct_size). */
+  WfBackendFlags flags;
 } WfBackendVTable;
 
 typedef const WfBackendVTable *(*WfBackendEntryFunc) (guint host_abi_major);

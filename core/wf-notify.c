@@ -16,7 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "wf-backend-info.h"
 #include "wf-backend-registry-private.h"
 #include "wf-backend-status-private.h"
 #include "wf-debounce-private.h"
@@ -411,21 +410,6 @@ wf_notify_class_init (WfNotifyClass *klass)
                                          G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
-/* RustNotify checks that every path exists before creating a poll watcher
- * (a poll watcher would otherwise see a missing root as "deleted"). */
-static gboolean
-check_paths_exist (WfNotify *self, GError **error)
-{
-  for (guint i = 0; self->paths[i] != NULL; i++)
-    if (!g_file_test (self->paths[i], G_FILE_TEST_EXISTS))
-      {
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                     "No such file or directory: “%s”", self->paths[i]);
-        return FALSE;
-      }
-  return TRUE;
-}
-
 /* A filesystem type as mountinfo writes it, or a "prefix.*" pattern. */
 static gboolean
 is_valid_filesystem_entry (const char *entry)
@@ -463,7 +447,7 @@ check_options (WfNotify *self, GError **error)
 static WfBackendInstance *
 start_backend (WfNotify *self, GError **error)
 {
-  WfBackendOptions options = {
+  const WfBackendOptions options = {
     .struct_size = sizeof options,
     .recursive = self->recursive,
     .follow_symlinks = self->follow_symlinks,
@@ -475,9 +459,8 @@ start_backend (WfNotify *self, GError **error)
     .polled_filesystems = (const char *const *) self->polled_filesystems,
   };
 
-  if (g_strcmp0 (self->backend->name, "poll") == 0 && !check_paths_exist (self, error))
-    return NULL;
-  return self->backend->vtable->start (self->sink, &options, error);
+  return wf_backend_registry_start ((const char *const *) self->paths, self->force_polling,
+                                    self->requested_backend, self->sink, &options, &self->backend, error);
 }
 
 static gboolean
@@ -485,8 +468,6 @@ wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError 
 {
   WfNotify *self = WF_NOTIFY (initable);
   g_autoptr(GError) local_error = NULL;
-  g_autofree char *rejected = NULL;
-  gboolean explicit_choice;
 
   if (self->paths == NULL)
     self->paths = g_new0 (char *, 1);
@@ -495,42 +476,14 @@ wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError 
   if (self->ignore_rules != NULL)
     wf_ignore_rules_seal (self->ignore_rules);
 
-  if (g_strcmp0 (g_getenv ("WATCHFILES_BACKEND"), "help") == 0)
-    {
-      g_autofree char *listing = wf_backend_info_format_list ();
-      fputs (listing, stderr);
-    }
-
   self->sink = wf_sink_new (self->debug, error);
   if (self->sink == NULL)
     return FALSE;
   wf_sink_set_ignore_rules (self->sink, self->ignore_rules, (const char *const *) self->paths);
 
-  self->backend = wf_backend_registry_choose ((const char *const *) self->paths, self->force_polling,
-                                              self->requested_backend, &explicit_choice, &rejected, error);
-  if (self->backend == NULL)
-    return FALSE;
-  if (rejected != NULL && g_strcmp0 (self->backend->name, "poll") == 0)
-    wf_sink_debug (self->sink, "IO error using recommend watcher: %s, falling back to PollWatcher", rejected);
-
-  self->instance = start_backend (self, &local_error);
-  if (self->instance == NULL && !explicit_choice && !self->force_polling &&
-      g_error_matches (local_error, WF_ERROR, WF_ERROR_BACKEND_UNAVAILABLE))
-    {
-      /* Some containers refuse inotify_init with ENOSYS (watchfiles #167). */
-      wf_sink_debug (self->sink, "IO error using recommend watcher: %s, falling back to PollWatcher",
-                     local_error->message);
-      g_clear_error (&local_error);
-      self->backend = wf_backend_registry_load ("poll", error);
-      if (self->backend == NULL)
-        return FALSE;
-      self->instance = start_backend (self, &local_error);
-    }
+  self->instance = start_backend (self, error);
   if (self->instance == NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+    return FALSE;
 
   for (guint i = 0; self->paths[i] != NULL; i++)
     {

@@ -838,6 +838,7 @@ static const WfBackendVTable poll_vtable = {
   .describe = poll_describe,
   .query_status = poll_query_status,
   .stop = poll_stop,
+  .flags = WF_BACKEND_FLAG_ROOTS_MUST_EXIST,
 };
 
 G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);
