@@ -355,9 +355,7 @@ start_module (const WfBackendModule *module,
               const WfBackendOptions *options,
               GError **error)
 {
-  WfBackendFlags flags = WF_STRUCT_HAS_FIELD (module->vtable, WfBackendVTable, flags) ? module->vtable->flags : 0;
-
-  if ((flags & WF_BACKEND_FLAG_ROOTS_MUST_EXIST) && !check_roots_exist (roots, error))
+  if ((wf_backend_module_get_flags (module) & WF_BACKEND_FLAG_ROOTS_MUST_EXIST) && !check_roots_exist (roots, error))
     return NULL;
   return module->vtable->start (sink, options, error);
 }

@@ -109,6 +109,11 @@ typedef enum {
    * start(), as RustNotify does for its poll watcher (which would otherwise
    * report a missing root as deleted). */
   WF_BACKEND_FLAG_ROOTS_MUST_EXIST = 1 << 0,
+  /* watchfiles reports this kind of backend's paths below a relative root
+   * as given ("./x/y", notify's PollWatcher) rather than joined to the
+   * working directory ("/cwd/./x/y", notify's inotify): the core maps what
+   * the backend reports under the absolute form back to the given one. */
+  WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS = 1 << 1,
 } WfBackendFlags;
 
 typedef struct {
@@ -132,10 +137,18 @@ typedef struct {
   /* Watches @path (a file or a directory) before returning: every change
    * made after this returns is reported.  On failure nothing of @path stays
    * watched.  Errors: G_IO_ERROR_NOT_FOUND, G_IO_ERROR_PERMISSION_DENIED,
-   * WF_ERROR_WATCH_LIMIT, or another G_IO_ERROR. */
+   * WF_ERROR_WATCH_LIMIT, or another G_IO_ERROR.
+   * Roots contract: @path is always absolute and never normalised (a
+   * relative root reaches the backend joined to the working directory,
+   * "./x" as "/cwd/./x"; trailing slashes and ".." stay).  The backend
+   * reports every path under the root by appending "/" and names to @path
+   * as it was given (the root itself as @path), never resolving it; the
+   * core alone turns that into what users see (WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS),
+   * and matches ignore rules from the same absolute form. */
   gboolean (*add_root) (WfBackendInstance *self, const char *path, GError **error);
 
-  /* Stops watching @path and everything watched only because of it. */
+  /* Stops watching @path (the form add_root() got) and everything watched
+   * only because of it. */
   void (*remove_root) (WfBackendInstance *self, const char *path);
 
   /* A one-line description for debug output: "InotifyBackend { ... }". */

@@ -113,6 +113,7 @@ struct _WfNotify {
   guint poll_cpu_percent;
   GStrv polled_filesystems;
 
+  WfRoots *roots;         /* the paths' given, absolute and reported forms */
   WfSink *sink;
   const WfBackendModule *backend;
 
@@ -182,6 +183,7 @@ wf_notify_finalize (GObject *object)
   WfNotify *self = WF_NOTIFY (object);
 
   g_clear_pointer (&self->sink, wf_sink_unref);
+  g_clear_pointer (&self->roots, wf_roots_unref);
   g_strfreev (self->paths);
   g_free (self->requested_backend);
   g_clear_object (&self->ignore_rules);
@@ -479,11 +481,15 @@ wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError 
   self->sink = wf_sink_new (self->debug, error);
   if (self->sink == NULL)
     return FALSE;
-  wf_sink_set_ignore_rules (self->sink, self->ignore_rules, (const char *const *) self->paths);
+  wf_sink_set_ignore_rules (self->sink, self->ignore_rules);
 
   self->instance = start_backend (self, error);
   if (self->instance == NULL)
     return FALSE;
+
+  self->roots = wf_roots_new ((const char *const *) self->paths);
+  wf_roots_set_report_as_given (self->roots, (wf_backend_module_get_flags (self->backend) & WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS) != 0);
+  wf_sink_set_roots (self->sink, self->roots);
 
   for (guint i = 0; self->paths[i] != NULL; i++)
     {
@@ -492,7 +498,7 @@ wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError 
       if (*self->paths[i] == '\0')
         g_set_error_literal (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                              "No such file or directory: an empty path");
-      else if (self->backend->vtable->add_root (self->instance, self->paths[i], &local_error))
+      else if (self->backend->vtable->add_root (self->instance, wf_roots_get_absolute (self->roots, i), &local_error))
         continue;
       if (!self->ignore_permission_denied)
         {
