@@ -2,29 +2,27 @@
  *
  * Construction chooses and starts a backend and installs every watch before
  * returning.  watch() then waits, event-driven, on the sink's wake-up
- * descriptor, the stop cancellable and the caller's signal descriptor, and
- * asks the debounce engine when to release: a quiet watcher never wakes.
- * watch_async() and start() run the same loop as a GSource in the caller's
- * main context (wf-notify-source.c).
+ * descriptor, the stop cancellable and the caller's signal descriptor
+ * (wf-wait-private.h), and each turn asks wf-watch-step.c whether the call
+ * is over: a quiet watcher never wakes.  watch_async() and start() run the
+ * same step from a GSource in the caller's main context
+ * (wf-notify-source.c).
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "wf-backend-registry-private.h"
 #include "wf-backend-status-private.h"
-#include "wf-debounce-private.h"
 #include "wf-enum-types.h"
 #include "wf-error.h"
 #include "wf-notify.h"
 #include "wf-notify-source-private.h"
 #include "wf-sink-private.h"
 #include "wf-status-private.h"
+#include "wf-wait-private.h"
+#include "wf-watch-step-private.h"
 
 #define WF_DEFAULT_POLL_DELAY_MS 300
 #define WF_DEFAULT_POLL_CPU_PERCENT 10
@@ -573,36 +571,6 @@ wf_notify_new (const char *const *paths,
 }
 
 static gboolean
-fd_is_ready (int fd)
-{
-  struct pollfd pfd = { .fd = fd, .events = POLLIN };
-  int res;
-
-  do
-    res = poll (&pfd, 1, 0);
-  while (res < 0 && errno == EINTR);
-  return res > 0;
-}
-
-/* Blocks until one of @fds is ready or @wake_at (monotonic µs, -1: never). */
-static void
-wait_for_fds (struct pollfd *fds, nfds_t n_fds, gint64 wake_at)
-{
-  gint64 remaining = wake_at < 0 ? -1 : MAX (0, wake_at - g_get_monotonic_time ());
-
-#ifdef __linux__
-  /* Sub-millisecond precision: a 1 ms step must not become 2 ms. */
-  struct timespec ts = { remaining / G_USEC_PER_SEC, (remaining % G_USEC_PER_SEC) * 1000 };
-  if (ppoll (fds, n_fds, remaining < 0 ? NULL : &ts, NULL) < 0 && errno != EINTR)
-    g_warning ("ppoll failed: %s", g_strerror (errno));
-#else
-  int timeout_ms = remaining < 0 ? -1 : (int) MIN ((remaining + 999) / 1000, G_MAXINT);
-  if (poll (fds, n_fds, timeout_ms) < 0 && errno != EINTR)
-    g_warning ("poll failed: %s", g_strerror (errno));
-#endif
-}
-
-static gboolean
 is_closed (WfNotify *self)
 {
   gboolean closed;
@@ -785,6 +753,46 @@ check_verdict (WfNotify *self, WfWatchCheck verdict)
  *
  * Since: 1.0
  */
+/* What wf_notify_watch_full() looks at besides the sink and the stop. */
+typedef struct {
+  WfNotify *self;
+  int signal_fd;
+  WfWatchCheckFunc check;
+  gpointer user_data;
+  gint64 next_check;      /* monotonic µs of the next step check; -1: none */
+  gint64 step;            /* µs between step checks */
+} BlockingChecks;
+
+/* The signal descriptor, first in RustNotify's order. */
+static int
+check_signal (gpointer data, GError **error)
+{
+  BlockingChecks *checks = data;
+
+  if (checks->signal_fd < 0 || !wf_wait_fd_is_ready (checks->signal_fd))
+    return -1;
+  if (checks->check == NULL)
+    return WF_WATCH_RESULT_SIGNAL;
+  return check_verdict (checks->self, checks->check (TRUE, checks->user_data));
+}
+
+/* The check once a step, after the stop. */
+static int
+check_step (gpointer data, GError **error)
+{
+  BlockingChecks *checks = data;
+  int verdict;
+
+  if (checks->next_check < 0 || g_get_monotonic_time () < checks->next_check)
+    return -1;
+  verdict = check_verdict (checks->self, checks->check (FALSE, checks->user_data));
+  /* The next step counts from the end of this check, as RustNotify's
+   * sleep follows its checks: a slow check does not bunch the next ones
+   * up. */
+  checks->next_check = g_get_monotonic_time () + checks->step;
+  return verdict;
+}
+
 WfWatchResult
 wf_notify_watch_full (WfNotify *self,
                       guint debounce_ms,
@@ -799,11 +807,9 @@ wf_notify_watch_full (WfNotify *self,
                       GError **error)
 {
   g_autoptr(WfNotify) keep_alive = NULL;
-  WfDebounce debounce;
-  struct pollfd fds[3];
-  nfds_t n_fds = 0;
-  int stop_fd_index = -1;
-  gint64 next_check = -1;
+  WfWatchStep step;
+  WfWaitSet waits;
+  BlockingChecks checks = { self, signal_fd, check, user_data, -1, 0 };
   WfWatchResult result = WF_WATCH_RESULT_ERROR;
 
   g_return_val_if_fail (WF_IS_NOTIFY (self), WF_WATCH_RESULT_ERROR);
@@ -813,7 +819,7 @@ wf_notify_watch_full (WfNotify *self,
 
   if (!begin_watch (self, error))
     return WF_WATCH_RESULT_ERROR;
-  if (signal_fd >= 0 && fcntl (signal_fd, F_GETFD) < 0)
+  if (signal_fd >= 0 && !wf_wait_fd_is_open (signal_fd))
     {
       /* poll() would report it ready (POLLNVAL) at every call. */
       g_set_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
@@ -822,127 +828,34 @@ wf_notify_watch_full (WfNotify *self,
       return WF_WATCH_RESULT_ERROR;
     }
   keep_alive = g_object_ref (self);
-
-  fds[n_fds++] = (struct pollfd) { .fd = wf_sink_get_wakeup_fd (self->sink), .events = POLLIN };
-  if (stop != NULL)
+  if (!wf_wait_set_init (&waits, wf_sink_get_wakeup_fd (self->sink), stop, signal_fd, error))
     {
-      GPollFD cancel_pollfd;
-
-      /* Without its descriptor a cancel could go unnoticed until some
-       * change came: fail now rather than maybe never return. */
-      if (!g_cancellable_make_pollfd (stop, &cancel_pollfd))
-        {
-          int saved_errno = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       "Cannot wait on the stop cancellable: %s", g_strerror (saved_errno));
-          end_watch (self);
-          return WF_WATCH_RESULT_ERROR;
-        }
-      stop_fd_index = n_fds;
-      fds[n_fds++] = (struct pollfd) { .fd = cancel_pollfd.fd, .events = POLLIN };
+      end_watch (self);
+      return WF_WATCH_RESULT_ERROR;
     }
-  if (signal_fd >= 0)
-    fds[n_fds++] = (struct pollfd) { .fd = signal_fd, .events = POLLIN };
 
-  wf_debounce_init (&debounce, g_get_monotonic_time (), debounce_ms, step_ms, timeout_ms);
+  wf_watch_step_init (&step, self->sink, stop, debounce_ms, step_ms, timeout_ms);
+  step.before_failure = check_signal;
+  step.check_data = &checks;
   if (check != NULL && check_each_step)
-    next_check = debounce.call_start + debounce.step;
+    {
+      checks.step = step.debounce.step;
+      checks.next_check = step.debounce.call_start + step.debounce.step;
+      step.after_stop = check_step;
+    }
 
   for (;;)
     {
-      gint64 wake_at = -1;
-      gsize pending;
-      int verdict;
+      gint64 wake_at;
 
-      /* Quiet the descriptor before looking, so any growth after the look
-       * wakes the wait below. */
-      wf_sink_acknowledge (self->sink);
-
-      /* RustNotify's order: signal, then error, then stop, then the set. */
-      if (signal_fd >= 0 && fd_is_ready (signal_fd))
-        {
-          if (check == NULL)
-            {
-              result = WF_WATCH_RESULT_SIGNAL;
-              break;
-            }
-          verdict = check_verdict (self, check (TRUE, user_data));
-          if (verdict >= 0)
-            {
-              result = verdict;
-              break;
-            }
-        }
-      if (wf_sink_get_failure (self->sink, error))
+      if (wf_watch_step_run (&step, self, &result, changes, &wake_at, error))
         break;
-      if (stop != NULL && g_cancellable_is_cancelled (stop))
-        {
-          wf_sink_debug (self->sink, "stop event set, stopping...");
-          result = WF_WATCH_RESULT_STOP;
-          break;
-        }
-      if (next_check >= 0 && g_get_monotonic_time () >= next_check)
-        {
-          verdict = check_verdict (self, check (FALSE, user_data));
-          if (verdict >= 0)
-            {
-              result = verdict;
-              break;
-            }
-          /* The next step counts from the end of this check, as
-           * RustNotify's sleep follows its checks: a slow check does not
-           * bunch the next ones up. */
-          next_check = g_get_monotonic_time () + debounce.step;
-        }
-
-      pending = wf_sink_get_size (self->sink);
-      if (is_closed (self))
-        {
-          /* No more changes can come: hand over what is pending now (the
-           * wake-up descriptor stays readable, so waiting would spin). */
-          g_autoptr(GPtrArray) batch = pending > 0 ? wf_sink_take_changes (self->sink) : NULL;
-
-          if (batch == NULL || batch->len == 0)
-            {
-              set_closed_error (error);
-              break;
-            }
-          if (changes != NULL)
-            *changes = g_steal_pointer (&batch);
-          result = WF_WATCH_RESULT_CHANGES;
-          break;
-        }
-      switch (wf_debounce_observe (&debounce, g_get_monotonic_time (), pending, &wake_at))
-        {
-        case WF_DEBOUNCE_RELEASE:
-          {
-            g_autoptr(GPtrArray) batch = wf_sink_take_changes (self->sink);
-
-            /* Empty only if a concurrent watch() took them: keep waiting. */
-            if (batch->len == 0)
-              continue;
-            if (changes != NULL)
-              *changes = g_steal_pointer (&batch);
-            result = WF_WATCH_RESULT_CHANGES;
-          }
-          break;
-        case WF_DEBOUNCE_TIMEOUT:
-          result = WF_WATCH_RESULT_TIMEOUT;
-          break;
-        case WF_DEBOUNCE_WAIT:
-          if (next_check >= 0 && (wake_at < 0 || next_check < wake_at))
-            wake_at = next_check;
-          for (nfds_t i = 0; i < n_fds; i++)
-            fds[i].revents = 0;
-          wait_for_fds (fds, n_fds, wake_at);
-          continue;
-        }
-      break;
+      if (checks.next_check >= 0 && (wake_at < 0 || checks.next_check < wake_at))
+        wake_at = checks.next_check;
+      wf_wait_set_wait (&waits, wake_at);
     }
 
-  if (stop_fd_index >= 0)
-    g_cancellable_release_fd (stop);
+  wf_wait_set_clear (&waits);
   end_watch (self);
   return result;
 }
