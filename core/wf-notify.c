@@ -65,7 +65,7 @@ static const char *const default_polled_filesystems[] = {
  * is armed while nothing is pending and no timeout is due.
  *
  * A started watcher is the only consumer of its batches: while it is
- * started, watch() and watch_async() fail with `WF_ERROR_INVALID_ARGUMENT`,
+ * started, watch() and watch_async() fail with `WF_ERROR_BUSY`,
  * and start() fails likewise while a watch() or watch_async() call is under
  * way, rather than let two consumers split the changes between them.
  *
@@ -593,7 +593,7 @@ check_initialised (WfNotify *self, GError **error)
   if (self->sink != NULL)
     return TRUE;
   /* Made with g_object_new() and never initialised (bindings can). */
-  g_set_error_literal (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+  g_set_error_literal (error, WF_ERROR, WF_ERROR_NOT_INITIALIZED,
                        "This watcher was never initialised: create it with wf_notify_new() or g_initable_new()");
   return FALSE;
 }
@@ -612,7 +612,7 @@ begin_watch (WfNotify *self, GError **error)
   if (self->closed)
     set_closed_error (error);
   else if (self->emitter != NULL)
-    g_set_error_literal (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (error, WF_ERROR, WF_ERROR_BUSY,
                          "This watcher is started: its changes go to the “changes” signal until stop()");
   else
     {
@@ -664,8 +664,10 @@ end_watch (WfNotify *self)
  * Errors: `WF_ERROR_CLOSED` after [method@Watchfiles.Notify.close] (a call
  * already waiting then returns its pending changes, or this error),
  * `WF_ERROR_BACKEND_FAILED` once the backend died (every later call too),
- * and `WF_ERROR_INVALID_ARGUMENT` while the watcher is started
- * ([method@Watchfiles.Notify.start]).
+ * `WF_ERROR_BUSY` while the watcher is started
+ * ([method@Watchfiles.Notify.start]), `WF_ERROR_NOT_INITIALIZED` for a
+ * watcher never initialised, and `WF_ERROR_INVALID_ARGUMENT` for a
+ * @signal_fd that is not open.
  *
  * Returns: how the call ended; %WF_WATCH_RESULT_ERROR with @error set on
  *   failure
@@ -1044,11 +1046,12 @@ emit_batch (WfNotify *self, WfWatchResult result, GPtrArray *changes, const GErr
  * changes pending from before the call come in the first batch.
  *
  * While started, the watcher is the only consumer of its changes:
- * watch() and watch_async() fail with `WF_ERROR_INVALID_ARGUMENT`.
+ * watch() and watch_async() fail with `WF_ERROR_BUSY`.
  *
  * Errors: `WF_ERROR_CLOSED` after close(), `WF_ERROR_BACKEND_FAILED` once
- * the backend died, and `WF_ERROR_INVALID_ARGUMENT` when already started
- * or while a watch() or watch_async() call is under way.
+ * the backend died, `WF_ERROR_BUSY` when already started or while a
+ * watch() or watch_async() call is under way, and
+ * `WF_ERROR_NOT_INITIALIZED` for a watcher never initialised.
  *
  * Returns: %TRUE when started, %FALSE with @error set
  *
@@ -1077,9 +1080,9 @@ wf_notify_start (WfNotify *self, guint debounce_ms, guint step_ms, GError **erro
   else if (wf_sink_get_failure (self->sink, error))
     ;
   else if (self->emitter != NULL)
-    g_set_error_literal (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT, "This watcher is already started");
+    g_set_error_literal (error, WF_ERROR, WF_ERROR_BUSY, "This watcher is already started");
   else if (self->n_watching > 0)
-    g_set_error_literal (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (error, WF_ERROR, WF_ERROR_BUSY,
                          "A watch() or watch_async() call is under way: it would take batches from the signal");
   else
     {
