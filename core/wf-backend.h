@@ -102,6 +102,20 @@ typedef struct {
 WF_AVAILABLE_IN_ALL
 void wf_backend_status_add_polled_subtree (WfBackendStatus *status, const char *path, WfPollReason reason);
 
+/* What the core must know about a backend's behaviour (vtable `flags`). */
+typedef enum {
+  WF_BACKEND_FLAG_NONE = 0,
+  /* The core refuses a missing root with G_IO_ERROR_NOT_FOUND before
+   * start(), as RustNotify does for its poll watcher (which would otherwise
+   * report a missing root as deleted). */
+  WF_BACKEND_FLAG_ROOTS_MUST_EXIST = 1 << 0,
+  /* watchfiles reports this kind of backend's paths below a relative root
+   * as given ("./x/y", notify's PollWatcher) rather than joined to the
+   * working directory ("/cwd/./x/y", notify's inotify): the core maps what
+   * the backend reports under the absolute form back to the given one. */
+  WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS = 1 << 1,
+} WfBackendFlags;
+
 typedef struct {
   guint16 abi_major;
   guint16 reserved0;
@@ -123,10 +137,18 @@ typedef struct {
   /* Watches @path (a file or a directory) before returning: every change
    * made after this returns is reported.  On failure nothing of @path stays
    * watched.  Errors: G_IO_ERROR_NOT_FOUND, G_IO_ERROR_PERMISSION_DENIED,
-   * WF_ERROR_WATCH_LIMIT, or another G_IO_ERROR. */
+   * WF_ERROR_WATCH_LIMIT, or another G_IO_ERROR.
+   * Roots contract: @path is always absolute and never normalised (a
+   * relative root reaches the backend joined to the working directory,
+   * "./x" as "/cwd/./x"; trailing slashes and ".." stay).  The backend
+   * reports every path under the root by appending "/" and names to @path
+   * as it was given (the root itself as @path), never resolving it; the
+   * core alone turns that into what users see (WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS),
+   * and matches ignore rules from the same absolute form. */
   gboolean (*add_root) (WfBackendInstance *self, const char *path, GError **error);
 
-  /* Stops watching @path and everything watched only because of it. */
+  /* Stops watching @path (the form add_root() got) and everything watched
+   * only because of it. */
   void (*remove_root) (WfBackendInstance *self, const char *path);
 
   /* A one-line description for debug output: "InotifyBackend { ... }". */
@@ -138,6 +160,9 @@ typedef struct {
   /* Stops the instance, joins its threads, releases every kernel resource
    * and the sink.  No sink call happens after this returns. */
   void (*stop) (WfBackendInstance *self);
+
+  /* Appended in ABI 2 (the core checks struct_size). */
+  WfBackendFlags flags;
 } WfBackendVTable;
 
 typedef const WfBackendVTable *(*WfBackendEntryFunc) (guint host_abi_major);

@@ -275,6 +275,7 @@ static const WfBackendVTable poll_vtable = {
   .describe = poll_describe,
   .query_status = poll_query_status,
   .stop = poll_stop,
+  .flags = WF_BACKEND_FLAG_ROOTS_MUST_EXIST | WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS,
 };
 
 G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);

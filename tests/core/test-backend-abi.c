@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <gobject/gvaluecollector.h>
 
 #include "wf-test-util.h"
@@ -209,6 +210,75 @@ test_status (WfTestFixture *fixture, gconstpointer data)
   g_assert_cmpuint (wf_status_get_n_directories (status), ==, 1);
 }
 
+/* Backends are handed absolute, un-normalised roots (wf-backend.h). */
+static void
+test_roots_handed_absolute (WfTestFixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WfNotify) notify = NULL;
+  g_autofree char *old_cwd = g_get_current_dir ();
+  g_autofree char *sub = wf_test_fixture_path (fixture, "w");
+  g_autofree char *expected = NULL;
+  const char *paths[] = { "w/", ".", "./w/../w", sub, NULL };
+  g_autoptr(WfStatus) status = NULL;
+
+  wf_test_mkdir (sub);
+  g_assert_no_errno (g_chdir (fixture->tmpdir));
+  notify = g_initable_new (WF_TYPE_NOTIFY, NULL, &error, "paths", paths, "backend", "recorder", NULL);
+  g_assert_no_errno (g_chdir (old_cwd));
+  g_assert_no_error (error);
+  expected = g_strdup_printf ("RecorderBackend { roots: [%s/w/|%s/.|%s/./w/../w|%s], ",
+                              fixture->tmpdir, fixture->tmpdir, fixture->tmpdir, sub);
+  assert_described (notify, expected);
+  /* The status keeps them as given. */
+  status = wf_notify_get_status (notify);
+  g_assert_cmpstr (wf_status_get_roots (status)[0], ==, "w/");
+  g_assert_cmpstr (wf_status_get_roots (status)[2], ==, "./w/../w");
+}
+
+/* What users see below a relative root is what watchfiles reports for the
+ * backend kind: poll as given, inotify joined to the working directory;
+ * ignore rules see the same form (a relative ignored prefix works with poll). */
+static void
+test_relative_roots_reported (WfTestFixture *fixture, gconstpointer data)
+{
+  const char *const *backends = wf_test_backends ();
+
+  for (guint b = 0; backends[b] != NULL; b++)
+    {
+      g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new ();
+      g_autoptr(WfNotify) notify = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *old_cwd = g_get_current_dir ();
+      g_autofree char *dir = g_build_filename (fixture->tmpdir, backends[b], NULL);
+      g_autofree char *expected = NULL;
+      g_autofree char *seen = NULL;
+      const char *paths[] = { "./w/", NULL };
+      gboolean poll = g_strcmp0 (backends[b], "poll") == 0;
+
+      wf_test_mkdir (dir);
+      g_assert_no_errno (g_chdir (dir));
+      wf_test_mkdir ("w");
+      wf_test_mkdir ("w/build");
+      if (poll)
+        wf_ignore_rules_add_path_prefix (rules, "./w/build", NULL);
+      else
+        {
+          g_autofree char *prefix = g_strdup_printf ("%s/./w/build", dir);
+          wf_ignore_rules_add_path_prefix (rules, prefix, NULL);
+        }
+      notify = wf_test_notify_new_with_rules (backends[b], paths, rules, FALSE, &error);
+      g_assert_no_error (error);
+      wf_test_write ("w/build/hidden", "x");
+      wf_test_mkdir ("w/new");
+      g_assert_no_errno (g_chdir (old_cwd));
+
+      expected = poll ? g_strdup ("1:./w/new") : g_strdup_printf ("1:%s/./w/new", dir);
+      seen = wf_test_collect (notify, 5000, expected);
+      g_assert_cmpstr (seen, ==, expected);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -228,6 +298,8 @@ main (int argc, char **argv)
   ADD ("/backend-abi/options/set", test_options_set);
   ADD ("/backend-abi/options/invalid", test_options_invalid);
   ADD ("/backend-abi/status", test_status);
+  ADD ("/backend-abi/roots/handed-absolute", test_roots_handed_absolute);
+  ADD ("/backend-abi/roots/relative-reported", test_relative_roots_reported);
 #undef ADD
   return g_test_run ();
 }

@@ -66,10 +66,15 @@ test_remove_root (WfBackendInstance *self, const char *path)
 static char *
 test_describe (WfBackendInstance *self)
 {
-  return g_strdup_printf ("RecorderBackend { recursive: %d, follow_symlinks: %d, ignore_permission_denied: %d, "
+  g_autofree char *roots = NULL;
+
+  g_ptr_array_add (self->roots, NULL);
+  roots = g_strjoinv ("|", (char **) self->roots->pdata);
+  g_ptr_array_remove_index (self->roots, self->roots->len - 1);
+  return g_strdup_printf ("RecorderBackend { roots: [%s], recursive: %d, follow_symlinks: %d, ignore_permission_denied: %d, "
                           "poll_delay_ms: %u, watch_limit_policy: %d, poll_cpu_percent: %u, "
                           "polled_filesystems: [%s], debug: %d }",
-                          self->options.recursive, self->options.follow_symlinks,
+                          roots, self->options.recursive, self->options.follow_symlinks,
                           self->options.ignore_permission_denied, self->options.poll_delay_ms,
                           self->options.watch_limit_policy, self->options.poll_cpu_percent,
                           self->polled_filesystems, wf_sink_get_debug (self->sink));

@@ -484,3 +484,13 @@ def test_status(tmp_path, recorder):
         assert status.polled == [(str(tmp_path), Watchfiles.PollReason.FILESYSTEM),
                                  (str(tmp_path / 'deep'), Watchfiles.PollReason.WATCH_LIMIT)]
         assert (status.n_rescans, status.n_unwatched) == (7, 3)
+
+
+def test_watch_while_started_is_a_runtime_error(tmp_path):
+    with Notify([str(tmp_path)], False, False, 0, True, False) as watcher:
+        assert watcher.start(50, 10)
+        with pytest.raises(RuntimeError, match='started') as info:
+            watcher.watch(50, 10, 100, None)
+        assert not isinstance(info.value, Watchfiles.WatchfilesRustInternalError)
+        watcher.stop()
+        assert watcher.watch(50, 10, 1, None) == 'timeout'

@@ -117,6 +117,12 @@ def _watch_error(err):
     """The Python exception RustNotify raises for a GLib.Error of wf_notify_watch()."""
     if err.domain == _WF_ERROR_DOMAIN and err.code == Watchfiles.Error.CLOSED:
         return RuntimeError('RustNotify watcher closed')
+    if err.domain == _WF_ERROR_DOMAIN and err.code in (Watchfiles.Error.BUSY, Watchfiles.Error.NOT_INITIALIZED):
+        # Misuse of this watcher (started, or never initialised), not a
+        # failure of the file system nor of the backend.
+        return RuntimeError(err.message)
+    if err.domain == _WF_ERROR_DOMAIN and err.code == Watchfiles.Error.INVALID_ARGUMENT:
+        return ValueError(err.message)
     if err.domain == _IO_ERROR_DOMAIN:
         return OSError(err.message)
     return WatchfilesRustInternalError(err.message)
