@@ -5,6 +5,7 @@
 #define WATCHFILES_INSIDE
 #include "wf-version-macros.h"
 #include "wf-error.h"
+#include "wf-types.h"
 #include "wf-ignore-rules.h"
 #include "wf-sink.h"
 #include "wf-backend.h"

@@ -5,8 +5,10 @@
 #include "wf-version-macros.h"
 #include "wf-enum-types.h"
 #include "wf-error.h"
+#include "wf-types.h"
 #include "wf-file-change.h"
 #include "wf-ignore-rules.h"
 #include "wf-backend-info.h"
+#include "wf-status.h"
 #include "wf-notify.h"
 #undef WATCHFILES_INSIDE

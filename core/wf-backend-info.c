@@ -190,25 +190,20 @@ wf_backend_info_get_reason (const WfBackendInfo *self)
 GPtrArray *
 wf_backend_info_list_all (void)
 {
-  g_autoptr(GPtrArray) candidates = wf_backend_registry_list_candidates ();
+  g_autoptr(GPtrArray) probes = wf_backend_registry_probe_all ();
   GPtrArray *infos = g_ptr_array_new_with_free_func ((GDestroyNotify) wf_backend_info_free);
 
-  for (guint i = 0; i < candidates->len; i++)
+  for (guint i = 0; i < probes->len; i++)
     {
-      WfBackendCandidate *candidate = g_ptr_array_index (candidates, i);
-      g_autoptr(GError) error = NULL;
+      WfBackendProbe *probe = g_ptr_array_index (probes, i);
       WfBackendInfo *info = g_new0 (WfBackendInfo, 1);
-      const WfBackendModule *module = wf_backend_registry_load (candidate->name, &error);
 
-      info->name = g_strdup (candidate->name);
-      info->filename = g_strdup (candidate->filename);
-      if (module != NULL)
-        {
-          info->description = g_strdup (module->vtable->description);
-          info->available = wf_backend_registry_probe (module, NULL, &info->priority, &error);
-        }
-      if (!info->available)
-        info->reason = g_strdup (error->message);
+      info->name = g_strdup (probe->name);
+      info->filename = g_strdup (probe->filename);
+      info->description = g_strdup (probe->description);
+      info->available = probe->available;
+      info->priority = probe->priority;
+      info->reason = g_strdup (probe->reason);
       g_ptr_array_add (infos, info);
     }
   return infos;
@@ -227,26 +222,5 @@ wf_backend_info_list_all (void)
 char *
 wf_backend_info_format_list (void)
 {
-  g_autoptr(GPtrArray) infos = wf_backend_info_list_all ();
-  GString *text = g_string_new ("Watchfiles backends (choose one with WATCHFILES_BACKEND=NAME):\n");
-  const WfBackendInfo *chosen = NULL;
-
-  for (guint i = 0; i < infos->len; i++)
-    {
-      const WfBackendInfo *info = g_ptr_array_index (infos, i);
-
-      if (info->available)
-        {
-          g_string_append_printf (text, "  %-10s available    priority %-4d %s\n",
-                                  info->name, info->priority, info->filename);
-          if (chosen == NULL || info->priority > chosen->priority)
-            chosen = info;
-        }
-      else
-        g_string_append_printf (text, "  %-10s unavailable  %s\n", info->name, info->reason);
-    }
-  if (infos->len == 0)
-    g_string_append (text, "  (no backend modules found)\n");
-  g_string_append_printf (text, "Default: %s\n", chosen != NULL ? chosen->name : "none");
-  return g_string_free (text, FALSE);
+  return wf_backend_registry_format_help ();
 }

@@ -18,4 +18,7 @@ typedef struct {
  * resident.  The result lives as long as the process. */
 WfBackendModule *wf_backend_module_open (const char *filename, GError **error);
 
+/* The vtable's flags (0 for a vtable too short to have them). */
+WfBackendFlags wf_backend_module_get_flags (const WfBackendModule *module);
+
 G_END_DECLS

@@ -109,3 +109,9 @@ wf_backend_module_open (const char *filename, GError **error)
   result->vtable = vtable;
   return result;
 }
+
+WfBackendFlags
+wf_backend_module_get_flags (const WfBackendModule *module)
+{
+  return WF_STRUCT_HAS_FIELD (module->vtable, WfBackendVTable, flags) ? module->vtable->flags : 0;
+}

@@ -41,4 +41,40 @@ gboolean wf_backend_registry_probe (const WfBackendModule *module,
                                     int *priority,
                                     GError **error);
 
+/* One module of the search path, loaded and probed for this machine. */
+typedef struct {
+  char *name;
+  char *filename;
+  char *description;   /* (nullable): NULL when it could not be loaded */
+  gboolean available;
+  int priority;
+  char *reason;        /* (nullable): why it is not available */
+} WfBackendProbe;
+
+void wf_backend_probe_free (WfBackendProbe *probe);
+
+/* Every module of the search path, sorted by name.
+ * Returns: (element-type WfBackendProbe) */
+GPtrArray *wf_backend_registry_probe_all (void);
+
+/* What WATCHFILES_BACKEND=help prints: each module, whether it works here,
+ * its priority, and the default. */
+char *wf_backend_registry_format_help (void);
+
+/* Chooses the backend for @roots as wf_backend_registry_choose() does and
+ * starts it on @sink with @options: the whole policy of DESIGN section 4.
+ * WATCHFILES_BACKEND=help prints the listing on stderr first.  A backend
+ * whose vtable says WF_BACKEND_FLAG_ROOTS_MUST_EXIST gets G_IO_ERROR_NOT_FOUND
+ * for a missing root instead of an instance.  When an automatically chosen
+ * backend cannot start (WF_ERROR_BACKEND_UNAVAILABLE: ENOSYS), or better
+ * ones were passed over, poll serves, and the debug line says why.
+ * *@module is the module whose instance is returned. */
+WfBackendInstance *wf_backend_registry_start (const char *const *roots,
+                                              gboolean force_polling,
+                                              const char *requested,
+                                              WfSink *sink,
+                                              const WfBackendOptions *options,
+                                              const WfBackendModule **module,
+                                              GError **error);
+
 G_END_DECLS

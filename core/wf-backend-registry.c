@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -15,8 +16,14 @@
 
 #include "wf-error.h"
 #include "wf-backend-registry-private.h"
+#include "wf-sink-private.h"
 
 #define WF_MODULE_SUFFIX ".so"
+
+/* What force_polling picks and what serves when the kernel facility is
+ * missing, and watchfiles' words for the fallback (its "recommend" is sic). */
+#define FALLBACK_BACKEND "poll"
+#define FALLBACK_DEBUG_LINE "IO error using recommend watcher: %s, falling back to PollWatcher"
 
 static GMutex registry_lock;
 static GHashTable *loaded_modules;   /* filename -> WfBackendModule* */
@@ -210,7 +217,7 @@ wf_backend_registry_choose (const char *const *roots,
   *explicit_choice = FALSE;
   *rejected = NULL;
   if (force_polling)
-    return wf_backend_registry_load ("poll", error);
+    return wf_backend_registry_load (FALLBACK_BACKEND, error);
 
   if (requested == NULL || *requested == '\0')
     requested = g_getenv ("WATCHFILES_BACKEND");
@@ -258,4 +265,146 @@ wf_backend_registry_choose (const char *const *roots,
   else if (reasons->len > 0)
     *rejected = g_string_free (g_steal_pointer (&reasons), FALSE);
   return best;
+}
+
+void
+wf_backend_probe_free (WfBackendProbe *probe)
+{
+  if (probe == NULL)
+    return;
+  g_free (probe->name);
+  g_free (probe->filename);
+  g_free (probe->description);
+  g_free (probe->reason);
+  g_free (probe);
+}
+
+GPtrArray *
+wf_backend_registry_probe_all (void)
+{
+  g_autoptr(GPtrArray) candidates = wf_backend_registry_list_candidates ();
+  GPtrArray *probes = g_ptr_array_new_with_free_func ((GDestroyNotify) wf_backend_probe_free);
+
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      WfBackendCandidate *candidate = g_ptr_array_index (candidates, i);
+      g_autoptr(GError) error = NULL;
+      WfBackendProbe *probe = g_new0 (WfBackendProbe, 1);
+      const WfBackendModule *module = wf_backend_registry_load (candidate->name, &error);
+
+      probe->name = g_strdup (candidate->name);
+      probe->filename = g_strdup (candidate->filename);
+      if (module != NULL)
+        {
+          probe->description = g_strdup (module->vtable->description);
+          probe->available = wf_backend_registry_probe (module, NULL, &probe->priority, &error);
+        }
+      if (!probe->available)
+        probe->reason = g_strdup (error->message);
+      g_ptr_array_add (probes, probe);
+    }
+  return probes;
+}
+
+char *
+wf_backend_registry_format_help (void)
+{
+  g_autoptr(GPtrArray) probes = wf_backend_registry_probe_all ();
+  GString *text = g_string_new ("Watchfiles backends (choose one with WATCHFILES_BACKEND=NAME):\n");
+  const WfBackendProbe *chosen = NULL;
+
+  for (guint i = 0; i < probes->len; i++)
+    {
+      const WfBackendProbe *probe = g_ptr_array_index (probes, i);
+
+      if (probe->available)
+        {
+          g_string_append_printf (text, "  %-10s available    priority %-4d %s\n",
+                                  probe->name, probe->priority, probe->filename);
+          if (chosen == NULL || probe->priority > chosen->priority)
+            chosen = probe;
+        }
+      else
+        g_string_append_printf (text, "  %-10s unavailable  %s\n", probe->name, probe->reason);
+    }
+  if (probes->len == 0)
+    g_string_append (text, "  (no backend modules found)\n");
+  g_string_append_printf (text, "Default: %s\n", chosen != NULL ? chosen->name : "none");
+  return g_string_free (text, FALSE);
+}
+
+/* RustNotify checks that every path exists before creating a poll watcher
+ * (a poll watcher would otherwise see a missing root as "deleted"). */
+static gboolean
+check_roots_exist (const char *const *roots, GError **error)
+{
+  for (guint i = 0; roots[i] != NULL; i++)
+    if (!g_file_test (roots[i], G_FILE_TEST_EXISTS))
+      {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                     "No such file or directory: “%s”", roots[i]);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static WfBackendInstance *
+start_module (const WfBackendModule *module,
+              const char *const *roots,
+              WfSink *sink,
+              const WfBackendOptions *options,
+              GError **error)
+{
+  if ((wf_backend_module_get_flags (module) & WF_BACKEND_FLAG_ROOTS_MUST_EXIST) && !check_roots_exist (roots, error))
+    return NULL;
+  return module->vtable->start (sink, options, error);
+}
+
+WfBackendInstance *
+wf_backend_registry_start (const char *const *roots,
+                           gboolean force_polling,
+                           const char *requested,
+                           WfSink *sink,
+                           const WfBackendOptions *options,
+                           const WfBackendModule **module,
+                           GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *rejected = NULL;
+  const WfBackendModule *chosen;
+  WfBackendInstance *instance;
+  gboolean explicit_choice;
+
+  *module = NULL;
+  if (g_strcmp0 (g_getenv ("WATCHFILES_BACKEND"), "help") == 0)
+    {
+      g_autofree char *listing = wf_backend_registry_format_help ();
+      fputs (listing, stderr);
+    }
+
+  chosen = wf_backend_registry_choose (roots, force_polling, requested, &explicit_choice, &rejected, error);
+  if (chosen == NULL)
+    return NULL;
+  if (rejected != NULL && g_strcmp0 (chosen->name, FALLBACK_BACKEND) == 0)
+    wf_sink_debug (sink, FALLBACK_DEBUG_LINE, rejected);
+
+  instance = start_module (chosen, roots, sink, options, &local_error);
+  if (instance == NULL && !explicit_choice && !force_polling &&
+      g_error_matches (local_error, WF_ERROR, WF_ERROR_BACKEND_UNAVAILABLE))
+    {
+      /* Some containers refuse inotify_init with ENOSYS (watchfiles #167). */
+      wf_sink_debug (sink, FALLBACK_DEBUG_LINE, local_error->message);
+      g_clear_error (&local_error);
+      chosen = wf_backend_registry_load (FALLBACK_BACKEND, error);
+      if (chosen == NULL)
+        return NULL;
+      instance = start_module (chosen, roots, sink, options, &local_error);
+    }
+  if (instance == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  *module = chosen;
+  return instance;
 }

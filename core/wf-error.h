@@ -33,8 +33,13 @@ G_BEGIN_DECLS
  * @WF_ERROR_CLOSED: the watcher was closed.
  * @WF_ERROR_BACKEND_FAILED: the backend died while watching (the twin of
  *   watchfiles' `WatchfilesRustInternalError`).
- * @WF_ERROR_INVALID_ARGUMENT: a bad argument, such as a malformed
- *   environment variable.
+ * @WF_ERROR_INVALID_ARGUMENT: a bad argument or property value, such as a
+ *   signal descriptor that is not open or a `poll-cpu-percent` of 0.
+ * @WF_ERROR_BUSY: the watcher's changes already go to another consumer:
+ *   it is started ([method@Watchfiles.Notify.start]), or a watch() or
+ *   watch_async() call is under way when start() is called.
+ * @WF_ERROR_NOT_INITIALIZED: the watcher was made with g_object_new() and
+ *   never initialised (g_initable_init()).
  *
  * Error codes in the `WF_ERROR` domain.  New values are only appended.
  *
@@ -48,6 +53,8 @@ typedef enum {
   WF_ERROR_CLOSED,
   WF_ERROR_BACKEND_FAILED,
   WF_ERROR_INVALID_ARGUMENT,
+  WF_ERROR_BUSY,
+  WF_ERROR_NOT_INITIALIZED,
 } WfError;
 
 WF_AVAILABLE_IN_ALL

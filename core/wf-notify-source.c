@@ -1,4 +1,5 @@
-/* wf-notify-source.c: one watch() loop turned inside out, for a GMainContext.
+/* wf-notify-source.c: watch()'s step (wf-watch-step.c) driven by a
+ * GMainContext instead of a blocking wait.
  *
  * GIO's GFileMonitorSource pattern (gio/glocalfilemonitor.c): the backends
  * push into the thread-safe sink from their own threads and make its wake-up
@@ -10,9 +11,9 @@
  */
 #include "config.h"
 
-#include "wf-debounce-private.h"
-#include "wf-error.h"
 #include "wf-notify-source-private.h"
+#include "wf-wait-private.h"
+#include "wf-watch-step-private.h"
 
 typedef struct {
   GSource source;
@@ -21,10 +22,7 @@ typedef struct {
   WfSink *sink;
   GCancellable *stop;
   GCancellable *cancellable;
-  guint debounce_ms;
-  guint step_ms;
-  guint timeout_ms;
-  WfDebounce debounce;
+  WfWatchStep step;       /* borrows sink and stop from above */
 } WfNotifySource;
 
 /* The cancellables' own sources are children of this one: their readiness
@@ -47,70 +45,13 @@ add_cancellable (GSource *source, GCancellable *cancellable)
   g_source_add_child_source (source, child);
 }
 
-/* One turn of wf_notify_watch()'s loop; returns the result when the wait
- * is over, WF_WATCH_RESULT_ERROR with @error unset while it goes on. */
-static WfWatchResult
-wf_notify_source_step (WfNotifySource *self, WfNotify *notify, GPtrArray **changes, GError **error)
+/* The call's own cancellable, after the stop (watch() has none). */
+static int
+check_cancellable (gpointer data, GError **error)
 {
-  GSource *source = (GSource *) self;
+  WfNotifySource *self = data;
 
-  for (;;)
-    {
-      gint64 wake_at = -1;
-      gsize pending;
-
-      /* Quiet the descriptor before looking, so any growth after the look
-       * makes this source ready again. */
-      wf_sink_acknowledge (self->sink);
-
-      /* The order of wf_notify_watch(): error, stop, then the set. */
-      if (wf_sink_get_failure (self->sink, error))
-        return WF_WATCH_RESULT_ERROR;
-      if (self->stop != NULL && g_cancellable_is_cancelled (self->stop))
-        {
-          wf_sink_debug (self->sink, "stop event set, stopping...");
-          return WF_WATCH_RESULT_STOP;
-        }
-      if (g_cancellable_set_error_if_cancelled (self->cancellable, error))
-        return WF_WATCH_RESULT_ERROR;
-
-      pending = wf_sink_get_size (self->sink);
-      if (wf_notify_is_closed (notify))
-        {
-          /* As in watch(): what is pending now, then the error (the
-           * descriptor stays readable, so waiting would spin). */
-          g_autoptr(GPtrArray) batch = pending > 0 ? wf_sink_take_changes (self->sink) : NULL;
-
-          if (batch == NULL || batch->len == 0)
-            {
-              g_set_error_literal (error, WF_ERROR, WF_ERROR_CLOSED, "Watchfiles watcher closed");
-              return WF_WATCH_RESULT_ERROR;
-            }
-          *changes = g_steal_pointer (&batch);
-          return WF_WATCH_RESULT_CHANGES;
-        }
-
-      switch (wf_debounce_observe (&self->debounce, g_get_monotonic_time (), pending, &wake_at))
-        {
-        case WF_DEBOUNCE_RELEASE:
-          {
-            g_autoptr(GPtrArray) batch = wf_sink_take_changes (self->sink);
-
-            /* Empty only if a concurrent watch took them: keep waiting. */
-            if (batch->len == 0)
-              continue;
-            *changes = g_steal_pointer (&batch);
-            return WF_WATCH_RESULT_CHANGES;
-          }
-        case WF_DEBOUNCE_TIMEOUT:
-          return WF_WATCH_RESULT_TIMEOUT;
-        case WF_DEBOUNCE_WAIT:
-        default:
-          /* -1 while nothing is pending and no timeout runs: no timer. */
-          g_source_set_ready_time (source, wake_at);
-          return WF_WATCH_RESULT_ERROR;
-        }
-    }
+  return g_cancellable_set_error_if_cancelled (self->cancellable, error) ? WF_WATCH_RESULT_ERROR : -1;
 }
 
 static gboolean
@@ -121,6 +62,7 @@ wf_notify_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_
   g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(GError) error = NULL;
   WfWatchResult result;
+  gint64 wake_at;
   gboolean again;
 
   /* Disposed, or stopped from another thread while this dispatch was
@@ -128,9 +70,12 @@ wf_notify_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_
   if (notify == NULL || callback == NULL || g_source_is_destroyed (source))
     return G_SOURCE_REMOVE;
 
-  result = wf_notify_source_step (self, notify, &changes, &error);
-  if (result == WF_WATCH_RESULT_ERROR && error == NULL)
-    return G_SOURCE_CONTINUE;
+  if (!wf_watch_step_run (&self->step, notify, &result, &changes, &wake_at, &error))
+    {
+      /* -1 while nothing is pending and no timeout runs: no timer. */
+      g_source_set_ready_time (source, wake_at);
+      return G_SOURCE_CONTINUE;
+    }
 
   /* The batch goes to the callback: a binding taking a (transfer full)
    * array from finish() frees its elements, so nobody else may hold it. */
@@ -140,8 +85,7 @@ wf_notify_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_
     {
       /* The next batch is a new call: it starts now, and the callback may
        * have run long enough for changes to be pending already. */
-      wf_debounce_init (&self->debounce, g_get_monotonic_time (),
-                        self->debounce_ms, self->step_ms, self->timeout_ms);
+      wf_watch_step_restart (&self->step);
       g_source_set_ready_time (source, 0);
     }
   return again;
@@ -180,14 +124,13 @@ wf_notify_source_new (WfNotify *notify,
   self->sink = wf_sink_ref (sink);
   self->stop = stop != NULL ? g_object_ref (stop) : NULL;
   self->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
-  self->debounce_ms = debounce_ms;
-  self->step_ms = step_ms;
-  self->timeout_ms = timeout_ms;
-  wf_debounce_init (&self->debounce, g_get_monotonic_time (), debounce_ms, step_ms, timeout_ms);
+  wf_watch_step_init (&self->step, self->sink, self->stop, debounce_ms, step_ms, timeout_ms);
+  self->step.after_stop = check_cancellable;
+  self->step.check_data = self;
 
   add_cancellable (source, stop);
   add_cancellable (source, cancellable);
-  g_source_add_unix_fd (source, wf_sink_get_wakeup_fd (sink), G_IO_IN);
+  wf_wait_source_add_fd (source, wf_sink_get_wakeup_fd (sink));
   /* Look once at once: changes may be pending from before the call. */
   g_source_set_ready_time (source, 0);
   return source;

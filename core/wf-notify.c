@@ -2,28 +2,37 @@
  *
  * Construction chooses and starts a backend and installs every watch before
  * returning.  watch() then waits, event-driven, on the sink's wake-up
- * descriptor, the stop cancellable and the caller's signal descriptor, and
- * asks the debounce engine when to release: a quiet watcher never wakes.
- * watch_async() and start() run the same loop as a GSource in the caller's
- * main context (wf-notify-source.c).
+ * descriptor, the stop cancellable and the caller's signal descriptor
+ * (wf-wait-private.h), and each turn asks wf-watch-step.c whether the call
+ * is over: a quiet watcher never wakes.  watch_async() and start() run the
+ * same step from a GSource in the caller's main context
+ * (wf-notify-source.c).
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
-#include <time.h>
+#include <string.h>
 
-#include "wf-backend-info.h"
 #include "wf-backend-registry-private.h"
-#include "wf-debounce-private.h"
+#include "wf-backend-status-private.h"
+#include "wf-enum-types.h"
 #include "wf-error.h"
 #include "wf-notify.h"
 #include "wf-notify-source-private.h"
 #include "wf-sink-private.h"
+#include "wf-status-private.h"
+#include "wf-wait-private.h"
+#include "wf-watch-step-private.h"
 
 #define WF_DEFAULT_POLL_DELAY_MS 300
+#define WF_DEFAULT_POLL_CPU_PERCENT 10
+
+/* Filesystems whose kernel notifications miss changes made by another
+ * machine or beneath the mount (network shares, VM shares, FUSE): inotify
+ * hears only what this kernel writes through the mount. */
+static const char *const default_polled_filesystems[] = {
+  "nfs", "nfs4", "cifs", "smb3", "9p", "virtiofs", "vboxsf", "fuse", "fuse.*", NULL
+};
 
 /**
  * WfNotify:
@@ -56,7 +65,7 @@
  * is armed while nothing is pending and no timeout is due.
  *
  * A started watcher is the only consumer of its batches: while it is
- * started, watch() and watch_async() fail with `WF_ERROR_INVALID_ARGUMENT`,
+ * started, watch() and watch_async() fail with `WF_ERROR_BUSY`,
  * and start() fails likewise while a watch() or watch_async() call is under
  * way, rather than let two consumers split the changes between them.
  *
@@ -98,7 +107,11 @@ struct _WfNotify {
   gboolean follow_symlinks;
   char *requested_backend;
   WfIgnoreRules *ignore_rules;
+  WfWatchLimitPolicy watch_limit_policy;
+  guint poll_cpu_percent;
+  GStrv polled_filesystems;
 
+  WfRoots *roots;         /* the paths' given, absolute and reported forms */
   WfSink *sink;
   const WfBackendModule *backend;
 
@@ -130,6 +143,9 @@ enum {
   PROP_FOLLOW_SYMLINKS,
   PROP_BACKEND,
   PROP_IGNORE_RULES,
+  PROP_WATCH_LIMIT_POLICY,
+  PROP_POLL_CPU_PERCENT,
+  PROP_POLLED_FILESYSTEMS,
   N_PROPS
 };
 
@@ -147,6 +163,9 @@ wf_notify_init (WfNotify *self)
   self->poll_delay_ms = WF_DEFAULT_POLL_DELAY_MS;
   self->recursive = TRUE;
   self->follow_symlinks = TRUE;
+  self->watch_limit_policy = WF_WATCH_LIMIT_POLICY_POLL;
+  self->poll_cpu_percent = WF_DEFAULT_POLL_CPU_PERCENT;
+  self->polled_filesystems = g_strdupv ((GStrv) default_polled_filesystems);
 }
 
 static void
@@ -162,9 +181,11 @@ wf_notify_finalize (GObject *object)
   WfNotify *self = WF_NOTIFY (object);
 
   g_clear_pointer (&self->sink, wf_sink_unref);
+  g_clear_pointer (&self->roots, wf_roots_unref);
   g_strfreev (self->paths);
   g_free (self->requested_backend);
   g_clear_object (&self->ignore_rules);
+  g_strfreev (self->polled_filesystems);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (wf_notify_parent_class)->finalize (object);
 }
@@ -185,6 +206,9 @@ wf_notify_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     case PROP_FOLLOW_SYMLINKS: g_value_set_boolean (value, self->follow_symlinks); break;
     case PROP_BACKEND: g_value_set_string (value, self->requested_backend); break;
     case PROP_IGNORE_RULES: g_value_set_object (value, self->ignore_rules); break;
+    case PROP_WATCH_LIMIT_POLICY: g_value_set_enum (value, self->watch_limit_policy); break;
+    case PROP_POLL_CPU_PERCENT: g_value_set_uint (value, self->poll_cpu_percent); break;
+    case PROP_POLLED_FILESYSTEMS: g_value_set_boxed (value, self->polled_filesystems); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -205,6 +229,15 @@ wf_notify_set_property (GObject *object, guint prop_id, const GValue *value, GPa
     case PROP_FOLLOW_SYMLINKS: self->follow_symlinks = g_value_get_boolean (value); break;
     case PROP_BACKEND: g_free (self->requested_backend); self->requested_backend = g_value_dup_string (value); break;
     case PROP_IGNORE_RULES: g_set_object (&self->ignore_rules, g_value_get_object (value)); break;
+    case PROP_WATCH_LIMIT_POLICY: self->watch_limit_policy = g_value_get_enum (value); break;
+    case PROP_POLL_CPU_PERCENT: self->poll_cpu_percent = g_value_get_uint (value); break;
+    case PROP_POLLED_FILESYSTEMS:
+      g_strfreev (self->polled_filesystems);
+      /* NULL (what g_object_new() gives an unset boxed) means the default. */
+      self->polled_filesystems = g_value_get_boxed (value) != NULL
+                                 ? g_value_dup_boxed (value)
+                                 : g_strdupv ((GStrv) default_polled_filesystems);
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -300,6 +333,50 @@ wf_notify_class_init (WfNotifyClass *klass)
    * Since: 1.0
    */
   properties[PROP_IGNORE_RULES] = g_param_spec_object ("ignore-rules", NULL, NULL, WF_TYPE_IGNORE_RULES, flags);
+  /**
+   * WfNotify:watch-limit-policy:
+   *
+   * What a native backend does when a kernel limit on watches
+   * (`fs.inotify.max_user_watches`) is reached, at start or while
+   * running: poll the subtrees it cannot watch (the default; they show in
+   * [method@Watchfiles.Notify.get_status]), or fail with
+   * `WF_ERROR_WATCH_LIMIT`.  The poll backend has no such limit.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_WATCH_LIMIT_POLICY] = g_param_spec_enum ("watch-limit-policy", NULL, NULL,
+                                                           WF_TYPE_WATCH_LIMIT_POLICY,
+                                                           WF_WATCH_LIMIT_POLICY_POLL, flags);
+  /**
+   * WfNotify:poll-cpu-percent:
+   *
+   * Polling's CPU budget, in percent of one core, from 1 to 100: the delay
+   * between two scans stretches beyond
+   * [property@Watchfiles.Notify:poll-delay-ms] so that scanning takes at
+   * most this share of the time on large trees.  It applies to the poll
+   * backend and to the subtrees a native backend polls.  Another value
+   * fails initialisation with `WF_ERROR_INVALID_ARGUMENT`.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_POLL_CPU_PERCENT] = g_param_spec_uint ("poll-cpu-percent", NULL, NULL,
+                                                         0, G_MAXUINT, WF_DEFAULT_POLL_CPU_PERCENT, flags);
+  /**
+   * WfNotify:polled-filesystems: (type GStrv)
+   *
+   * Filesystem types, as `/proc/self/mountinfo` names them, whose
+   * subtrees a native backend polls in addition to watching them, because
+   * their kernel notifications miss changes made by another machine or
+   * beneath the mount.  An entry ending in `.*` matches every type
+   * beginning with what precedes the `*` (`fuse.*` matches `fuse.sshfs`).
+   * %NULL gives the default: `nfs`, `nfs4`, `cifs`, `smb3`, `9p`,
+   * `virtiofs`, `vboxsf`, `fuse` and `fuse.*`; an empty list polls none.
+   * An empty entry, or one with white space, a comma or another `*`,
+   * fails initialisation with `WF_ERROR_INVALID_ARGUMENT`.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_POLLED_FILESYSTEMS] = g_param_spec_boxed ("polled-filesystems", NULL, NULL, G_TYPE_STRV, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -333,16 +410,35 @@ wf_notify_class_init (WfNotifyClass *klass)
                                          G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
-/* RustNotify checks that every path exists before creating a poll watcher
- * (a poll watcher would otherwise see a missing root as "deleted"). */
+/* A filesystem type as mountinfo writes it, or a "prefix.*" pattern. */
 static gboolean
-check_paths_exist (WfNotify *self, GError **error)
+is_valid_filesystem_entry (const char *entry)
 {
-  for (guint i = 0; self->paths[i] != NULL; i++)
-    if (!g_file_test (self->paths[i], G_FILE_TEST_EXISTS))
+  const char *star = strchr (entry, '*');
+
+  if (*entry == '\0' || strpbrk (entry, " \t\n\r\f\v,") != NULL)
+    return FALSE;
+  return star == NULL || (star > entry && star[-1] == '.' && star[1] == '\0' && star - entry > 1);
+}
+
+/* The properties GObject cannot range-check into a GError. */
+static gboolean
+check_options (WfNotify *self, GError **error)
+{
+  if (self->poll_cpu_percent < 1 || self->poll_cpu_percent > 100)
+    {
+      g_set_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+                   "poll-cpu-percent must be from 1 to 100, not %u", self->poll_cpu_percent);
+      return FALSE;
+    }
+  for (guint i = 0; self->polled_filesystems[i] != NULL; i++)
+    if (!is_valid_filesystem_entry (self->polled_filesystems[i]))
       {
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                     "No such file or directory: “%s”", self->paths[i]);
+        g_autofree char *escaped = g_strescape (self->polled_filesystems[i], NULL);
+
+        g_set_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+                     "polled-filesystems: “%s” is not a filesystem type (such as nfs4) "
+                     "nor a prefix pattern (such as fuse.*)", escaped);
         return FALSE;
       }
   return TRUE;
@@ -351,19 +447,20 @@ check_paths_exist (WfNotify *self, GError **error)
 static WfBackendInstance *
 start_backend (WfNotify *self, GError **error)
 {
-  WfBackendOptions options = {
+  const WfBackendOptions options = {
     .struct_size = sizeof options,
     .recursive = self->recursive,
     .follow_symlinks = self->follow_symlinks,
     .ignore_permission_denied = self->ignore_permission_denied,
-    .debug = self->debug,
     .poll_delay_ms = self->poll_delay_ms,
     .ignore_rules = self->ignore_rules,
+    .watch_limit_policy = self->watch_limit_policy,
+    .poll_cpu_percent = self->poll_cpu_percent,
+    .polled_filesystems = (const char *const *) self->polled_filesystems,
   };
 
-  if (g_strcmp0 (self->backend->name, "poll") == 0 && !check_paths_exist (self, error))
-    return NULL;
-  return self->backend->vtable->start (self->sink, &options, error);
+  return wf_backend_registry_start ((const char *const *) self->paths, self->force_polling,
+                                    self->requested_backend, self->sink, &options, &self->backend, error);
 }
 
 static gboolean
@@ -371,50 +468,26 @@ wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError 
 {
   WfNotify *self = WF_NOTIFY (initable);
   g_autoptr(GError) local_error = NULL;
-  g_autofree char *rejected = NULL;
-  gboolean explicit_choice;
 
   if (self->paths == NULL)
     self->paths = g_new0 (char *, 1);
+  if (!check_options (self, error))
+    return FALSE;
   if (self->ignore_rules != NULL)
     wf_ignore_rules_seal (self->ignore_rules);
-
-  if (g_strcmp0 (g_getenv ("WATCHFILES_BACKEND"), "help") == 0)
-    {
-      g_autofree char *listing = wf_backend_info_format_list ();
-      fputs (listing, stderr);
-    }
 
   self->sink = wf_sink_new (self->debug, error);
   if (self->sink == NULL)
     return FALSE;
-  wf_sink_set_ignore_rules (self->sink, self->ignore_rules, (const char *const *) self->paths);
+  wf_sink_set_ignore_rules (self->sink, self->ignore_rules);
 
-  self->backend = wf_backend_registry_choose ((const char *const *) self->paths, self->force_polling,
-                                              self->requested_backend, &explicit_choice, &rejected, error);
-  if (self->backend == NULL)
-    return FALSE;
-  if (rejected != NULL && g_strcmp0 (self->backend->name, "poll") == 0)
-    wf_sink_debug (self->sink, "IO error using recommend watcher: %s, falling back to PollWatcher", rejected);
-
-  self->instance = start_backend (self, &local_error);
-  if (self->instance == NULL && !explicit_choice && !self->force_polling &&
-      g_error_matches (local_error, WF_ERROR, WF_ERROR_BACKEND_UNAVAILABLE))
-    {
-      /* Some containers refuse inotify_init with ENOSYS (watchfiles #167). */
-      wf_sink_debug (self->sink, "IO error using recommend watcher: %s, falling back to PollWatcher",
-                     local_error->message);
-      g_clear_error (&local_error);
-      self->backend = wf_backend_registry_load ("poll", error);
-      if (self->backend == NULL)
-        return FALSE;
-      self->instance = start_backend (self, &local_error);
-    }
+  self->instance = start_backend (self, error);
   if (self->instance == NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+    return FALSE;
+
+  self->roots = wf_roots_new ((const char *const *) self->paths);
+  wf_roots_set_report_as_given (self->roots, (wf_backend_module_get_flags (self->backend) & WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS) != 0);
+  wf_sink_set_roots (self->sink, self->roots);
 
   for (guint i = 0; self->paths[i] != NULL; i++)
     {
@@ -423,7 +496,7 @@ wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError 
       if (*self->paths[i] == '\0')
         g_set_error_literal (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                              "No such file or directory: an empty path");
-      else if (self->backend->vtable->add_root (self->instance, self->paths[i], &local_error))
+      else if (self->backend->vtable->add_root (self->instance, wf_roots_get_absolute (self->roots, i), &local_error))
         continue;
       if (!self->ignore_permission_denied)
         {
@@ -498,36 +571,6 @@ wf_notify_new (const char *const *paths,
 }
 
 static gboolean
-fd_is_ready (int fd)
-{
-  struct pollfd pfd = { .fd = fd, .events = POLLIN };
-  int res;
-
-  do
-    res = poll (&pfd, 1, 0);
-  while (res < 0 && errno == EINTR);
-  return res > 0;
-}
-
-/* Blocks until one of @fds is ready or @wake_at (monotonic µs, -1: never). */
-static void
-wait_for_fds (struct pollfd *fds, nfds_t n_fds, gint64 wake_at)
-{
-  gint64 remaining = wake_at < 0 ? -1 : MAX (0, wake_at - g_get_monotonic_time ());
-
-#ifdef __linux__
-  /* Sub-millisecond precision: a 1 ms step must not become 2 ms. */
-  struct timespec ts = { remaining / G_USEC_PER_SEC, (remaining % G_USEC_PER_SEC) * 1000 };
-  if (ppoll (fds, n_fds, remaining < 0 ? NULL : &ts, NULL) < 0 && errno != EINTR)
-    g_warning ("ppoll failed: %s", g_strerror (errno));
-#else
-  int timeout_ms = remaining < 0 ? -1 : (int) MIN ((remaining + 999) / 1000, G_MAXINT);
-  if (poll (fds, n_fds, timeout_ms) < 0 && errno != EINTR)
-    g_warning ("poll failed: %s", g_strerror (errno));
-#endif
-}
-
-static gboolean
 is_closed (WfNotify *self)
 {
   gboolean closed;
@@ -550,7 +593,7 @@ check_initialised (WfNotify *self, GError **error)
   if (self->sink != NULL)
     return TRUE;
   /* Made with g_object_new() and never initialised (bindings can). */
-  g_set_error_literal (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+  g_set_error_literal (error, WF_ERROR, WF_ERROR_NOT_INITIALIZED,
                        "This watcher was never initialised: create it with wf_notify_new() or g_initable_new()");
   return FALSE;
 }
@@ -569,7 +612,7 @@ begin_watch (WfNotify *self, GError **error)
   if (self->closed)
     set_closed_error (error);
   else if (self->emitter != NULL)
-    g_set_error_literal (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (error, WF_ERROR, WF_ERROR_BUSY,
                          "This watcher is started: its changes go to the “changes” signal until stop()");
   else
     {
@@ -621,8 +664,10 @@ end_watch (WfNotify *self)
  * Errors: `WF_ERROR_CLOSED` after [method@Watchfiles.Notify.close] (a call
  * already waiting then returns its pending changes, or this error),
  * `WF_ERROR_BACKEND_FAILED` once the backend died (every later call too),
- * and `WF_ERROR_INVALID_ARGUMENT` while the watcher is started
- * ([method@Watchfiles.Notify.start]).
+ * `WF_ERROR_BUSY` while the watcher is started
+ * ([method@Watchfiles.Notify.start]), `WF_ERROR_NOT_INITIALIZED` for a
+ * watcher never initialised, and `WF_ERROR_INVALID_ARGUMENT` for a
+ * @signal_fd that is not open.
  *
  * Returns: how the call ended; %WF_WATCH_RESULT_ERROR with @error set on
  *   failure
@@ -710,6 +755,46 @@ check_verdict (WfNotify *self, WfWatchCheck verdict)
  *
  * Since: 1.0
  */
+/* What wf_notify_watch_full() looks at besides the sink and the stop. */
+typedef struct {
+  WfNotify *self;
+  int signal_fd;
+  WfWatchCheckFunc check;
+  gpointer user_data;
+  gint64 next_check;      /* monotonic µs of the next step check; -1: none */
+  gint64 step;            /* µs between step checks */
+} BlockingChecks;
+
+/* The signal descriptor, first in RustNotify's order. */
+static int
+check_signal (gpointer data, GError **error)
+{
+  BlockingChecks *checks = data;
+
+  if (checks->signal_fd < 0 || !wf_wait_fd_is_ready (checks->signal_fd))
+    return -1;
+  if (checks->check == NULL)
+    return WF_WATCH_RESULT_SIGNAL;
+  return check_verdict (checks->self, checks->check (TRUE, checks->user_data));
+}
+
+/* The check once a step, after the stop. */
+static int
+check_step (gpointer data, GError **error)
+{
+  BlockingChecks *checks = data;
+  int verdict;
+
+  if (checks->next_check < 0 || g_get_monotonic_time () < checks->next_check)
+    return -1;
+  verdict = check_verdict (checks->self, checks->check (FALSE, checks->user_data));
+  /* The next step counts from the end of this check, as RustNotify's
+   * sleep follows its checks: a slow check does not bunch the next ones
+   * up. */
+  checks->next_check = g_get_monotonic_time () + checks->step;
+  return verdict;
+}
+
 WfWatchResult
 wf_notify_watch_full (WfNotify *self,
                       guint debounce_ms,
@@ -724,11 +809,9 @@ wf_notify_watch_full (WfNotify *self,
                       GError **error)
 {
   g_autoptr(WfNotify) keep_alive = NULL;
-  WfDebounce debounce;
-  struct pollfd fds[3];
-  nfds_t n_fds = 0;
-  int stop_fd_index = -1;
-  gint64 next_check = -1;
+  WfWatchStep step;
+  WfWaitSet waits;
+  BlockingChecks checks = { self, signal_fd, check, user_data, -1, 0 };
   WfWatchResult result = WF_WATCH_RESULT_ERROR;
 
   g_return_val_if_fail (WF_IS_NOTIFY (self), WF_WATCH_RESULT_ERROR);
@@ -738,7 +821,7 @@ wf_notify_watch_full (WfNotify *self,
 
   if (!begin_watch (self, error))
     return WF_WATCH_RESULT_ERROR;
-  if (signal_fd >= 0 && fcntl (signal_fd, F_GETFD) < 0)
+  if (signal_fd >= 0 && !wf_wait_fd_is_open (signal_fd))
     {
       /* poll() would report it ready (POLLNVAL) at every call. */
       g_set_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
@@ -747,127 +830,34 @@ wf_notify_watch_full (WfNotify *self,
       return WF_WATCH_RESULT_ERROR;
     }
   keep_alive = g_object_ref (self);
-
-  fds[n_fds++] = (struct pollfd) { .fd = wf_sink_get_wakeup_fd (self->sink), .events = POLLIN };
-  if (stop != NULL)
+  if (!wf_wait_set_init (&waits, wf_sink_get_wakeup_fd (self->sink), stop, signal_fd, error))
     {
-      GPollFD cancel_pollfd;
-
-      /* Without its descriptor a cancel could go unnoticed until some
-       * change came: fail now rather than maybe never return. */
-      if (!g_cancellable_make_pollfd (stop, &cancel_pollfd))
-        {
-          int saved_errno = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       "Cannot wait on the stop cancellable: %s", g_strerror (saved_errno));
-          end_watch (self);
-          return WF_WATCH_RESULT_ERROR;
-        }
-      stop_fd_index = n_fds;
-      fds[n_fds++] = (struct pollfd) { .fd = cancel_pollfd.fd, .events = POLLIN };
+      end_watch (self);
+      return WF_WATCH_RESULT_ERROR;
     }
-  if (signal_fd >= 0)
-    fds[n_fds++] = (struct pollfd) { .fd = signal_fd, .events = POLLIN };
 
-  wf_debounce_init (&debounce, g_get_monotonic_time (), debounce_ms, step_ms, timeout_ms);
+  wf_watch_step_init (&step, self->sink, stop, debounce_ms, step_ms, timeout_ms);
+  step.before_failure = check_signal;
+  step.check_data = &checks;
   if (check != NULL && check_each_step)
-    next_check = debounce.call_start + debounce.step;
+    {
+      checks.step = step.debounce.step;
+      checks.next_check = step.debounce.call_start + step.debounce.step;
+      step.after_stop = check_step;
+    }
 
   for (;;)
     {
-      gint64 wake_at = -1;
-      gsize pending;
-      int verdict;
+      gint64 wake_at;
 
-      /* Quiet the descriptor before looking, so any growth after the look
-       * wakes the wait below. */
-      wf_sink_acknowledge (self->sink);
-
-      /* RustNotify's order: signal, then error, then stop, then the set. */
-      if (signal_fd >= 0 && fd_is_ready (signal_fd))
-        {
-          if (check == NULL)
-            {
-              result = WF_WATCH_RESULT_SIGNAL;
-              break;
-            }
-          verdict = check_verdict (self, check (TRUE, user_data));
-          if (verdict >= 0)
-            {
-              result = verdict;
-              break;
-            }
-        }
-      if (wf_sink_get_failure (self->sink, error))
+      if (wf_watch_step_run (&step, self, &result, changes, &wake_at, error))
         break;
-      if (stop != NULL && g_cancellable_is_cancelled (stop))
-        {
-          wf_sink_debug (self->sink, "stop event set, stopping...");
-          result = WF_WATCH_RESULT_STOP;
-          break;
-        }
-      if (next_check >= 0 && g_get_monotonic_time () >= next_check)
-        {
-          verdict = check_verdict (self, check (FALSE, user_data));
-          if (verdict >= 0)
-            {
-              result = verdict;
-              break;
-            }
-          /* The next step counts from the end of this check, as
-           * RustNotify's sleep follows its checks: a slow check does not
-           * bunch the next ones up. */
-          next_check = g_get_monotonic_time () + debounce.step;
-        }
-
-      pending = wf_sink_get_size (self->sink);
-      if (is_closed (self))
-        {
-          /* No more changes can come: hand over what is pending now (the
-           * wake-up descriptor stays readable, so waiting would spin). */
-          g_autoptr(GPtrArray) batch = pending > 0 ? wf_sink_take_changes (self->sink) : NULL;
-
-          if (batch == NULL || batch->len == 0)
-            {
-              set_closed_error (error);
-              break;
-            }
-          if (changes != NULL)
-            *changes = g_steal_pointer (&batch);
-          result = WF_WATCH_RESULT_CHANGES;
-          break;
-        }
-      switch (wf_debounce_observe (&debounce, g_get_monotonic_time (), pending, &wake_at))
-        {
-        case WF_DEBOUNCE_RELEASE:
-          {
-            g_autoptr(GPtrArray) batch = wf_sink_take_changes (self->sink);
-
-            /* Empty only if a concurrent watch() took them: keep waiting. */
-            if (batch->len == 0)
-              continue;
-            if (changes != NULL)
-              *changes = g_steal_pointer (&batch);
-            result = WF_WATCH_RESULT_CHANGES;
-          }
-          break;
-        case WF_DEBOUNCE_TIMEOUT:
-          result = WF_WATCH_RESULT_TIMEOUT;
-          break;
-        case WF_DEBOUNCE_WAIT:
-          if (next_check >= 0 && (wake_at < 0 || next_check < wake_at))
-            wake_at = next_check;
-          for (nfds_t i = 0; i < n_fds; i++)
-            fds[i].revents = 0;
-          wait_for_fds (fds, n_fds, wake_at);
-          continue;
-        }
-      break;
+      if (checks.next_check >= 0 && (wake_at < 0 || checks.next_check < wake_at))
+        wake_at = checks.next_check;
+      wf_wait_set_wait (&waits, wake_at);
     }
 
-  if (stop_fd_index >= 0)
-    g_cancellable_release_fd (stop);
+  wf_wait_set_clear (&waits);
   end_watch (self);
   return result;
 }
@@ -1056,11 +1046,12 @@ emit_batch (WfNotify *self, WfWatchResult result, GPtrArray *changes, const GErr
  * changes pending from before the call come in the first batch.
  *
  * While started, the watcher is the only consumer of its changes:
- * watch() and watch_async() fail with `WF_ERROR_INVALID_ARGUMENT`.
+ * watch() and watch_async() fail with `WF_ERROR_BUSY`.
  *
  * Errors: `WF_ERROR_CLOSED` after close(), `WF_ERROR_BACKEND_FAILED` once
- * the backend died, and `WF_ERROR_INVALID_ARGUMENT` when already started
- * or while a watch() or watch_async() call is under way.
+ * the backend died, `WF_ERROR_BUSY` when already started or while a
+ * watch() or watch_async() call is under way, and
+ * `WF_ERROR_NOT_INITIALIZED` for a watcher never initialised.
  *
  * Returns: %TRUE when started, %FALSE with @error set
  *
@@ -1089,9 +1080,9 @@ wf_notify_start (WfNotify *self, guint debounce_ms, guint step_ms, GError **erro
   else if (wf_sink_get_failure (self->sink, error))
     ;
   else if (self->emitter != NULL)
-    g_set_error_literal (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT, "This watcher is already started");
+    g_set_error_literal (error, WF_ERROR, WF_ERROR_BUSY, "This watcher is already started");
   else if (self->n_watching > 0)
-    g_set_error_literal (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (error, WF_ERROR, WF_ERROR_BUSY,
                          "A watch() or watch_async() call is under way: it would take batches from the signal");
   else
     {
@@ -1269,11 +1260,49 @@ wf_notify_get_ignore_rules (WfNotify *self)
 }
 
 /**
+ * wf_notify_get_status:
+ * @self: a watcher
+ *
+ * Takes a snapshot of what the watcher is doing: its backend, roots,
+ * directories watched and polled (and why), rescans and paths skipped
+ * after errors.  For status displays, monitoring and tests; the CLI's
+ * readiness line comes from it.
+ *
+ * Returns: (transfer full): a new snapshot; once the watcher is closed,
+ *   its counts are 0
+ *
+ * Since: 1.0
+ */
+WfStatus *
+wf_notify_get_status (WfNotify *self)
+{
+  WfBackendStatus status;
+  WfStatus *snapshot;
+  gboolean queried = FALSE;
+
+  g_return_val_if_fail (WF_IS_NOTIFY (self), NULL);
+
+  wf_backend_status_init (&status);
+  g_mutex_lock (&self->lock);
+  if (self->instance != NULL)
+    {
+      self->backend->vtable->query_status (self->instance, &status);
+      queried = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+  snapshot = wf_status_new (self->backend != NULL ? self->backend->name : NULL,
+                            (const char *const *) self->paths, queried ? &status : NULL);
+  wf_backend_status_clear (&status);
+  return snapshot;
+}
+
+/**
  * wf_notify_get_watched_directories:
  * @self: a watcher
  *
- * Counts the directories the backend watches, for status displays and
- * tests.
+ * Counts the directories the backend watches: the
+ * [method@Watchfiles.Status.get_n_directories] of
+ * [method@Watchfiles.Notify.get_status].
  *
  * Returns: how many directories the backend watches (inotify) or scans
  *   (poll); 0 once closed
@@ -1283,13 +1312,10 @@ wf_notify_get_ignore_rules (WfNotify *self)
 guint
 wf_notify_get_watched_directories (WfNotify *self)
 {
-  WfBackendStatus status = { .struct_size = sizeof status };
+  g_autoptr(WfStatus) status = NULL;
 
   g_return_val_if_fail (WF_IS_NOTIFY (self), 0);
 
-  g_mutex_lock (&self->lock);
-  if (self->instance != NULL)
-    self->backend->vtable->query_status (self->instance, &status);
-  g_mutex_unlock (&self->lock);
-  return status.n_directories;
+  status = wf_notify_get_status (self);
+  return wf_status_get_n_directories (status);
 }

@@ -10,6 +10,8 @@
 #include "wf-version-macros.h"
 #include "wf-file-change.h"
 #include "wf-ignore-rules.h"
+#include "wf-status.h"
+#include "wf-types.h"
 
 G_BEGIN_DECLS
 
@@ -150,6 +152,9 @@ char *wf_notify_describe (WfNotify *self);
 
 WF_AVAILABLE_IN_ALL
 guint wf_notify_get_watched_directories (WfNotify *self);
+
+WF_AVAILABLE_IN_ALL
+WfStatus *wf_notify_get_status (WfNotify *self);
 
 WF_AVAILABLE_IN_ALL
 WfIgnoreRules *wf_notify_get_ignore_rules (WfNotify *self);

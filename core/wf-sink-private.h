@@ -2,6 +2,7 @@
 #pragma once
 
 #include "wf-ignore-rules.h"
+#include "wf-roots-private.h"
 #include "wf-sink.h"
 
 G_BEGIN_DECLS
@@ -10,7 +11,13 @@ WfSink *wf_sink_new (gboolean debug, GError **error);
 
 /* Drops every event under an ignored path (@rules sealed, or NULL).  Call
  * once, before the backend starts. */
-void wf_sink_set_ignore_rules (WfSink *sink, WfIgnoreRules *rules, const char *const *roots);
+void wf_sink_set_ignore_rules (WfSink *sink, WfIgnoreRules *rules);
+
+/* The roots the backend watches (their absolute forms) and how their paths
+ * are reported: ignore rules are matched from the root a path is below, and
+ * each path is turned into the form users see.  Call once, before the
+ * first root is added. */
+void wf_sink_set_roots (WfSink *sink, WfRoots *roots);
 
 /* Takes every pending change, in arrival order, under one lock.
  * Returns: (element-type WfFileChange) (transfer full) */

@@ -38,7 +38,7 @@ struct _WfSink {
 
   /* Set once, before the backend starts; read-only afterwards. */
   WfIgnoreRules *ignore_rules;
-  GStrv roots;
+  WfRoots *roots;
 };
 
 static guint
@@ -103,7 +103,7 @@ wf_sink_unref (WfSink *sink)
   g_clear_error (&sink->failure);
   wf_wakeup_free (sink->wakeup);
   g_clear_object (&sink->ignore_rules);
-  g_strfreev (sink->roots);
+  g_clear_pointer (&sink->roots, wf_roots_unref);
   g_mutex_clear (&sink->lock);
   g_free (sink);
 }
@@ -212,7 +212,7 @@ map_raw_kind (WfSink *sink, WfRawKind kind, const char *path, gboolean exists)
 }
 
 void
-wf_sink_set_ignore_rules (WfSink *sink, WfIgnoreRules *rules, const char *const *roots)
+wf_sink_set_ignore_rules (WfSink *sink, WfIgnoreRules *rules)
 {
   g_return_if_fail (sink->ignore_rules == NULL);
   g_return_if_fail (rules == NULL || wf_ignore_rules_is_sealed (rules));
@@ -220,73 +220,51 @@ wf_sink_set_ignore_rules (WfSink *sink, WfIgnoreRules *rules, const char *const 
   if (rules == NULL || wf_ignore_rules_is_empty (rules))
     return;
   sink->ignore_rules = g_object_ref (rules);
-
-  /* A backend may report a relative root's entries as given ("./x", poll)
-   * or joined to the working directory without normalising ("/cwd/./x",
-   * inotify): know the root both ways, or its paths would be matched from
-   * "/" and a ".venv" above the root would hide everything. */
-  {
-    g_autoptr(GPtrArray) all = g_ptr_array_new ();
-    g_autofree char *cwd = NULL;
-
-    for (guint i = 0; roots != NULL && roots[i] != NULL; i++)
-      {
-        g_ptr_array_add (all, g_strdup (roots[i]));
-        if (g_path_is_absolute (roots[i]))
-          continue;
-        if (cwd == NULL)
-          cwd = g_get_current_dir ();
-        g_ptr_array_add (all, g_str_has_suffix (cwd, "/") ? g_strconcat (cwd, roots[i], NULL)
-                                                           : g_strconcat (cwd, "/", roots[i], NULL));
-      }
-    g_ptr_array_add (all, NULL);
-    sink->roots = (GStrv) g_ptr_array_free (g_steal_pointer (&all), FALSE);
-  }
-}
-
-/* The longest root that @path is, or is below. */
-static const char *
-find_root (WfSink *sink, const char *path)
-{
-  const char *best = NULL;
-  gsize best_len = 0;
-
-  for (guint i = 0; sink->roots[i] != NULL; i++)
-    {
-      const char *root = sink->roots[i];
-      gsize len = strlen (root);
-
-      while (len > 1 && root[len - 1] == '/')
-        len--;
-      if (len > best_len && strncmp (path, root, len) == 0 &&
-          (path[len] == '\0' || path[len] == '/' || root[len - 1] == '/'))
-        {
-          best = root;
-          best_len = len;
-        }
-    }
-  return best;
-}
-
-/* DESIGN rule 5, "again on every event": backends already skip ignored
- * directories, this catches files and whatever a backend cannot tell. */
-static gboolean
-is_ignored (WfSink *sink, const char *path)
-{
-  return sink->ignore_rules != NULL &&
-         wf_ignore_rules_matches (sink->ignore_rules, find_root (sink, path), path);
 }
 
 void
-wf_sink_push (WfSink *sink, WfRawKind kind, const char *path, WfRawFlags flags)
+wf_sink_set_roots (WfSink *sink, WfRoots *roots)
 {
+  g_return_if_fail (sink->roots == NULL);
+  sink->roots = wf_roots_ref (roots);
+}
+
+/* DESIGN rule 5, "again on every event": backends already skip ignored
+ * directories, this catches files and whatever a backend cannot tell.
+ * Rules see the path as users do (watchfiles' filters look at the reported
+ * path, so a relative ignored prefix matches below a relative poll root),
+ * relative to its root in the same form; @raw_path finds the root. */
+static gboolean
+is_ignored (WfSink *sink, const char *raw_path, const char *path)
+{
+  return sink->ignore_rules != NULL &&
+         wf_ignore_rules_matches (sink->ignore_rules,
+                                  sink->roots != NULL ? wf_roots_find_reported (sink->roots, raw_path) : NULL,
+                                  path);
+}
+
+/* @path as users see it: a backend reports under the absolute root form. */
+static char *
+reported_path (WfSink *sink, const char *path)
+{
+  return sink->roots != NULL ? wf_roots_to_reported (sink->roots, path) : NULL;
+}
+
+void
+wf_sink_push (WfSink *sink, WfRawKind kind, const char *raw_path, WfRawFlags flags)
+{
+  g_autofree char *mapped = NULL;
+  const char *path;
   gboolean exists = FALSE;
   WfChange change;
 
   g_return_if_fail (sink != NULL);
-  g_return_if_fail (path != NULL);
+  g_return_if_fail (raw_path != NULL);
 
-  if (is_ignored (sink, path))
+  mapped = reported_path (sink, raw_path);
+  path = mapped != NULL ? mapped : raw_path;
+
+  if (is_ignored (sink, raw_path, path))
     {
       if (sink->debug)
         {
@@ -299,7 +277,7 @@ wf_sink_push (WfSink *sink, WfRawKind kind, const char *path, WfRawFlags flags)
   if (kind == WF_RAW_RENAMED)
     {
       struct stat st;
-      exists = lstat (path, &st) == 0;
+      exists = lstat (raw_path, &st) == 0;
     }
 
   g_mutex_lock (&sink->lock);
@@ -331,15 +309,19 @@ error_kind_name (const GError *error)
 }
 
 void
-wf_sink_push_error (WfSink *sink, const char *path, const GError *error)
+wf_sink_push_error (WfSink *sink, const char *raw_path, const GError *error)
 {
+  g_autofree char *mapped = NULL;
+  const char *path;
   gboolean first_time;
 
   g_return_if_fail (sink != NULL);
-  g_return_if_fail (path != NULL);
+  g_return_if_fail (raw_path != NULL);
   g_return_if_fail (error != NULL);
 
-  if (is_ignored (sink, path))
+  mapped = reported_path (sink, raw_path);
+  path = mapped != NULL ? mapped : raw_path;
+  if (is_ignored (sink, raw_path, path))
     return;
 
   g_mutex_lock (&sink->lock);

@@ -1,4 +1,5 @@
-/* wf-wakeup-private.h: a descriptor one thread makes readable to wake another. */
+/* wf-wakeup-private.h: a descriptor one thread makes readable to wake another
+ * (POSIX: wf-wakeup-unix.c; a Windows core adds its own file). */
 #pragma once
 
 #include <glib.h>

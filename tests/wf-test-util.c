@@ -175,7 +175,20 @@ wf_test_notify_new_with_options (const char *backend,
                          "ignore-permission-denied", options->ignore_permission_denied,
                          "backend", polling ? NULL : backend,
                          "ignore-rules", options->rules,
+                         "watch-limit-policy", options->watch_limit_error ? WF_WATCH_LIMIT_POLICY_ERROR
+                                                                          : WF_WATCH_LIMIT_POLICY_POLL,
                          NULL);
+}
+
+WfNotify *
+wf_test_notify_new_with_policy (const char *backend,
+                                const char *const *paths,
+                                WfWatchLimitPolicy policy,
+                                GError **error)
+{
+  WfTestOptions options = { .watch_limit_error = policy == WF_WATCH_LIMIT_POLICY_ERROR };
+
+  return wf_test_notify_new_with_options (backend, paths, &options, error);
 }
 
 WfNotify *
@@ -449,12 +462,33 @@ wf_test_describe_field (WfNotify *notify, const char *field)
   return (guint) g_ascii_strtoull (found + strlen (key), NULL, 10);
 }
 
+guint
+wf_test_status (WfNotify *notify, guint (*getter) (const WfStatus *status))
+{
+  g_autoptr(WfStatus) status = wf_notify_get_status (notify);
+
+  return getter (status);
+}
+
+guint
+wf_test_status_polled_subtrees (WfNotify *notify, WfPollReason reason)
+{
+  g_autoptr(WfStatus) status = wf_notify_get_status (notify);
+  const char *const *subtrees = wf_status_get_polled_subtrees (status);
+  guint n = 0;
+
+  for (guint i = 0; subtrees[i] != NULL; i++)
+    if (wf_status_get_polled_reason (status, i) == reason)
+      n++;
+  return n;
+}
+
 void
-wf_test_await_describe_field (WfNotify *notify, const char *field, guint expected)
+wf_test_await_status (WfNotify *notify, guint (*getter) (const WfStatus *status), guint expected)
 {
   gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
-  while (wf_test_describe_field (notify, field) != expected)
+  while (wf_test_status (notify, getter) != expected)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_usleep (10 * 1000);
@@ -786,5 +820,5 @@ wf_test_overflow_assert_resynced (WfTestOverflow *overflow, WfNotify *notify)
       g_test_message ("the reader could run during the burst: the queue may not have overflowed");
       return;
     }
-  g_assert_cmpuint (wf_test_describe_field (notify, "rescans"), >, 0);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_rescans), >, 0);
 }

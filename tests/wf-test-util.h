@@ -39,6 +39,8 @@ typedef struct {
   gboolean no_follow_symlinks;
   gboolean ignore_permission_denied;
   gboolean debug;
+  /* WF_WATCH_LIMIT_POLICY_ERROR instead of the default, poll. */
+  gboolean watch_limit_error;
   WfIgnoreRules *rules;
 } WfTestOptions;
 
@@ -55,6 +57,12 @@ WfNotify *wf_test_notify_new_with_rules (const char *backend,
                                          WfIgnoreRules *rules,
                                          gboolean ignore_permission_denied,
                                          GError **error);
+
+/* A recursive watcher with @policy for the watch limit. */
+WfNotify *wf_test_notify_new_with_policy (const char *backend,
+                                          const char *const *paths,
+                                          WfWatchLimitPolicy policy,
+                                          GError **error);
 
 /* The rules of the backend suites' custom-rules cases: the directory name
  * "build", the path glob "web/dist", the name glob "tmp[0-9]", the entity
@@ -116,12 +124,20 @@ void wf_test_assert_refused (WfNotify *notify, GError **error, GQuark domain, in
  * RustNotify uses ("No such file or directory"). */
 void wf_test_assert_not_found (WfNotify *notify, const GError *error);
 
-/* The number after "FIELD: " in wf_notify_describe(). */
+/* The number after "FIELD: " in wf_notify_describe(): only for what a
+ * backend describes beyond the status (poll's scans and entries). */
 guint wf_test_describe_field (WfNotify *notify, const char *field);
 
-/* Waits (up to 5 s) until wf_notify_describe() shows @field at @expected:
+/* One figure of a fresh wf_notify_get_status(), e.g.
+ * wf_test_status (notify, wf_status_get_n_unwatched). */
+guint wf_test_status (WfNotify *notify, guint (*getter) (const WfStatus *status));
+
+/* How many subtrees the status shows polled for @reason. */
+guint wf_test_status_polled_subtrees (WfNotify *notify, WfPollReason reason);
+
+/* Waits (up to 5 s) until wf_test_status (@notify, @getter) is @expected:
  * a status, not an event, so there is nothing to block on but the clock. */
-void wf_test_await_describe_field (WfNotify *notify, const char *field, guint expected);
+void wf_test_await_status (WfNotify *notify, guint (*getter) (const WfStatus *status), guint expected);
 
 /* ---- making changes ---------------------------------------------------- */
 

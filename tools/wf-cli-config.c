@@ -42,9 +42,9 @@ static const char help_description[] =
 /* What main()'s options parse into, before it is checked. */
 typedef struct {
   gboolean print, list, non_recursive, force_polling, verbose, version, ignore_permission_denied;
-  int debounce_ms, step_ms, poll_delay_ms;
+  int debounce_ms, step_ms, poll_delay_ms, poll_cpu_percent;
   double grace_period, sigint_timeout, sigkill_timeout;
-  char *backend, *filter, *format, *verbosity;
+  char *backend, *filter, *format, *verbosity, *watch_limit_policy, *polled_filesystems;
   char **positional, **ignore_paths, **ignore_dirs, **ignore_patterns, **ignore_globs;
 } Options;
 
@@ -55,6 +55,8 @@ options_clear (Options *options)
   g_free (options->filter);
   g_free (options->format);
   g_free (options->verbosity);
+  g_free (options->watch_limit_policy);
+  g_free (options->polled_filesystems);
   g_strfreev (options->positional);
   g_strfreev (options->ignore_paths);
   g_strfreev (options->ignore_dirs);
@@ -115,6 +117,14 @@ parse_options (Options *o, int *argc, char ***argv, int *exit_status)
       "List each backend, whether its probe passes here, its priority and the one chosen, then exit", NULL },
     { "force-polling", 0, 0, G_OPTION_ARG_NONE, &o->force_polling, "Poll instead of using kernel notifications", NULL },
     { "poll-delay-ms", 0, 0, G_OPTION_ARG_INT, &o->poll_delay_ms, "Delay between polls (default 300)", "MS" },
+    { "poll-cpu-percent", 0, 0, G_OPTION_ARG_INT, &o->poll_cpu_percent,
+      "Polling's CPU budget in percent of one core, 1 to 100: polls stretch on large trees (default 10)", "N" },
+    { "watch-limit-policy", 0, 0, G_OPTION_ARG_STRING, &o->watch_limit_policy,
+      "At the kernel's watch limit: poll what cannot be watched (poll, the default) or fail (error)", "POLICY" },
+    { "polled-filesystems", 0, 0, G_OPTION_ARG_STRING, &o->polled_filesystems,
+      "Comma-separated filesystem types (fuse.* matches fuse.sshfs) also polled below native watches, "
+      "since their notifications miss remote changes; empty for none "
+      "(default nfs,nfs4,cifs,smb3,9p,virtiofs,vboxsf,fuse,fuse.*)", "LIST" },
     { "verbosity", 0, 0, G_OPTION_ARG_STRING, &o->verbosity,
       "Log level on stderr: warning, info (default) or debug (debug also prints the raw events)", "LEVEL" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "Same as --verbosity debug, and wins over it", NULL },
@@ -219,6 +229,28 @@ check_options (const Options *o, WfCliConfig *config)
     return usage_error ("--debounce and --step take a number of milliseconds >= 0");
   if (o->poll_delay_ms < -1)
     return usage_error ("--poll-delay-ms takes a number of milliseconds >= 0");
+  if (o->poll_cpu_percent != -1 && (o->poll_cpu_percent < 1 || o->poll_cpu_percent > 100))
+    return usage_error ("--poll-cpu-percent takes a percentage from 1 to 100, not %d", o->poll_cpu_percent);
+  if (o->watch_limit_policy == NULL || strcmp (o->watch_limit_policy, "poll") == 0)
+    config->watch_limit_policy = WF_WATCH_LIMIT_POLICY_POLL;
+  else if (strcmp (o->watch_limit_policy, "error") == 0)
+    config->watch_limit_policy = WF_WATCH_LIMIT_POLICY_ERROR;
+  else
+    return usage_error ("--watch-limit-policy takes poll or error, not “%s”", o->watch_limit_policy);
+  if (o->polled_filesystems != NULL)
+    {
+      g_auto(GStrv) types = *o->polled_filesystems == '\0' ? g_new0 (char *, 1)
+                                                             : g_strsplit (o->polled_filesystems, ",", -1);
+
+      /* The library checks each entry again; here a bad one is a usage error. */
+      for (guint i = 0; types[i] != NULL; i++)
+        if (*types[i] == '\0' || strpbrk (types[i], " \t") != NULL ||
+            (strchr (types[i], '*') != NULL && (!g_str_has_suffix (types[i], ".*") || strlen (types[i]) < 3 ||
+                                                strchr (types[i], '*') != types[i] + strlen (types[i]) - 1)))
+          return usage_error ("--polled-filesystems takes comma-separated filesystem types "
+                              "(nfs4, fuse.sshfs, fuse.*), not “%s”", o->polled_filesystems);
+      config->polled_filesystems = g_steal_pointer (&types);
+    }
   if (!seconds_valid (o->grace_period) || !seconds_valid (o->sigint_timeout) || !seconds_valid (o->sigkill_timeout))
     return usage_error ("--grace-period, --sigint-timeout and --sigkill-timeout take seconds from 0 to 86400");
   if (o->verbose || g_strcmp0 (o->verbosity, "debug") == 0)
@@ -243,6 +275,7 @@ check_options (const Options *o, WfCliConfig *config)
   config->backend = g_strdup (o->backend);
   config->debug = level == WF_CLI_LOG_DEBUG || (debug_env != NULL && *debug_env != '\0');
   config->poll_delay_ms = o->poll_delay_ms >= 0 ? (guint) o->poll_delay_ms : default_poll_delay_ms (300);
+  config->poll_cpu_percent = o->poll_cpu_percent != -1 ? (guint) o->poll_cpu_percent : 10;
   config->recursive = !o->non_recursive;
   config->ignore_permission_denied = o->ignore_permission_denied;
   config->debounce_ms = (guint) o->debounce_ms;
@@ -341,7 +374,8 @@ gboolean
 wf_cli_config_parse (WfCliConfig *config, int *argc, char ***argv, int *exit_status)
 {
   g_auto(Options) o = {
-    .debounce_ms = 1600, .step_ms = 50, .poll_delay_ms = -1, .sigint_timeout = 5, .sigkill_timeout = 1,
+    .debounce_ms = 1600, .step_ms = 50, .poll_delay_ms = -1, .poll_cpu_percent = -1,
+    .sigint_timeout = 5, .sigkill_timeout = 1,
   };
   g_autoptr(GError) error = NULL;
   char *const *paths;
@@ -389,6 +423,7 @@ wf_cli_config_clear (WfCliConfig *config)
   g_clear_pointer (&config->paths, g_strfreev);
   g_clear_object (&config->ignore_rules);
   g_clear_pointer (&config->backend, g_free);
+  g_clear_pointer (&config->polled_filesystems, g_strfreev);
   g_clear_pointer (&config->command_argv, g_strfreev);
   g_clear_pointer (&config->command_line, g_free);
 }

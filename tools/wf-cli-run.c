@@ -349,6 +349,7 @@ wf_cli_run (const WfCliConfig *config)
       g_printerr ("watchfiles: %s\n", error->message);
       return WF_CLI_EXIT_FAILURE;
     }
+  wf_cli_warn_degraded (notify);
   watching = wf_cli_describe_watch (config, notify);
   wf_cli_log (WF_CLI_LOG_INFO, "watching %s", watching);
 

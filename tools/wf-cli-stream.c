@@ -26,6 +26,7 @@ wf_cli_stream (const WfCliConfig *config)
       g_printerr ("watchfiles: %s\n", error->message);
       return WF_CLI_EXIT_FAILURE;
     }
+  wf_cli_warn_degraded (notify);
   watching = wf_cli_describe_watch (config, notify);
   g_printerr ("watchfiles: watching %s; Ctrl+C stops\n", watching);
 

@@ -19,16 +19,35 @@ wf_cli_notify_new (const WfCliConfig *config, GError **error)
                          "ignore-permission-denied", config->ignore_permission_denied,
                          "backend", config->backend,
                          "ignore-rules", config->ignore_rules,
+                         "watch-limit-policy", config->watch_limit_policy,
+                         "poll-cpu-percent", config->poll_cpu_percent,
+                         "polled-filesystems", config->polled_filesystems,
                          NULL);
+}
+
+static const char *
+poll_reason_text (WfPollReason reason)
+{
+  switch (reason)
+    {
+    case WF_POLL_REASON_WATCH_LIMIT: return "watch limit";
+    case WF_POLL_REASON_FILESYSTEM: return "silent filesystem";
+    case WF_POLL_REASON_WATCH_FAILED: return "watch refused";
+    default: return "other";
+    }
 }
 
 /* "3 directories with the inotify backend", or "1 file …" or "2 directories
  * and 1 file …": the library counts directories only, and a file given as
- * a path is watched too. */
+ * a path is watched too.  Directories a native backend polls follow, with
+ * why: "…, and polling 40 directories (watch limit)". */
 char *
 wf_cli_describe_watch (const WfCliConfig *config, WfNotify *notify)
 {
-  guint n_directories = wf_notify_get_watched_directories (notify);
+  g_autoptr(WfStatus) status = wf_notify_get_status (notify);
+  guint n_directories = wf_status_get_n_directories (status);
+  guint n_polled = wf_status_get_n_polled_directories (status);
+  const char *const *subtrees = wf_status_get_polled_subtrees (status);
   guint n_files = 0;
   g_autoptr(GString) text = g_string_new (NULL);
 
@@ -40,8 +59,51 @@ wf_cli_describe_watch (const WfCliConfig *config, WfNotify *notify)
   if (n_files > 0)
     g_string_append_printf (text, "%s%u %s", n_directories > 0 ? " and " : "", n_files,
                             n_files == 1 ? "file" : "files");
-  g_string_append_printf (text, " with the %s backend", wf_notify_get_backend_name (notify));
+  g_string_append_printf (text, " with the %s backend", wf_status_get_backend_name (status));
+  if (subtrees[0] != NULL)
+    {
+      g_autoptr(GEnumClass) reasons = g_type_class_ref (WF_TYPE_POLL_REASON);
+      const char *separator = " (";
+
+      g_string_append_printf (text, ", and polling %u %s", n_polled, n_polled == 1 ? "directory" : "directories");
+      /* Each reason once, in the enum's order. */
+      for (guint r = 0; r < reasons->n_values; r++)
+        for (guint i = 0; subtrees[i] != NULL; i++)
+          if ((int) wf_status_get_polled_reason (status, i) == reasons->values[r].value)
+            {
+              g_string_append_printf (text, "%s%s", separator, poll_reason_text (reasons->values[r].value));
+              separator = ", ";
+              break;
+            }
+      g_string_append_c (text, ')');
+    }
   return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* DESIGN rule 3: a watch limit that degrades to polling at start is said
+ * once, as a warning, with the way out. */
+void
+wf_cli_warn_degraded (WfNotify *notify)
+{
+  g_autoptr(WfStatus) status = wf_notify_get_status (notify);
+  const char *const *subtrees = wf_status_get_polled_subtrees (status);
+  const char *first = NULL;
+  guint n_limited = 0;
+
+  for (guint i = 0; subtrees[i] != NULL; i++)
+    if (wf_status_get_polled_reason (status, i) == WF_POLL_REASON_WATCH_LIMIT)
+      {
+        if (first == NULL)
+          first = subtrees[i];
+        n_limited++;
+      }
+  if (n_limited == 0)
+    return;
+  wf_cli_log (WF_CLI_LOG_WARNING,
+              "the %s backend reached its watch limit: %u %s (first %s) polled instead of watched; "
+              "raise the limit (fs.inotify.max_user_watches on Linux) to watch %s",
+              wf_status_get_backend_name (status), n_limited, n_limited == 1 ? "subtree is" : "subtrees are",
+              first, n_limited == 1 ? "it" : "them");
 }
 
 GPtrArray *

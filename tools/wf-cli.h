@@ -45,6 +45,9 @@ typedef struct {
   gboolean debug;
   gboolean force_polling;
   guint poll_delay_ms;
+  guint poll_cpu_percent;
+  WfWatchLimitPolicy watch_limit_policy;
+  char **polled_filesystems; /* (nullable): the library's default */
   gboolean recursive;
   gboolean ignore_permission_denied;
   char *backend;             /* (nullable) */
@@ -96,6 +99,7 @@ gboolean wf_cli_format_from_name (const char *name, WfCliFormat *format);
 /* wf-cli-watch.c */
 WfNotify *wf_cli_notify_new (const WfCliConfig *config, GError **error);
 char *wf_cli_describe_watch (const WfCliConfig *config, WfNotify *notify);
+void wf_cli_warn_degraded (WfNotify *notify);
 GPtrArray *wf_cli_filter_changes (const WfCliConfig *config, GPtrArray *changes);
 
 /* wf-cli-backends.c */

@@ -31,8 +31,10 @@ struct _WfKitEntry {
    * this entry; entries left behind are gone. */
   guint seen_mark;
   guint listing_mark;
-  /* Known by name and kind only (add_known): no fingerprint yet. */
+  /* Known by name (add_known), with its kind unless kind_unknown: no
+   * fingerprint yet. */
   guint by_name : 1;
+  guint kind_unknown : 1;
   guint was_dir : 1;
   guint opaque : 1;
 };
@@ -247,7 +249,9 @@ static WfKitChange
 entry_compare (Walk *walk, const WfKitEntry *entry, const WfKitFingerprint *now)
 {
   if (entry->by_name)
-    return wf_kit_fingerprint_compare_since (entry->was_dir, walk->snapshot->known_since_ns, now);
+    return wf_kit_fingerprint_compare_since (entry->kind_unknown ? wf_kit_fingerprint_is_dir (now)
+                                                                 : entry->was_dir,
+                                             walk->snapshot->known_since_ns, now);
   return wf_kit_fingerprint_compare (&entry->fingerprint, now);
 }
 
@@ -273,6 +277,7 @@ walk_update_entry (Walk *walk, WfKitEntry *entry, const struct stat *st)
       walk_report_tree (walk, WF_RAW_DELETED, entry);
       g_clear_pointer (&entry->children, g_hash_table_unref);
       entry->by_name = FALSE;
+      entry->kind_unknown = FALSE;
       entry->opaque = FALSE;
       entry->fingerprint = now;
       walk_push (walk, WF_RAW_CREATED, entry);
@@ -280,6 +285,7 @@ walk_update_entry (Walk *walk, WfKitEntry *entry, const struct stat *st)
     }
   entry->fingerprint = now;
   entry->by_name = FALSE;
+  entry->kind_unknown = FALSE;
 }
 
 static gboolean
@@ -506,17 +512,19 @@ wf_kit_snapshot_report (WfKitSnapshot *snapshot, WfSink *sink, WfRawKind kind, W
 
 WfKitEntry *
 wf_kit_snapshot_add_known (WfKitSnapshot *snapshot, WfKitEntry *parent, const char *name,
-                           gboolean is_dir, gboolean opaque)
+                           WfKitKnown known)
 {
   WfKitEntry *entry;
 
   g_return_val_if_fail (parent == NULL || parent->children != NULL, NULL);
   entry = g_new0 (WfKitEntry, 1);
   entry->by_name = TRUE;
-  entry->was_dir = is_dir != FALSE;
-  entry->opaque = opaque != FALSE;
-  /* A listed directory: what the rescan does not find there is gone. */
-  if (is_dir && !opaque)
+  entry->kind_unknown = known == WF_KIT_KNOWN_NAME;
+  entry->was_dir = known == WF_KIT_KNOWN_DIRECTORY || known == WF_KIT_KNOWN_OPAQUE;
+  entry->opaque = known == WF_KIT_KNOWN_OPAQUE;
+  /* A listed directory: what the rescan does not find there is gone.  An
+   * unlisted one (children NULL) has all it holds reported as new. */
+  if (known == WF_KIT_KNOWN_DIRECTORY)
     entry->children = children_new ();
 
   if (parent == NULL)

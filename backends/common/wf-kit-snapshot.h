@@ -77,11 +77,22 @@ guint wf_kit_snapshot_get_n_failed (WfKitSnapshot *snapshot);
  * from which every kernel event was read), see
  * wf_kit_fingerprint_compare_since(). */
 
-/* The root, or an entry @name of the directory @parent.  @opaque: a
- * directory whose entries are reported through another path (an alias):
- * never listed. */
+typedef enum {
+  WF_KIT_KNOWN_FILE,        /* not a directory */
+  WF_KIT_KNOWN_DIRECTORY,   /* a directory whose entries are all added below it */
+  /* A directory whose entries are reported through another path (an
+   * alias): never listed. */
+  WF_KIT_KNOWN_OPAQUE,
+  /* A name whose kind was not kept (an unwatched directory or a file):
+   * whatever it is now, it is judged by ctime, and a directory there is
+   * listed as new. */
+  WF_KIT_KNOWN_NAME,
+} WfKitKnown;
+
+/* The root (@parent NULL), or an entry @name of the directory @parent,
+ * known as @known. */
 WfKitEntry *wf_kit_snapshot_add_known (WfKitSnapshot *snapshot, WfKitEntry *parent, const char *name,
-                                       gboolean is_dir, gboolean opaque);
+                                       WfKitKnown known);
 void wf_kit_snapshot_set_known_since (WfKitSnapshot *snapshot, gint64 since_ns);
 
 G_END_DECLS

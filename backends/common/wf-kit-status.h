@@ -21,8 +21,8 @@ typedef struct {
 /* Copies @counts into whichever fields of @status its struct_size holds. */
 void wf_kit_status_fill (WfBackendStatus *status, const WfKitCounts *counts);
 
-/* "@type_name { roots: N, directories: N, unwatched: N, polled: N,
- * rescans: N@extra }": @extra (may be NULL) starts with ", ". */
-char *wf_kit_describe (const char *type_name, const WfKitCounts *counts, const char *extra);
+/* "@type_name { @own_fields, roots: N, directories: N, unwatched: N,
+ * polled: N, rescans: N }"; @own_fields may be NULL. */
+char *wf_kit_describe (const char *type_name, const char *own_fields, const WfKitCounts *counts);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 
 #include "watchfiles-backend.h"
 #include "inotify-tree.h"
+#include "wf-kit-pace.h"
 
 /* What the kernel tells about a watched directory.  No IN_OPEN or
  * IN_CLOSE_*: watchfiles drops them, and they would only fill the queue. */
@@ -25,7 +26,10 @@ struct _WfBackendInstance {
   WfIgnoreRules *ignore_rules;
 
   int inotify_fd;
-  int stop_fd;        /* an eventfd: readable once stop() wants the reader gone */
+  /* An eventfd that wakes the reader: to stop (stopping set), or to look
+   * at the polled subtrees again (one added by another thread). */
+  int wake_fd;
+  gboolean stopping;  /* under lock */
   GThread *reader;
 
   /* Guards everything below: add_root(), remove_root() and status queries
@@ -41,12 +45,17 @@ struct _WfBackendInstance {
   /* WfParkedRoot*: roots that are gone, waiting to come back. */
   GPtrArray *parked;
   guint n_unwatched;           /* skipped after errors; polled subtrees not included */
-  /* WfPolledTree*: subtrees the watch limit left unwatched, rescanned
-   * every poll_delay_ms by the reader thread (inotify-poll.c); the timer
-   * runs only while there is one.  next_poll: g_get_monotonic_time(). */
+  /* WfPolledTree*: subtrees the watch limit left unwatched, rescanned by
+   * the reader thread at poll's pace (inotify-polled-subtrees.c); the timer runs only
+   * while there is one.  next_poll: g_get_monotonic_time(). */
   GPtrArray *polled;
-  guint poll_delay_ms;
+  WfKitPace poll_pace;
   gint64 next_poll;
+  WfWatchLimitPolicy watch_limit_policy;
+  GStrv polled_filesystems;   /* filesystem types also polled (NULL: none) */
+  /* WfPollRequest*: subtrees a walk could not watch for the limit, to
+   * start polling at the next settle; NULL when empty. */
+  GPtrArray *poll_queue;
   guint n_rescans;
   gboolean watch_limit_reported;
   /* Every change made before this moment has been read from the kernel
@@ -63,6 +72,12 @@ struct _WfBackendInstance {
   GPtrArray *walk_deferred;   /* followed symlinks, walked after every real directory */
   GString *event_path;
 };
+
+typedef struct {
+  char *root;       /* the root it lies below */
+  char *path;
+  gboolean report_existing;
+} WfPollRequest;
 
 typedef enum {
   /* add_root(): silent; a failing subdirectory fails the root unless
@@ -102,11 +117,12 @@ void wf_inotify_forget_node (WfBackendInstance *self, WfWatchNode *node, gboolea
 /* Same for what a root watches; the root stays, unwatched (wd -1). */
 void wf_inotify_forget_root_tree (WfBackendInstance *self, WfWatchNode *root, gboolean watch_alive);
 
-/* Aliases whose owner was forgotten walk their path again, the first
- * taking the watch over.  Part of wf_inotify_settle(). */
-void wf_inotify_adopt_orphans (WfBackendInstance *self);
-/* Removes the dropped watches nobody took.  Part of wf_inotify_settle(). */
-void wf_inotify_release_dropped (WfBackendInstance *self);
+/* Of the aliases of a watch whose owner went, the one to take it over: a
+ * real path before one through a symlink. */
+WfWatchNode *wf_inotify_best_heir (GPtrArray *aliases);
+/* Walks @heir (not a root), an alias detached to take a watch over,
+ * silently. */
+void wf_inotify_walk_heir (WfBackendInstance *self, WfWatchNode *heir);
 
 /* Pushes @kind for every entry known below @node, whose path is in @path
  * (restored on return).  Looks children up in @table. */
@@ -116,7 +132,7 @@ void wf_inotify_report_subtree (WfBackendInstance *self, WfWatchTable *table, Wf
 /* Walks every root again and reports the difference with what we knew. */
 void wf_inotify_resync (WfBackendInstance *self, const char *reason);
 
-/* ---- roots that go and come back (inotify-roots.c) ---- */
+/* ---- roots that go and come back (inotify-missing-roots.c) ---- */
 
 typedef struct _WfParkedRoot WfParkedRoot;
 void wf_parked_root_free (WfParkedRoot *parked);
@@ -145,26 +161,38 @@ void wf_inotify_parked_event (WfBackendInstance *self, const struct inotify_even
 /* After a rebuild replaced the root nodes (@old_roots[i] by
  * self->roots[i]): parks the roots found gone, releases those found back. */
 void wf_inotify_parked_rebuilt (WfBackendInstance *self, GPtrArray *old_roots);
-/* After anything that forgot nodes or found roots gone: aliases take over
- * orphaned watches, parked roots look again, dropped watches nobody took
- * are removed. */
-void wf_inotify_settle (WfBackendInstance *self);
+/* Parked roots that an event concerned look again; TRUE if any did.  Part
+ * of wf_inotify_settle(). */
+gboolean wf_inotify_parked_look_again (WfBackendInstance *self);
 
 GError *wf_inotify_watch_limit_error (const char *path);
 
-/* ---- subtrees polled past the watch limit (inotify-poll.c) ---- */
+/* Wakes the reader thread (from another thread), e.g. so that it starts
+ * polling a subtree add_root() could not watch. */
+void wf_inotify_wake_reader (WfBackendInstance *self);
+
+/* ---- subtrees polled: past the watch limit, or on a filesystem where
+ * inotify is silent (inotify-polled-subtrees.c) ---- */
 
 typedef struct _WfPolledTree WfPolledTree;
 void wf_inotify_polled_init (WfBackendInstance *self);
 void wf_inotify_polled_clear (WfBackendInstance *self);
-/* @path, an entry of the directory @parent, could not be watched for the
- * watch limit: polls it from now on (nothing if it is already).
+/* @path, below the root named @root, could not be watched for the watch
+ * limit: polls it from now on (nothing if it is already).
  * @report_existing: push what it holds now as created (a new directory). */
-void wf_inotify_poll_subtree (WfBackendInstance *self, const WfWatchNode *parent, const char *path,
+void wf_inotify_poll_subtree (WfBackendInstance *self, const char *root, const char *path,
                               gboolean report_existing);
 /* Tries to watch each polled subtree again, rescans it and pushes what
- * changed; stops polling those watched again or gone. */
-void wf_inotify_poll_pass (WfBackendInstance *self);
+ * changed; stops polling those watched again or gone.  Returns the pause
+ * before the next pass, in microseconds. */
+gint64 wf_inotify_poll_pass (WfBackendInstance *self);
+/* Adds the polled subtrees to @status (query_status(), under the lock). */
+void wf_inotify_polled_query_status (WfBackendInstance *self, WfBackendStatus *status);
+/* Is the subtree at @path (absolute) polled for the watch limit? */
+gboolean wf_inotify_is_limit_polled (WfBackendInstance *self, const char *path);
+/* Polls, in addition to watching them, the subtrees of @root (just added)
+ * that lie on a filesystem of the polled_filesystems option. */
+void wf_inotify_poll_silent_filesystems (WfBackendInstance *self, const WfWatchNode *root);
 /* Directories listed by the last scans of the polled subtrees. */
 guint wf_inotify_count_polled_directories (WfBackendInstance *self);
 /* Stops polling below the root named @root (remove_root()). */
@@ -182,3 +210,11 @@ wf_inotify_ignores (WfBackendInstance *self, const WfWatchNode *dir, const char 
   return self->ignore_rules != NULL &&
          wf_ignore_rules_matches_entry (self->ignore_rules, wf_watch_node_get_root (dir)->name, path);
 }
+
+/* ---- finishing what events and calls started (inotify-settle.c) ---- */
+
+/* After anything that forgot nodes, found roots gone or met the limit:
+ * aliases take over orphaned watches, parked roots look again, queued
+ * subtrees start being polled, dropped watches nobody took are removed. */
+void wf_inotify_settle (WfBackendInstance *self);
+void wf_inotify_settle_clear (WfBackendInstance *self);

@@ -3,14 +3,17 @@
  * The module's entry point, probe, instance lifecycle, and the reader
  * thread that turns kernel events into raw events for the sink.  One
  * thread per instance sleeps in poll() on the inotify fd and an eventfd
- * that stop() signals: no timeout, so no wakeup while nothing changes,
- * unless the watch limit left a subtree polled (inotify-poll.c): then it
- * wakes every poll_delay_ms to rescan it.
- * Walking trees lives in inotify-walk.c, recovering from lost events in
- * inotify-resync.c, roots that go and come back in inotify-roots.c.  After
- * each event, wf_inotify_settle() finishes what it started: watches given
- * up are taken over by another path to the same directory or removed, and
- * roots gone look for their way back.
+ * that stop() or add_root() signals: no timeout, so no wakeup while nothing
+ * changes, unless a subtree is polled (inotify-polled-subtrees.c: past the
+ * watch limit, or on a filesystem where inotify is silent): then it wakes
+ * at poll's pace to rescan it.
+ * Files, from the bottom up: packed names (inotify-names.c) and watch
+ * nodes (inotify-tree.c); walks and forgetting watches
+ * (inotify-watches.c); roots that go and come back
+ * (inotify-missing-roots.c) and polled subtrees; recovering from lost
+ * events (inotify-resync.c); and, after each event or call, settling what
+ * it started (inotify-settle.c): lower files only record work for it,
+ * they never call up.
  */
 #include "config.h"
 
@@ -20,7 +23,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -28,6 +30,8 @@
 
 #include "watchfiles-backend.h"
 #include "inotify-backend-private.h"
+#include "wf-kit-path.h"
+#include "wf-kit-status.h"
 
 /* Room for many events per read(); whatever exceeds it waits for the next. */
 #define EVENT_BUFFER_SIZE (32 * 1024)
@@ -35,32 +39,8 @@
 
 /* ---- probe ---------------------------------------------------------------- */
 
-/* File systems whose changes are made by other machines (or the host of a
- * VM), which the local kernel never hears about. */
-static const struct {
-  unsigned long magic;
-  const char *name;
-} remote_file_systems[] = {
-  { 0x6969, "NFS" },
-  { 0x517B, "SMB" },
-  { 0xFF534D42, "CIFS" },
-  { 0xFE534D42, "SMB2" },
-  { 0x01021997, "9P" },
-  { 0x00C36400, "Ceph" },
-  { 0x73757245, "Coda" },
-  { 0x5346414F, "AFS" },
-  { 0x6B414653, "AFS" },
-  { 0x564C, "NCP" },
-  { 0x0BD00BD0, "Lustre" },
-  { 0x47504653, "GPFS" },
-  { 0x01161970, "GFS2" },
-  { 0x7461636F, "OCFS2" },
-  { 0x20030528, "OrangeFS" },
-  { 0x786F4256, "VirtualBox shared folder" },
-};
-
 static gboolean
-probe (const char *path, int *priority, GError **error)
+probe (G_GNUC_UNUSED const char *path, int *priority, GError **error)
 {
   int fd = inotify_init1 (IN_CLOEXEC);
 
@@ -82,22 +62,9 @@ probe (const char *path, int *priority, GError **error)
       close (fd);
     }
 
-  if (path != NULL)
-    {
-      struct statfs fs;
-
-      /* A missing path is add_root()'s to report. */
-      if (statfs (path, &fs) == 0)
-        for (gsize i = 0; i < G_N_ELEMENTS (remote_file_systems); i++)
-          if ((unsigned long) (guint32) fs.f_type == remote_file_systems[i].magic)
-            {
-              g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           "inotify does not see changes made by other machines on %s file systems",
-                           remote_file_systems[i].name);
-              return FALSE;
-            }
-    }
-
+  /* Any path: where inotify is deaf to changes made elsewhere (NFS, SMB,
+   * 9P, FUSE), the subtrees are polled as well (polled_filesystems), so
+   * local changes stay immediate and every root keeps inotify. */
   if (priority != NULL)
     *priority = WF_BACKEND_PRIORITY_NATIVE;
   return TRUE;
@@ -150,13 +117,18 @@ watch_new_entry (WfBackendInstance *self, WfWatchNode *dir, const char *name,
     {
       guint32 mask = WF_INOTIFY_WATCH_MASK | IN_ONLYDIR | (self->follow_symlinks ? 0 : IN_DONT_FOLLOW);
 
+      int wd = inotify_add_watch (self->inotify_fd, path, mask);
+
       /* Already found by the scan of its parent: same inode, same wd. */
-      if (inotify_add_watch (self->inotify_fd, path, mask) == known->wd)
+      if (wd == known->wd)
         return;
       /* Another directory took the name: the old one's entries are gone,
-       * the new one's are reported by its walk. */
-      wf_inotify_report_subtree (self, &self->table, known, self->event_path, WF_RAW_DELETED,
-                                 WF_RAW_FLAG_NONE);
+       * the new one's are reported by its walk.  A failure says nothing
+       * of the sort (gone: its event follows; a path beyond PATH_MAX: the
+       * walk below opens it piecewise). */
+      if (wd >= 0)
+        wf_inotify_report_subtree (self, &self->table, known, self->event_path, WF_RAW_DELETED,
+                                   WF_RAW_FLAG_NONE);
       wf_inotify_forget_node (self, known, TRUE);
     }
   wf_inotify_walk_new_directory (self, dir, name, !is_directory);
@@ -173,7 +145,7 @@ handle_entry_event (WfBackendInstance *self, WfWatchNode *dir, const struct inot
 
   g_string_truncate (path, 0);
   wf_watch_node_append_path (dir, path);
-  wf_path_append_name (path, event->name);
+  wf_kit_path_append_name (path, event->name);
 
   /* The walks left it out: no node, no entry, nothing to watch.  The sink
    * would drop its events anyway; a new ignored tree is not even looked
@@ -372,7 +344,7 @@ read_events (gpointer data)
   char *buffer = g_malloc (EVENT_BUFFER_SIZE);
   struct pollfd fds[2] = {
     { .fd = self->inotify_fd, .events = POLLIN },
-    { .fd = self->stop_fd, .events = POLLIN },
+    { .fd = self->wake_fd, .events = POLLIN },
   };
 
   for (;;)
@@ -382,17 +354,23 @@ read_events (gpointer data)
       int timeout = -1;
       int ready;
 
-      /* Only this thread adds polled subtrees, so no wakeup is needed when
-       * the first one comes. */
+      /* add_root() wakes this thread when it adds a polled subtree. */
       g_mutex_lock (&self->lock);
+      if (self->stopping)
+        {
+          g_mutex_unlock (&self->lock);
+          break;
+        }
       if (self->polled->len > 0)
         {
           gint64 now = g_get_monotonic_time ();
 
           if (now >= self->next_poll)
             {
-              wf_inotify_poll_pass (self);
-              self->next_poll = now + (gint64) self->poll_delay_ms * 1000;
+              self->next_poll = now + wf_inotify_poll_pass (self);
+              /* Its walks may have given watches up (a path through a
+               * symlink demoted), or met the limit deeper down. */
+              wf_inotify_settle (self);
             }
           if (self->polled->len > 0)
             timeout = (int) MAX ((self->next_poll - now + 999) / 1000, 1);
@@ -408,7 +386,16 @@ read_events (gpointer data)
           break;
         }
       if (fds[1].revents != 0)
-        break;
+        {
+          guint64 count;
+
+          if (read (self->wake_fd, &count, sizeof count) < 0 && errno != EAGAIN)
+            {
+              fail_backend (self, "read() of the wake-up eventfd", errno);
+              break;
+            }
+          continue;
+        }
       if (ready == 0)
         continue;
       if (fds[0].revents & (POLLERR | POLLNVAL))
@@ -446,10 +433,8 @@ read_events (gpointer data)
 /* ---- instance ------------------------------------------------------------- */
 
 /* Reads a field of @options only if the caller's struct has it. */
-#define OPTION(options, field, fallback)                                          \
-  ((options) != NULL                                                              \
-   && (options)->struct_size >= offsetof (WfBackendOptions, field) + sizeof ((options)->field) \
-     ? (options)->field : (fallback))
+#define OPTION(options, field, fallback) \
+  (WF_STRUCT_HAS_FIELD (options, WfBackendOptions, field) ? (options)->field : (fallback))
 
 static GError *
 instance_limit_error (int err)
@@ -491,12 +476,14 @@ free_instance (WfBackendInstance *self)
   g_clear_pointer (&self->removed_wds, g_hash_table_unref);
   g_clear_pointer (&self->parked, g_ptr_array_unref);
   wf_inotify_polled_clear (self);
+  g_strfreev (self->polled_filesystems);
+  wf_inotify_settle_clear (self);
   g_array_unref (self->dropped_wds);
   g_array_unref (self->orphaned_wds);
   if (self->inotify_fd >= 0)
     close (self->inotify_fd);
-  if (self->stop_fd >= 0)
-    close (self->stop_fd);
+  if (self->wake_fd >= 0)
+    close (self->wake_fd);
   g_string_free (self->walk_path, TRUE);
   g_string_free (self->walk_entry_path, TRUE);
   g_string_free (self->event_path, TRUE);
@@ -519,16 +506,18 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
   self->recursive = OPTION (options, recursive, TRUE);
   self->follow_symlinks = OPTION (options, follow_symlinks, TRUE);
   self->ignore_permission_denied = OPTION (options, ignore_permission_denied, FALSE);
-  self->poll_delay_ms = OPTION (options, poll_delay_ms, 0);
-  if (self->poll_delay_ms == 0)
-    self->poll_delay_ms = 300;
+  /* What the watch limit leaves unwatched is polled at poll's pace. */
+  wf_kit_pace_init (&self->poll_pace, OPTION (options, poll_delay_ms, WF_KIT_PACE_DEFAULT_DELAY_MS),
+                    OPTION (options, poll_cpu_percent, WF_KIT_PACE_DEFAULT_CPU_PERCENT));
+  self->watch_limit_policy = OPTION (options, watch_limit_policy, WF_WATCH_LIMIT_POLICY_POLL);
+  self->polled_filesystems = g_strdupv ((GStrv) OPTION (options, polled_filesystems, NULL));
   self->ignore_rules = OPTION (options, ignore_rules, NULL);
   if (self->ignore_rules != NULL && wf_ignore_rules_is_empty (self->ignore_rules))
     self->ignore_rules = NULL;
   if (self->ignore_rules != NULL)
     g_object_ref (self->ignore_rules);
   self->inotify_fd = -1;
-  self->stop_fd = -1;
+  self->wake_fd = -1;
   g_mutex_init (&self->lock);
   wf_watch_table_init (&self->table);
   self->roots = g_ptr_array_new ();
@@ -560,8 +549,8 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
       return NULL;
     }
 
-  self->stop_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (self->stop_fd < 0)
+  self->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (self->wake_fd < 0)
     {
       int err = errno;
 
@@ -584,30 +573,26 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
   return self;
 }
 
-static void
-stop (WfBackendInstance *self)
+void
+wf_inotify_wake_reader (WfBackendInstance *self)
 {
   guint64 one = 1;
 
-  if (write (self->stop_fd, &one, sizeof one) != sizeof one)
-    g_error ("inotify: cannot wake the reader thread to stop it: %s", g_strerror (errno));
+  /* Only a counter at its maximum refuses, and then a wake-up is pending. */
+  if (write (self->wake_fd, &one, sizeof one) != sizeof one && errno != EAGAIN)
+    g_error ("inotify: cannot wake the reader thread: %s", g_strerror (errno));
+}
+
+static void
+stop (WfBackendInstance *self)
+{
+  g_mutex_lock (&self->lock);
+  self->stopping = TRUE;
+  g_mutex_unlock (&self->lock);
+  wf_inotify_wake_reader (self);
   g_thread_join (self->reader);
   /* Closing the inotify fd drops every watch at once. */
   free_instance (self);
-}
-
-/* Joins @path to the working directory without normalising it, as notify
- * does: watching "." reports "/cwd/./x". */
-static char *
-absolute_path (const char *path)
-{
-  g_autofree char *cwd = NULL;
-
-  if (g_path_is_absolute (path))
-    return g_strdup (path);
-  cwd = g_get_current_dir ();
-  return g_str_has_suffix (cwd, "/") ? g_strconcat (cwd, path, NULL)
-                                     : g_strconcat (cwd, "/", path, NULL);
 }
 
 static WfWatchNode *
@@ -630,7 +615,7 @@ find_root (WfBackendInstance *self, const char *path, guint *index)
 static gboolean
 add_root (WfBackendInstance *self, const char *path, GError **error)
 {
-  g_autofree char *absolute = absolute_path (path);
+  g_autofree char *absolute = wf_kit_path_make_absolute (path);
   WfWatchNode *root;
   gboolean ok = TRUE;
 
@@ -638,6 +623,8 @@ add_root (WfBackendInstance *self, const char *path, GError **error)
   if (find_root (self, absolute, NULL) == NULL)
     {
       root = wf_watch_node_new (NULL, absolute);
+      guint n_polled = self->polled->len;
+
       ok = wf_inotify_walk_root (self, &self->table, root, WF_WALK_ADD_ROOT, error);
       if (ok)
         g_ptr_array_add (self->roots, root);
@@ -645,7 +632,13 @@ add_root (WfBackendInstance *self, const char *path, GError **error)
         wf_watch_node_free (root);
       if (ok && root->is_alias)
         wf_sink_debug (self->sink, "inotify: %s is watched already through another path", absolute);
+      if (ok)
+        wf_inotify_poll_silent_filesystems (self, root);
       wf_inotify_settle (self);
+      /* Past the watch limit, or on a silent filesystem: the reader
+       * polls from now on. */
+      if (self->polled->len > n_polled)
+        wf_inotify_wake_reader (self);
     }
   g_mutex_unlock (&self->lock);
   return ok;
@@ -654,7 +647,7 @@ add_root (WfBackendInstance *self, const char *path, GError **error)
 static void
 remove_root (WfBackendInstance *self, const char *path)
 {
-  g_autofree char *absolute = absolute_path (path);
+  g_autofree char *absolute = wf_kit_path_make_absolute (path);
   WfWatchNode *root;
   guint index;
 
@@ -689,37 +682,43 @@ count_directories (WfBackendInstance *self)
   return g_hash_table_size (self->table.by_wd) - watched_files;
 }
 
+/* Called with the lock held.  Directories the watch limit left unwatched
+ * are polled, not counted unwatched. */
+static void
+count (WfBackendInstance *self, WfKitCounts *counts)
+{
+  *counts = (WfKitCounts) {
+    .n_roots = self->roots->len,
+    .n_directories = count_directories (self),
+    .n_unwatched = self->n_unwatched,
+    .n_rescans = self->n_rescans,
+    .n_polled_directories = wf_inotify_count_polled_directories (self),
+  };
+}
+
 static char *
 describe (WfBackendInstance *self)
 {
-  char *description;
+  g_autofree char *own_fields = NULL;
+  WfKitCounts counts;
 
   g_mutex_lock (&self->lock);
-  description = g_strdup_printf ("InotifyBackend { fd: %d, roots: %u, directories: %u, "
-                                 "unwatched: %u, polled: %u, rescans: %u }",
-                                 self->inotify_fd, self->roots->len, count_directories (self),
-                                 self->n_unwatched + self->polled->len, self->polled->len,
-                                 self->n_rescans);
+  count (self, &counts);
+  own_fields = g_strdup_printf ("fd: %d, polled subtrees: %u", self->inotify_fd, self->polled->len);
   g_mutex_unlock (&self->lock);
-  return description;
+  return wf_kit_describe ("InotifyBackend", own_fields, &counts);
 }
-
-#define STATUS_HAS(status, field) \
-  ((status)->struct_size >= offsetof (WfBackendStatus, field) + sizeof ((status)->field))
 
 static void
 query_status (WfBackendInstance *self, WfBackendStatus *status)
 {
+  WfKitCounts counts;
+
   g_mutex_lock (&self->lock);
-  if (STATUS_HAS (status, n_roots))
-    status->n_roots = self->roots->len;
-  if (STATUS_HAS (status, n_directories))
-    status->n_directories = count_directories (self);
-  if (STATUS_HAS (status, n_unwatched))
-    status->n_unwatched = self->n_unwatched + self->polled->len;
-  if (STATUS_HAS (status, n_rescans))
-    status->n_rescans = self->n_rescans;
+  count (self, &counts);
+  wf_inotify_polled_query_status (self, status);
   g_mutex_unlock (&self->lock);
+  wf_kit_status_fill (status, &counts);
 }
 
 /* ---- module --------------------------------------------------------------- */

@@ -1,13 +1,16 @@
 /* inotify-resync.c: getting back in step after losing events.
  *
  * When the kernel queue overflows, or an event names a watch we never made,
- * some changes were not told to us.  Every root is walked again into a fresh
- * table (watch-then-scan, so nothing changing meanwhile slips through), the
- * fresh trees are compared with the old ones name by name, and the
- * differences are pushed with WF_RAW_FLAG_RESYNC: new names as created, lost
- * names (with all they held) as deleted, and names whose inode changed since
- * the last complete read as modified.  Then the fresh table replaces the old
- * one and watches only the old one had are removed.
+ * some changes were not told to us.  What we knew (the names of each
+ * watched directory, and which are directories) becomes a kit snapshot
+ * known by names; every root is walked again into a fresh table
+ * (watch-then-scan, so nothing changing meanwhile slips through); then the
+ * kit rescans that snapshot against the live tree and pushes the difference
+ * with WF_RAW_FLAG_RESYNC, by the same rules as every other backend (DESIGN
+ * rule 10): new names added with all they hold, lost names deleted with all
+ * they held, another kind under a name deleted and added, and names whose
+ * ctime moved since the last complete read modified.  Then the fresh table
+ * replaces the old one and watches only the old one had are removed.
  */
 #include "config.h"
 
@@ -16,155 +19,92 @@
 #include <sys/stat.h>
 
 #include "inotify-backend-private.h"
+#include "wf-kit-snapshot.h"
 
 #define RESYNC_FLAGS (WF_RAW_FLAG_SCAN | WF_RAW_FLAG_RESYNC)
 
-typedef struct {
-  WfBackendInstance *self;
-  WfWatchTable *fresh;
-  struct timespec since;
-  GString *path;
-} Comparison;
-
-static gboolean
-timespec_at_or_after (const struct timespec *t, const struct timespec *reference)
-{
-  return t->tv_sec > reference->tv_sec
-         || (t->tv_sec == reference->tv_sec && t->tv_nsec >= reference->tv_nsec);
-}
-
-/* A directory's ctime moves with every entry added or removed, and those
- * are reported one by one; only a ctime newer than the mtime (chmod, chown,
- * rename of the directory itself) is a change of the directory. */
 static void
-report_if_changed (Comparison *c, WfRawFlags flags)
+describe_children (WfBackendInstance *self, WfKitSnapshot *snapshot, WfKitEntry *entry,
+                   WfWatchNode *dir, GString *path)
 {
-  struct stat st;
+  gsize dir_len = path->len;
+  WfNameIter iter;
+  const char *name;
 
-  if (lstat (c->path->str, &st) < 0)
-    return;
-  if (!timespec_at_or_after (&st.st_ctim, &c->since))
-    return;
-  if (S_ISDIR (st.st_mode)
-      && st.st_ctim.tv_sec == st.st_mtim.tv_sec && st.st_ctim.tv_nsec == st.st_mtim.tv_nsec)
-    return;
-  wf_sink_push (c->self->sink, WF_RAW_MODIFIED, c->path->str, flags | RESYNC_FLAGS);
-}
-
-static void compare_directories (Comparison *c, WfWatchNode *old_dir, WfWatchNode *new_dir);
-
-/* c->path is the entry's path; @old_child / @new_child its watched
- * directory in the old / fresh tree, if any. */
-static void
-compare_entry (Comparison *c, gboolean in_old, gboolean in_new,
-               WfWatchNode *old_child, WfWatchNode *new_child)
-{
-  WfBackendInstance *self = c->self;
-
-  if (in_old && !in_new)
+  wf_name_set_compact (&dir->entries);
+  wf_name_iter_init (&iter, &dir->entries);
+  while ((name = wf_name_iter_next (&iter)) != NULL)
     {
-      wf_sink_push (self->sink, WF_RAW_DELETED, c->path->str,
-                    RESYNC_FLAGS | (old_child != NULL ? WF_RAW_FLAG_IS_DIR : 0));
-      if (old_child != NULL)
-        wf_inotify_report_subtree (self, &self->table, old_child, c->path, WF_RAW_DELETED, RESYNC_FLAGS);
-      return;
-    }
-  if (!in_old && in_new)
-    {
-      wf_sink_push (self->sink, WF_RAW_CREATED, c->path->str,
-                    RESYNC_FLAGS | (new_child != NULL ? WF_RAW_FLAG_IS_DIR : 0));
-      if (new_child != NULL)
-        wf_inotify_report_subtree (self, c->fresh, new_child, c->path, WF_RAW_CREATED, RESYNC_FLAGS);
-      return;
-    }
+      WfWatchNode *child = wf_watch_table_lookup_child (&self->table, dir, name);
+      WfKitKnown known;
 
-  report_if_changed (c, new_child != NULL ? WF_RAW_FLAG_IS_DIR : 0);
-  /* What lies below an alias is reported through the path that owns it. */
-  if ((old_child != NULL && old_child->is_alias) || (new_child != NULL && new_child->is_alias))
-    return;
-  if (old_child != NULL && new_child != NULL)
-    compare_directories (c, old_child, new_child);
-  else if (old_child != NULL)
-    wf_inotify_report_subtree (self, &self->table, old_child, c->path, WF_RAW_DELETED, RESYNC_FLAGS);
-  else if (new_child != NULL)
-    wf_inotify_report_subtree (self, c->fresh, new_child, c->path, WF_RAW_CREATED, RESYNC_FLAGS);
-}
+      wf_kit_path_append_name (path, name);
+      if (child != NULL)
+        known = child->is_alias ? WF_KIT_KNOWN_OPAQUE : WF_KIT_KNOWN_DIRECTORY;
+      else if (wf_inotify_is_limit_polled (self, path->str))
+        /* Its own snapshot reports it, from the limit poller. */
+        known = WF_KIT_KNOWN_OPAQUE;
+      else
+        /* A file, or a directory left unwatched: which one was not kept. */
+        known = WF_KIT_KNOWN_NAME;
 
-/* Merges the two sorted name lists; c->path is the directory's path. */
-static void
-compare_directories (Comparison *c, WfWatchNode *old_dir, WfWatchNode *new_dir)
-{
-  WfWatchTable *old_table = &c->self->table;
-  gsize dir_len = c->path->len;
-  WfNameIter old_iter;
-  WfNameIter new_iter;
-  const char *old_name;
-  const char *new_name;
-
-  wf_name_set_compact (&old_dir->entries);
-  wf_name_set_compact (&new_dir->entries);
-  wf_name_iter_init (&old_iter, &old_dir->entries);
-  wf_name_iter_init (&new_iter, &new_dir->entries);
-  old_name = wf_name_iter_next (&old_iter);
-  new_name = wf_name_iter_next (&new_iter);
-
-  while (old_name != NULL || new_name != NULL)
-    {
-      int order = old_name == NULL ? 1 : new_name == NULL ? -1 : strcmp (old_name, new_name);
-      const char *name = order <= 0 ? old_name : new_name;
-
-      wf_path_append_name (c->path, name);
-      compare_entry (c, order <= 0, order >= 0,
-                     order <= 0 ? wf_watch_table_lookup_child (old_table, old_dir, name) : NULL,
-                     order >= 0 ? wf_watch_table_lookup_child (c->fresh, new_dir, name) : NULL);
-      g_string_truncate (c->path, dir_len);
-
-      if (order <= 0)
-        old_name = wf_name_iter_next (&old_iter);
-      if (order >= 0)
-        new_name = wf_name_iter_next (&new_iter);
+      {
+        WfKitEntry *child_entry = wf_kit_snapshot_add_known (snapshot, entry, name, known);
+        if (known == WF_KIT_KNOWN_DIRECTORY)
+          describe_children (self, snapshot, child_entry, child, path);
+      }
+      g_string_truncate (path, dir_len);
     }
 }
 
-static void
-compare_roots (Comparison *c, WfWatchNode *old_root, WfWatchNode *new_root)
+/* What we knew of @root, as a kit snapshot to rescan. */
+static WfKitSnapshot *
+describe_root (WfBackendInstance *self, WfWatchNode *root, gint64 since_ns)
 {
-  gboolean was_there = old_root->wd >= 0;
-  gboolean is_there = new_root->wd >= 0;
-  WfRawFlags dir_flag = (is_there ? new_root->is_file : old_root->is_file) ? 0 : WF_RAW_FLAG_IS_DIR;
+  WfKitScanOptions options = {
+    .recursive = self->recursive,
+    .follow_symlinks = self->follow_symlinks,
+    .ignore_permission_denied = TRUE,
+    .ignore_rules = self->ignore_rules,
+  };
+  WfKitSnapshot *snapshot = wf_kit_snapshot_new (root->name, root->name, &options);
 
-  g_string_assign (c->path, new_root->name);
-  if (was_there && !is_there)
-    wf_sink_push (c->self->sink, WF_RAW_DELETED, c->path->str, RESYNC_FLAGS | dir_flag);
-  else if (!was_there && is_there)
-    wf_sink_push (c->self->sink, WF_RAW_CREATED, c->path->str, RESYNC_FLAGS | dir_flag);
+  wf_kit_snapshot_set_known_since (snapshot, since_ns);
+  if (root->wd >= 0)
+    {
+      WfKitKnown known = root->is_file ? WF_KIT_KNOWN_FILE
+                         : root->is_alias ? WF_KIT_KNOWN_OPAQUE
+                         : WF_KIT_KNOWN_DIRECTORY;
+      WfKitEntry *entry = wf_kit_snapshot_add_known (snapshot, NULL, NULL, known);
 
-  /* Another path watches the same directory and reports for it. */
-  if (old_root->is_alias || new_root->is_alias)
-    return;
-  if (was_there && is_there)
-    report_if_changed (c, dir_flag);
-
-  /* A root that is gone, or a file, has no entries: the merge then reports
-   * everything on the other side. */
-  compare_directories (c, old_root, new_root);
+      if (known == WF_KIT_KNOWN_DIRECTORY)
+        {
+          g_autoptr (GString) path = g_string_new (root->name);
+          describe_children (self, snapshot, entry, root, path);
+        }
+    }
+  return snapshot;
 }
 
-/* Walks every root again into a fresh table, reports how the fresh trees
- * differ from the old ones, and makes it current.  Roots found gone wait
- * to come back, roots found back stop waiting. */
+/* Walks every root again into a fresh table, reports how the live trees
+ * differ from what we knew, and makes the fresh table current.  Roots
+ * found gone wait to come back, roots found back stop waiting. */
 static void
 rebuild (WfBackendInstance *self)
 {
-  Comparison c = { self, NULL, self->complete_since, g_string_new (NULL) };
+  gint64 since_ns = (gint64) self->complete_since.tv_sec * G_GINT64_CONSTANT (1000000000)
+                    + self->complete_since.tv_nsec;
+  GPtrArray *known = g_ptr_array_new_with_free_func ((GDestroyNotify) wf_kit_snapshot_free);
   GPtrArray *fresh_roots = g_ptr_array_new ();
   GPtrArray *old_roots;
   WfWatchTable fresh;
   GHashTableIter iter;
   gpointer key;
 
+  for (guint i = 0; i < self->roots->len; i++)
+    g_ptr_array_add (known, describe_root (self, self->roots->pdata[i], since_ns));
+
   wf_watch_table_init (&fresh);
-  c.fresh = &fresh;
   /* Counted again by the walks below. */
   self->n_unwatched = 0;
   for (guint i = 0; i < self->roots->len; i++)
@@ -176,8 +116,10 @@ rebuild (WfBackendInstance *self)
       g_ptr_array_add (fresh_roots, new_root);
     }
 
-  for (guint i = 0; i < self->roots->len; i++)
-    compare_roots (&c, self->roots->pdata[i], fresh_roots->pdata[i]);
+  /* After the watches: whatever changes from now on is an event too. */
+  for (guint i = 0; i < known->len; i++)
+    wf_kit_snapshot_rescan (known->pdata[i], self->sink, RESYNC_FLAGS);
+  g_ptr_array_unref (known);
 
   /* The same wd in both tables is one watch: a directory moved within the
    * tree keeps its watch under its new name.  Only leftovers go (unless a
@@ -199,7 +141,6 @@ rebuild (WfBackendInstance *self)
   for (guint i = 0; i < old_roots->len; i++)
     wf_watch_node_free (old_roots->pdata[i]);
   g_ptr_array_unref (old_roots);
-  g_string_free (c.path, TRUE);
   wf_inotify_settle (self);
 }
 

@@ -172,14 +172,6 @@ wf_watch_table_lookup_child (WfWatchTable *table, WfWatchNode *parent, const cha
   return g_hash_table_lookup (table->by_name, &probe.node);
 }
 
-void
-wf_path_append_name (GString *out, const char *name)
-{
-  if (out->len == 0 || out->str[out->len - 1] != '/')
-    g_string_append_c (out, '/');
-  g_string_append (out, name);
-}
-
 const WfWatchNode *
 wf_watch_node_get_root (const WfWatchNode *node)
 {
@@ -197,5 +189,5 @@ wf_watch_node_append_path (const WfWatchNode *node, GString *out)
       return;
     }
   wf_watch_node_append_path (node->parent, out);
-  wf_path_append_name (out, node->name);
+  wf_kit_path_append_name (out, node->name);
 }

@@ -22,6 +22,7 @@
 #include <glib.h>
 
 #include "inotify-names.h"
+#include "wf-kit-path.h"
 
 typedef struct _WfWatchNode WfWatchNode;
 
@@ -70,5 +71,3 @@ WfWatchNode *wf_watch_table_lookup_child (WfWatchTable *table, WfWatchNode *pare
 const WfWatchNode *wf_watch_node_get_root (const WfWatchNode *node);
 /* Appends the node's absolute path to @out. */
 void wf_watch_node_append_path (const WfWatchNode *node, GString *out);
-/* Appends "/name", without doubling a trailing slash (a root of "/"). */
-void wf_path_append_name (GString *out, const char *name);

@@ -3,35 +3,26 @@
  * One thread rescans every root with the backend kit's snapshot and pushes
  * the difference; it works on any filesystem, so it is the fallback when no
  * kernel facility serves.  What a scan sees and how it is reported is the
- * kit's (wf-kit-snapshot.h); what lives here is the thread and its pace.
- *
- * The pace is a CPU budget: the pause after a scan is at least
- * poll_delay_ms, and long enough that scanning takes at most
- * poll_cpu_percent of one core (measured in the thread's own CPU time, so
- * a machine busy elsewhere does not slow it further).  A scan that found
- * changes is followed after poll_delay_ms alone: where something changes,
- * more often follows.
+ * kit's (wf-kit-snapshot.h), and so is its pace (wf-kit-pace.h: at least
+ * poll_delay_ms between scans, and scanning within poll_cpu_percent of one
+ * core); what lives here is the thread.
  */
 #include "config.h"
 
 #include <string.h>
-#include <time.h>
 
 #include <gio/gio.h>
 #include <gmodule.h>
 
 #include "watchfiles-backend.h"
+#include "wf-kit-pace.h"
 #include "wf-kit-snapshot.h"
 #include "wf-kit-status.h"
-
-#define POLL_DEFAULT_DELAY_MS 300
-#define POLL_DEFAULT_CPU_PERCENT 10
 
 struct _WfBackendInstance {
   WfSink *sink;
   WfKitScanOptions scan_options;
-  guint poll_delay_ms;
-  guint cpu_percent;
+  WfKitPace pace;             /* used by the thread only, but for describe() */
 
   GMutex lock;
   GCond wake;                 /* signalled by stop() only */
@@ -39,36 +30,11 @@ struct _WfBackendInstance {
   GPtrArray *roots;           /* WfKitSnapshot*, under lock */
   GThread *thread;
   guint n_scans;              /* completed cycles, under lock: shows the pace */
-  gint64 last_pause_us;       /* under lock */
 };
 
-/* Options of an older core lack the fields appended since. */
-#define OPTIONS_HAVE(options, field) \
-  ((options)->struct_size >= G_STRUCT_OFFSET (WfBackendOptions, field) + sizeof ((options)->field))
-
-static gint64
-thread_cpu_time_us (void)
-{
-  struct timespec now;
-
-  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now) != 0)
-    return g_get_monotonic_time ();
-  return (gint64) now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000;
-}
-
-/* The pause after a scan that cost @scan_cpu_us of CPU. */
-static gint64
-pause_after_scan (WfBackendInstance *self, gint64 scan_cpu_us, gboolean found_changes)
-{
-  gint64 delay = (gint64) self->poll_delay_ms * G_TIME_SPAN_MILLISECOND;
-  gint64 budget_pause = scan_cpu_us * (100 - self->cpu_percent) / self->cpu_percent;
-
-  if (found_changes)
-    budget_pause = 0;
-  /* Even at a delay of 0, never back to back: a core would spin for
-   * nothing. */
-  return MAX (MAX (delay, budget_pause), G_TIME_SPAN_MILLISECOND);
-}
+/* Options of an older core lack the fields appended since: those keep
+ * their defaults. */
+#define OPTIONS_HAVE(options, field) WF_STRUCT_HAS_FIELD (options, WfBackendOptions, field)
 
 static gpointer
 poll_thread (gpointer data)
@@ -78,10 +44,10 @@ poll_thread (gpointer data)
   g_mutex_lock (&self->lock);
   while (!self->stopping)
     {
-      gint64 cpu_start = thread_cpu_time_us ();
       guint n_changes = 0;
       gint64 deadline;
 
+      wf_kit_pace_scan_started (&self->pace);
       /* The lock is dropped between roots so add_root() and remove_root()
        * never wait for a whole cycle; a root shifted by a removal is only
        * scanned one cycle later. */
@@ -93,8 +59,7 @@ poll_thread (gpointer data)
         }
 
       self->n_scans++;
-      self->last_pause_us = pause_after_scan (self, thread_cpu_time_us () - cpu_start, n_changes > 0);
-      deadline = g_get_monotonic_time () + self->last_pause_us;
+      deadline = g_get_monotonic_time () + wf_kit_pace_scan_done (&self->pace, n_changes > 0);
       while (!self->stopping)
         {
           if (!g_cond_wait_until (&self->wake, &self->lock, deadline))
@@ -120,6 +85,8 @@ poll_instance_free (WfBackendInstance *self)
 static WfBackendInstance *
 poll_start (WfSink *sink, const WfBackendOptions *options, GError **error)
 {
+  guint delay_ms = WF_KIT_PACE_DEFAULT_DELAY_MS;
+  guint cpu_percent = WF_KIT_PACE_DEFAULT_CPU_PERCENT;
   WfBackendInstance *self;
 
   g_return_val_if_fail (sink != NULL, NULL);
@@ -127,8 +94,6 @@ poll_start (WfSink *sink, const WfBackendOptions *options, GError **error)
   self = g_new0 (WfBackendInstance, 1);
   self->scan_options.recursive = TRUE;
   self->scan_options.follow_symlinks = TRUE;
-  self->poll_delay_ms = POLL_DEFAULT_DELAY_MS;
-  self->cpu_percent = POLL_DEFAULT_CPU_PERCENT;
   if (options != NULL)
     {
       if (OPTIONS_HAVE (options, recursive))
@@ -138,10 +103,13 @@ poll_start (WfSink *sink, const WfBackendOptions *options, GError **error)
       if (OPTIONS_HAVE (options, ignore_permission_denied))
         self->scan_options.ignore_permission_denied = options->ignore_permission_denied;
       if (OPTIONS_HAVE (options, poll_delay_ms))
-        self->poll_delay_ms = options->poll_delay_ms;
+        delay_ms = options->poll_delay_ms;
       if (OPTIONS_HAVE (options, ignore_rules) && options->ignore_rules != NULL)
         self->scan_options.ignore_rules = g_object_ref (options->ignore_rules);
+      if (OPTIONS_HAVE (options, poll_cpu_percent))
+        cpu_percent = options->poll_cpu_percent;
     }
+  wf_kit_pace_init (&self->pace, delay_ms, cpu_percent);
 
   self->sink = wf_sink_ref (sink);
   g_mutex_init (&self->lock);
@@ -241,7 +209,7 @@ poll_count (WfBackendInstance *self, WfKitCounts *counts, guint *n_entries)
 static char *
 poll_describe (WfBackendInstance *self)
 {
-  g_autofree char *extra = NULL;
+  g_autofree char *own_fields = NULL;
   WfKitCounts counts;
   guint n_entries;
 
@@ -249,11 +217,12 @@ poll_describe (WfBackendInstance *self)
 
   g_mutex_lock (&self->lock);
   poll_count (self, &counts, &n_entries);
-  extra = g_strdup_printf (", entries: %u, delay: %ums, cpu budget: %u%%, pause: %" G_GINT64_FORMAT "ms, cycles: %u",
-                           n_entries, self->poll_delay_ms, self->cpu_percent,
-                           self->last_pause_us / G_TIME_SPAN_MILLISECOND, self->n_scans);
+  own_fields = g_strdup_printf ("delay: %ums, cpu budget: %u%%, pause: %" G_GINT64_FORMAT "ms, "
+                                "cycles: %u, entries: %u",
+                                self->pace.delay_ms, self->pace.cpu_percent,
+                                self->pace.last_pause_us / G_TIME_SPAN_MILLISECOND, self->n_scans, n_entries);
   g_mutex_unlock (&self->lock);
-  return wf_kit_describe ("PollBackend", &counts, extra);
+  return wf_kit_describe ("PollBackend", own_fields, &counts);
 }
 
 static void
@@ -306,6 +275,7 @@ static const WfBackendVTable poll_vtable = {
   .describe = poll_describe,
   .query_status = poll_query_status,
   .stop = poll_stop,
+  .flags = WF_BACKEND_FLAG_ROOTS_MUST_EXIST | WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS,
 };
 
 G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);

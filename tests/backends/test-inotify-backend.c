@@ -116,7 +116,6 @@ notify_new_default_rules (const char *const *paths)
   return notify;
 }
 
-
 /* ---- the watch limit -------------------------------------------------------- */
 
 #define SMALL_WATCH_LIMIT 10
@@ -175,21 +174,85 @@ watch_limit_in_child (Fixture *fixture, gconstpointer data)
   if (!wf_test_write_sysctl ("/proc/sys/user/max_inotify_watches", limit))
     return "cannot lower the namespace's inotify watch limit";
 
-  notify = wf_test_notify_new ("inotify", big_only, TRUE, FALSE, &error);
+  /* With the policy "error", the limit is a typed error naming it. */
+  notify = wf_test_notify_new_with_policy ("inotify", big_only, WF_WATCH_LIMIT_POLICY_ERROR, &error);
   g_assert_null (notify);
   g_assert_error (error, WF_ERROR, WF_ERROR_WATCH_LIMIT);
   g_assert_nonnull (strstr (error->message, "fs.inotify.max_user_watches"));
+  g_assert_nonnull (strstr (error->message, "user.max_inotify_watches is 10"));
   g_printerr ("# %s\n", error->message);
   g_clear_error (&error);
   g_assert_cmpuint (count_kernel_watches (), ==, 0);
 
   /* The big root fails half way; none of its watches may stay behind. */
-  notify = wf_test_notify_new ("inotify", small_then_big, TRUE, TRUE, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (count_kernel_watches (), ==, 3);
-  g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
-  g_object_unref (notify);
+  notify = wf_test_notify_new_with_policy ("inotify", small_then_big, WF_WATCH_LIMIT_POLICY_ERROR, &error);
+  g_assert_null (notify);
+  g_assert_error (error, WF_ERROR, WF_ERROR_WATCH_LIMIT);
+  g_clear_error (&error);
+  g_assert_cmpuint (count_kernel_watches (), ==, 0);
   return NULL;
+}
+
+/* The default policy degrades instead (DESIGN rule 3): the watcher starts,
+ * watches what it can, polls the rest, and shows it in the status; every
+ * change in the polled part is still reported. */
+static const char *
+watch_limit_degrades_in_child (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *big = wf_test_fixture_path (fixture, "big");
+  g_autofree char *limit = g_strdup_printf ("%d\n", SMALL_WATCH_LIMIT);
+  const char *big_only[] = { big, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WfNotify) notify = NULL;
+  g_autoptr (WfStatus) status = NULL;
+  guint n_polled;
+
+  if (!wf_test_write_sysctl ("/proc/sys/user/max_inotify_watches", limit))
+    return "cannot lower the namespace's inotify watch limit";
+
+  notify = wf_test_notify_new_with_policy ("inotify", big_only, WF_WATCH_LIMIT_POLICY_POLL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_kernel_watches (), ==, SMALL_WATCH_LIMIT);
+  status = wf_notify_get_status (notify);
+  /* 30 directories: 10 watched, the other 20 polled, each its own subtree. */
+  g_assert_cmpuint (wf_status_get_n_directories (status), ==, SMALL_WATCH_LIMIT);
+  g_assert_cmpuint (wf_status_get_n_polled_directories (status), ==, 30 - SMALL_WATCH_LIMIT);
+  n_polled = g_strv_length ((GStrv) wf_status_get_polled_subtrees (status));
+  g_assert_cmpuint (n_polled, ==, 30 - SMALL_WATCH_LIMIT);
+  for (guint i = 0; i < n_polled; i++)
+    g_assert_cmpint (wf_status_get_polled_reason (status, i), ==, WF_POLL_REASON_WATCH_LIMIT);
+  g_assert_cmpuint (wf_status_get_n_unwatched (status), ==, 0);
+
+  /* A new file and an append, in a polled directory and a watched one. */
+  {
+    const char *polled_dir = wf_status_get_polled_subtrees (status)[0];
+    g_autofree char *polled_file = g_build_filename (polled_dir, "log", NULL);
+    g_autofree char *expected = NULL;
+    FILE *file;
+
+    wf_test_write (polled_file, "1");
+    expected = g_strdup_printf ("1:%s", polled_file);
+    wf_test_assert_changes (notify, expected);
+
+    file = fopen (polled_file, "a");
+    g_assert_nonnull (file);
+    fputs ("more", file);
+    fclose (file);
+    g_free (expected);
+    expected = g_strdup_printf ("2:%s", polled_file);
+    wf_test_assert_changes (notify, expected);
+  }
+  return NULL;
+}
+
+static void
+test_watch_limit_degrades (Fixture *fixture, gconstpointer user_data)
+{
+  {
+    g_autofree char *big = wf_test_fixture_path (fixture, "big");
+    make_tree_of_directories (big, 30);
+  }
+  wf_test_run_in_user_namespace (fixture, NULL, watch_limit_degrades_in_child);
 }
 
 static void
@@ -205,6 +268,20 @@ test_watch_limit (Fixture *fixture, gconstpointer user_data)
     make_tree_of_directories (small, 3);
   }
   wf_test_run_in_user_namespace (fixture, NULL, watch_limit_in_child);
+}
+
+/* Waits until the status shows @expected subtrees polled for the limit. */
+static void
+await_limit_polled_subtrees (WfNotify *notify, guint expected)
+{
+  gint64 deadline = g_get_monotonic_time () + COLLECT_TIMEOUT_MS * 1000;
+
+  /* A status, not an event: nothing to block on but the clock. */
+  while (wf_test_status_polled_subtrees (notify, WF_POLL_REASON_WATCH_LIMIT) != expected)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10 * 1000);
+    }
 }
 
 /* The voluntary context switches of the backend's reader thread. */
@@ -276,7 +353,8 @@ watch_limit_at_run_time_in_child (Fixture *fixture, gconstpointer data)
 
   notify = notify_new (paths, FALSE);
   g_assert_cmpuint (count_kernel_watches (), ==, RUN_TIME_WATCH_LIMIT);
-  g_assert_cmpuint (wf_test_describe_field (notify, "unwatched"), ==, 0);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_unwatched), ==, 0);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_polled_directories), ==, 0);
   /* Nothing degraded, no timer: the reader sleeps. */
   g_assert_cmpuint (reader_wakeups_in_300_ms (), <=, 1);
 
@@ -287,8 +365,16 @@ watch_limit_at_run_time_in_child (Fixture *fixture, gconstpointer data)
   wf_test_assert_changes_below (notify, fixture, WF_CHANGE_ADDED, "new",
                                 WF_CHANGE_ADDED, "new/old", 0);
   g_assert_cmpuint (count_kernel_watches (), ==, RUN_TIME_WATCH_LIMIT);
-  g_assert_cmpuint (wf_test_describe_field (notify, "unwatched"), ==, 1);
-  g_assert_cmpuint (wf_test_describe_field (notify, "polled"), ==, 1);
+  {
+    g_autoptr(WfStatus) status = wf_notify_get_status (notify);
+    g_autofree char *new_dir = wf_test_fixture_path (fixture, "new");
+
+    g_assert_cmpuint (wf_status_get_n_unwatched (status), ==, 0);
+    g_assert_cmpuint (wf_status_get_n_polled_directories (status), ==, 1);
+    g_assert_cmpuint (g_strv_length ((GStrv) wf_status_get_polled_subtrees (status)), ==, 1);
+    g_assert_cmpstr (wf_status_get_polled_subtrees (status)[0], ==, new_dir);
+    g_assert_cmpint (wf_status_get_polled_reason (status, 0), ==, WF_POLL_REASON_WATCH_LIMIT);
+  }
   /* The timer runs while a subtree is polled. */
   g_assert_cmpuint (reader_wakeups_in_300_ms (), >=, 3);
 
@@ -303,8 +389,9 @@ watch_limit_at_run_time_in_child (Fixture *fixture, gconstpointer data)
   wf_test_rm_rf (spare);
   wf_test_assert_changes_below (notify, fixture, WF_CHANGE_DELETED, "spare",
                                 WF_CHANGE_DELETED, "spare/inner", 0);
-  wf_test_await_describe_field (notify, "unwatched", 0);
-  g_assert_cmpuint (wf_test_describe_field (notify, "polled"), ==, 0);
+  await_limit_polled_subtrees (notify, 0);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_polled_directories), ==, 0);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_unwatched), ==, 0);
   g_assert_cmpuint (count_kernel_watches (), ==, RUN_TIME_WATCH_LIMIT);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, RUN_TIME_WATCH_LIMIT);
   g_assert_cmpuint (reader_wakeups_in_300_ms (), <=, 1);
@@ -413,9 +500,6 @@ test_queue_overflow_resync (Fixture *fixture, gconstpointer user_data)
   wf_test_overflow_assert_resynced (&overflow, notify);
 }
 
-/* What a resync reports is the difference between the tree it knew and the
- * tree it finds: deletions (with what a deleted directory held), new trees,
- * renames, and metadata changes, all made while the events were lost. */
 /* ---- one directory, several paths ---------------------------------------------- */
 
 /* Waits until this process holds @expected inotify watches: the reader
@@ -549,11 +633,7 @@ test_real_path_takes_over_from_symlink (Fixture *fixture, gconstpointer user_dat
   assert_kernel_watches (notify, 2);
 }
 
-/* Roots [r/sub, r] or [r, r/sub]: one watch for sub, owned by one of them.
- * Moving sub within r must leave sub2 watched, whichever owned it; the
- * root r/sub, gone, comes back when the path exists again. */
 /* ---- roots come and go --------------------------------------------------------- */
-
 
 /* Root a/b/c (the matrix has the behaviour of roots that go): waiting
  * for it costs a watch on each directory from "/" down to its nearest
@@ -672,7 +752,7 @@ test_ignore_initial_walk (Fixture *fixture, gconstpointer user_data)
   notify = notify_new_default_rules (paths);
   g_assert_cmpuint (count_kernel_watches (), ==, PROJECT_WATCHED);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, PROJECT_WATCHED);
-  g_assert_cmpuint (wf_test_describe_field (notify, "unwatched"), ==, 0);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_unwatched), ==, 0);
 
   {
     static const char *const ignored_writes[] = {
@@ -737,6 +817,92 @@ test_ignore_new_directory (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, PROJECT_WATCHED + 2);
 }
 
+/* ---- filesystems where inotify is silent ----------------------------------- */
+
+static gboolean
+run_quietly (const char *const *argv)
+{
+  int status = -1;
+
+  return g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                       G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL) &&
+         g_spawn_check_wait_status (status, NULL);
+}
+
+static void
+unmount_fuse (gpointer mount_point)
+{
+  const char *argv[] = { "fusermount", "-u", "-z", mount_point, NULL };
+
+  if (!run_quietly (argv))
+    g_printerr ("# could not unmount %s\n", (const char *) mount_point);
+  g_free (mount_point);
+}
+
+static WfNotify *
+notify_with_polled_filesystems (const char *root, const char *const *types)
+{
+  const char *paths[] = { root, NULL };
+  g_autoptr (GError) error = NULL;
+  WfNotify *notify = g_initable_new (WF_TYPE_NOTIFY, NULL, &error,
+                                     "paths", paths,
+                                     "backend", "inotify",
+                                     "poll-delay-ms", 20,
+                                     "polled-filesystems", types,
+                                     NULL);
+
+  g_assert_no_error (error);
+  return notify;
+}
+
+/* A FUSE mount (bindfs) below a watched root: a file written into
+ * bindfs's source directory changes what the mount shows, and inotify on
+ * the mount never hears of it; polled as well (fuse is in the default
+ * polled_filesystems), it is reported under the mount's path, while a
+ * change made through the mount is heard at once. */
+static void
+test_fuse_mount_polled (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *source = wf_test_fixture_path (fixture, "source");
+  g_autofree char *tree = wf_test_fixture_path (fixture, "tree");
+  char *mount_point = wf_test_fixture_path (fixture, "tree/mnt");
+  const char *mount_argv[] = { "bindfs", source, mount_point, NULL };
+  const char *const none[] = { NULL };
+  g_autoptr (WfNotify) notify = NULL;
+  g_autoptr (WfStatus) status = NULL;
+  g_autofree char *unheard = NULL;
+
+  mkdir_in (fixture, "source");
+  mkdir_in (fixture, "tree/mnt");
+  if (g_find_program_in_path ("bindfs") == NULL || !run_quietly (mount_argv))
+    {
+      g_free (mount_point);
+      g_test_skip ("no FUSE here: bindfs is missing or cannot mount (needs /dev/fuse and root)");
+      return;
+    }
+  g_test_queue_destroy (unmount_fuse, mount_point);
+
+  notify = notify_with_polled_filesystems (tree, NULL);
+  status = wf_notify_get_status (notify);
+  g_assert_cmpuint (g_strv_length ((GStrv) wf_status_get_polled_subtrees (status)), ==, 1);
+  g_assert_cmpstr (wf_status_get_polled_subtrees (status)[0], ==, mount_point);
+  g_assert_cmpint (wf_status_get_polled_reason (status, 0), ==, WF_POLL_REASON_FILESYSTEM);
+  /* Watched by inotify too: local changes stay immediate. */
+  g_assert_cmpuint (wf_status_get_n_directories (status), ==, 2);
+
+  touch_in (fixture, "source/from-elsewhere");
+  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_ADDED, "tree/mnt/from-elsewhere", 0);
+  touch_in (fixture, "tree/mnt/through-mount");
+  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_ADDED, "tree/mnt/through-mount", 0);
+  g_clear_object (&notify);
+
+  /* inotify alone, measured: the same write is never reported. */
+  notify = notify_with_polled_filesystems (tree, none);
+  touch_in (fixture, "source/unheard");
+  unheard = wf_test_collect (notify, 1000, "");
+  g_assert_cmpstr (unheard, ==, "");
+}
+
 /* What an ignored tree costs is nothing, so even one larger than the
  * watch limit does not stop a watch (watchfiles#207, #288). */
 static const char *
@@ -751,7 +917,7 @@ ignore_watch_limit_in_child (Fixture *fixture, gconstpointer data)
     return "cannot lower the namespace's inotify watch limit";
 
   /* Without rules the limit is hit: the test could fail. */
-  notify = notify_new_with_rules (paths, NULL, FALSE, &error);
+  notify = wf_test_notify_new_with_policy ("inotify", paths, WF_WATCH_LIMIT_POLICY_ERROR, &error);
   wf_test_assert_refused (notify, &error, WF_ERROR, WF_ERROR_WATCH_LIMIT);
 
   notify = notify_new_default_rules (paths);
@@ -835,6 +1001,8 @@ main (int argc, char **argv)
 
   ADD ("queue-overflow-resync", test_queue_overflow_resync);
   ADD ("watch-limit", test_watch_limit);
+  ADD ("watch-limit-degrades", test_watch_limit_degrades);
+  ADD ("fuse-mount-polled", test_fuse_mount_polled);
   ADD ("watch-limit-at-run-time", test_watch_limit_at_run_time);
   ADD ("permission-denied-leaves-no-watch", test_permission_denied);
   ADD ("symlink-target-renamed", test_symlink_target_renamed);

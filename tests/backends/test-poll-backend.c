@@ -102,8 +102,9 @@ test_describe (Fixture *fixture, gconstpointer user_data)
   /* Entries: w, w/a, w/a/b, w/a/f, w/a/b/g. */
   description = wf_notify_describe (notify);
   g_assert_true (g_str_has_prefix (description,
-                                   "PollBackend { roots: 1, directories: 3, unwatched: 0, polled: 0, "
-                                   "rescans: 0, entries: 5, delay: 20ms, cpu budget: 10%, pause: "));
+                                   "PollBackend { delay: 20ms, cpu budget: 10%, pause: "));
+  g_assert_nonnull (strstr (description, ", entries: 5, roots: 1, directories: 3, unwatched: 0, "
+                                         "polled: 0, rescans: 0 }"));
 }
 
 static void

@@ -893,7 +893,7 @@ UNPRIVILEGED (test_unreadable_directory)
 
   notify = watch_with (f, "w", &ignoring);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
-  g_assert_cmpuint (wf_test_describe_field (notify, "unwatched"), ==, 1);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_unwatched), ==, 1);
 
   touch_in (f, "w/open/after");
   assert_changes (notify, expect (f, WF_CHANGE_ADDED, "w/open/after", 0), NULL);
@@ -907,7 +907,7 @@ UNPRIVILEGED (test_unreadable_directory)
   assert_changes (notify, expect (f, WF_CHANGE_ADDED, "w/later", 0), NULL);
   touch_in (f, "w/open/control");
   assert_changes (notify, expect (f, WF_CHANGE_ADDED, "w/open/control", 0), NULL);
-  g_assert_cmpuint (wf_test_describe_field (notify, "unwatched"), ==, 2);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_unwatched), ==, 2);
 
   /* Readable: a change of its mode, and what it holds is new. */
   chmod_in (f, "w/locked", 0755);
@@ -1184,7 +1184,7 @@ UNPRIVILEGED (test_ignore_unreadable)
 
   notify = watch_with_rules (f, "w", rules);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 2);
-  g_assert_cmpuint (wf_test_describe_field (notify, "unwatched"), ==, 0);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_unwatched), ==, 0);
   touch_in (f, "w/src/control");
   assert_changes (notify, expect (f, WF_CHANGE_ADDED, "w/src/control", 0), NULL);
 
@@ -1381,7 +1381,7 @@ UNPRIVILEGED (test_watch_limit_degradation)
   touch_in (f, "w/new/log");
   assert_changes (notify, expect (f, WF_CHANGE_ADDED, "w/new", WF_CHANGE_ADDED, "w/new/log", 0), NULL);
   /* So that what follows is the polled path where there is a limit. */
-  g_assert_cmpuint (wf_test_describe_field (notify, "polled"), ==, backend_has_watch_limit (f) ? 1 : 0);
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_polled_directories), ==, backend_has_watch_limit (f) ? 1 : 0);
 
   for (guint i = 0; i < 5; i++)
     {
@@ -1408,7 +1408,7 @@ UNPRIVILEGED (test_watch_limit_degradation)
   /* Watches free up: new is watched again, as quietly as it was polled. */
   rm_rf_in (f, "w/spare");
   assert_changes (notify, expect (f, WF_CHANGE_DELETED, "w/spare", WF_CHANGE_DELETED, "w/spare/inner", 0), NULL);
-  wf_test_await_describe_field (notify, "unwatched", 0);
+  wf_test_await_status (notify, wf_status_get_n_polled_directories, 0);
   touch_in (f, "w/new/after");
   assert_changes (notify, expect (f, WF_CHANGE_ADDED, "w/new/after", 0), NULL);
 

@@ -69,10 +69,15 @@ test_list_all (void)
   g_assert_false (wf_backend_info_get_available (info));
   g_assert_nonnull (strstr (wf_backend_info_get_reason (info), "never works"));
 
-  info = find_info (infos, "wrongabi");
+  info = find_info (infos, "oldabi");
   g_assert_nonnull (info);
   g_assert_false (wf_backend_info_get_available (info));
-  g_assert_nonnull (strstr (wf_backend_info_get_reason (info), "ABI 42"));
+  g_assert_nonnull (strstr (wf_backend_info_get_reason (info), "built for backend ABI 1, this library speaks ABI 2"));
+
+  info = find_info (infos, "futureabi");
+  g_assert_nonnull (info);
+  g_assert_false (wf_backend_info_get_available (info));
+  g_assert_nonnull (strstr (wf_backend_info_get_reason (info), "built for backend ABI 3, this library speaks ABI 2"));
 
   info = find_info (infos, "nosymbol");
   g_assert_nonnull (info);
@@ -109,12 +114,16 @@ test_help_env (void)
   if (g_test_subprocess ())
     {
       g_autoptr(GError) error = NULL;
-      const char *paths[] = { g_get_tmp_dir (), NULL };
+      /* Its own directory: a shared one such as /tmp may hold anything. */
+      char *dir = wf_test_tmpdir_new ();
+      const char *paths[] = { dir, NULL };
       g_autoptr(WfNotify) notify = NULL;
 
       g_setenv ("WATCHFILES_BACKEND", "help", TRUE);
       notify = wf_notify_new (paths, FALSE, FALSE, 300, TRUE, FALSE, &error);
       g_assert_no_error (error);
+      g_clear_object (&notify);
+      wf_test_tmpdir_free (dir);
       return;
     }
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
@@ -158,9 +167,17 @@ test_explicit_unknown (Fixture *fixture, gconstpointer data)
 }
 
 static void
-test_explicit_wrong_abi (Fixture *fixture, gconstpointer data)
+test_explicit_old_abi (Fixture *fixture, gconstpointer data)
 {
-  assert_backend_error (fixture, "wrongabi", WF_ERROR_BACKEND_INVALID, "built for backend ABI 42");
+  /* An ABI 1 module would read options without the ABI 2 fields and
+   * write a status without its private part: refused before any call. */
+  assert_backend_error (fixture, "oldabi", WF_ERROR_BACKEND_INVALID, "built for backend ABI 1, this library speaks ABI 2");
+}
+
+static void
+test_explicit_future_abi (Fixture *fixture, gconstpointer data)
+{
+  assert_backend_error (fixture, "futureabi", WF_ERROR_BACKEND_INVALID, "built for backend ABI 3, this library speaks ABI 2");
 }
 
 static void
@@ -210,6 +227,45 @@ test_auto_falls_back_to_poll (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (seen, ==, expected);
 }
 
+/* The registry says why poll serves, in watchfiles' words, with debug on. */
+static void
+test_fallback_debug_line (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      char *dir = wf_test_tmpdir_new ();
+      const char *paths[] = { dir, NULL };
+      g_autoptr(WfNotify) notify = wf_notify_new (paths, TRUE, FALSE, 300, TRUE, FALSE, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (wf_notify_get_backend_name (notify), ==, "poll");
+      g_clear_object (&notify);
+      wf_test_tmpdir_free (dir);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("IO error using recommend watcher: Function not implemented (os error 38), "
+                             "falling back to PollWatcher\nwatcher: PollBackend {*");
+}
+
+/* A missing root is refused before a backend that needs its roots (poll,
+ * as RustNotify) starts, and in RustNotify's words. */
+static void
+test_missing_root_refused_for_poll (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *missing = g_build_filename (fixture->dir, "missing", NULL);
+  const char *paths[] = { missing, NULL };
+  g_autoptr(WfNotify) notify = wf_notify_new (paths, FALSE, TRUE, 300, TRUE, FALSE, &error);
+  g_autofree char *expected = g_strdup_printf ("No such file or directory: “%s”", missing);
+
+  g_assert_null (notify);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, expected);
+}
+
 static void
 test_force_polling_wins (Fixture *fixture, gconstpointer data)
 {
@@ -254,12 +310,15 @@ main (int argc, char **argv)
   g_test_add_func ("/loader/search-path", test_search_path);
   g_test_add ("/loader/explicit/good", Fixture, NULL, fixture_setup, test_explicit_good, fixture_teardown);
   g_test_add ("/loader/explicit/unknown", Fixture, NULL, fixture_setup, test_explicit_unknown, fixture_teardown);
-  g_test_add ("/loader/explicit/wrong-abi", Fixture, NULL, fixture_setup, test_explicit_wrong_abi, fixture_teardown);
+  g_test_add ("/loader/explicit/old-abi", Fixture, NULL, fixture_setup, test_explicit_old_abi, fixture_teardown);
+  g_test_add ("/loader/explicit/future-abi", Fixture, NULL, fixture_setup, test_explicit_future_abi, fixture_teardown);
   g_test_add ("/loader/explicit/missing-symbol", Fixture, NULL, fixture_setup, test_explicit_missing_symbol, fixture_teardown);
   g_test_add ("/loader/explicit/misnamed", Fixture, NULL, fixture_setup, test_explicit_misnamed, fixture_teardown);
   g_test_add ("/loader/explicit/failed-probe", Fixture, NULL, fixture_setup, test_explicit_failed_probe, fixture_teardown);
   g_test_add ("/loader/explicit/never-substituted", Fixture, NULL, fixture_setup, test_explicit_never_substituted, fixture_teardown);
   g_test_add ("/loader/auto/enosys-falls-back-to-poll", Fixture, NULL, fixture_setup, test_auto_falls_back_to_poll, fixture_teardown);
+  g_test_add_func ("/loader/auto/fallback-debug-line", test_fallback_debug_line);
+  g_test_add ("/loader/missing-root-refused-for-poll", Fixture, NULL, fixture_setup, test_missing_root_refused_for_poll, fixture_teardown);
   g_test_add ("/loader/force-polling-wins", Fixture, NULL, fixture_setup, test_force_polling_wins, fixture_teardown);
   return g_test_run ();
 }

@@ -486,20 +486,20 @@ test_signal_exclusive (Fixture *f, gconstpointer data)
   g_assert_true (wf_notify_start (notify, 50, 10, &error));
   g_assert_no_error (error);
   g_assert_false (wf_notify_start (notify, 50, 10, &error));
-  g_assert_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, WF_ERROR, WF_ERROR_BUSY);
   g_clear_error (&error);
 
   g_assert_cmpint (wf_notify_watch (notify, 50, 10, 100, NULL, -1, &changes, &error), ==, WF_WATCH_RESULT_ERROR);
-  g_assert_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, WF_ERROR, WF_ERROR_BUSY);
   g_clear_error (&error);
 
   watch_async_begin (notify, &call, 50, 10, 100, NULL, NULL);
-  watch_async_end_failed (&call, WF_ERROR, WF_ERROR_INVALID_ARGUMENT);
+  watch_async_end_failed (&call, WF_ERROR, WF_ERROR_BUSY);
 
   wf_notify_stop (notify);
   watch_async_begin (notify, &call, 50, 10, 0, stop, NULL);
   g_assert_false (wf_notify_start (notify, 50, 10, &error));
-  g_assert_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, WF_ERROR, WF_ERROR_BUSY);
   g_clear_error (&error);
   g_assert_false (wf_notify_is_started (notify));
   g_cancellable_cancel (stop);
@@ -523,7 +523,7 @@ test_signal_uninitialised (void)
   g_autoptr(GError) error = NULL;
 
   g_assert_false (wf_notify_start (notify, 50, 10, &error));
-  g_assert_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, WF_ERROR, WF_ERROR_NOT_INITIALIZED);
 }
 
 /* Without a callback the batch would leave the watcher and go nowhere:

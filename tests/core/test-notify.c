@@ -980,7 +980,7 @@ test_uninitialised (void)
   /* What a binding can make: an error, not a crash. */
   g_assert_cmpint (wf_notify_watch (notify, 50, 10, 100, NULL, -1, &changes, &error), ==,
                    WF_WATCH_RESULT_ERROR);
-  g_assert_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, WF_ERROR, WF_ERROR_NOT_INITIALIZED);
   wf_notify_close (notify);
   g_assert_true (wf_notify_is_closed (notify));
 }

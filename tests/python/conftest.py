@@ -14,6 +14,21 @@ import pytest
 
 gi.require_version('Watchfiles', '1.0')
 
+# The override under test comes first, even when another copy is installed
+# in the interpreter's own gi/overrides (which pkgutil would search first).
+# Child interpreters of the tests begin with the same lines.
+CHILD_IMPORTS = """
+import os, gi
+gi.require_version('Watchfiles', '1.0')
+if 'WATCHFILES_PYTHON_DIR' in os.environ:
+    import gi.overrides
+    gi.overrides.__path__.insert(0, os.path.join(os.environ['WATCHFILES_PYTHON_DIR'], 'gi', 'overrides'))
+from gi.repository import Watchfiles
+"""
+if 'WATCHFILES_PYTHON_DIR' in os.environ:
+    import gi.overrides
+    gi.overrides.__path__.insert(0, os.path.join(os.environ['WATCHFILES_PYTHON_DIR'], 'gi', 'overrides'))
+
 
 # --- TAP output for meson ---
 

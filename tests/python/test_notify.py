@@ -12,6 +12,7 @@ import threading
 import time
 
 import pytest
+from conftest import CHILD_IMPORTS
 from gi.repository import Gio, GObject, Watchfiles
 
 Notify = Watchfiles.Notify
@@ -44,6 +45,7 @@ def test_is_a_gobject(tmp_path):
         assert watcher.props.paths == [str(tmp_path)]
         assert watcher.describe().startswith('InotifyBackend {')
         assert watcher.get_watched_directories() == 1
+        assert watcher.status.backend_name == 'inotify'
 
 
 def test_context_manager(tmp_path):
@@ -304,11 +306,8 @@ def test_gil_released_while_waiting(tmp_path):
     assert after - before > 10_000
 
 
-CHILD_PRELUDE = textwrap.dedent('''
+CHILD_PRELUDE = CHILD_IMPORTS + textwrap.dedent('''
     import os, signal, sys, threading
-    import gi
-    gi.require_version('Watchfiles', '1.0')
-    from gi.repository import Watchfiles
 
     class Ready:
         """Says "waiting" on stdout at watch()'s first step."""
@@ -328,6 +327,11 @@ def _run_child(tmp_path, body, send=signal.SIGINT):
     try:
         line = child.stdout.readline()
         assert line == 'waiting\n', (line, child.stderr.read())
+        # 'waiting' is printed from inside is_set(): a signal landing before
+        # is_set() returned would raise there, as it would with RustNotify.
+        # Let the child reach its wait first (a loaded machine may not have
+        # run it on since the print).
+        time.sleep(0.2)
         sent_at = time.monotonic()
         child.send_signal(send)
         out, err = child.communicate(timeout=10)
@@ -413,3 +417,80 @@ def test_backend_list_is_safe_to_free():
         names = [info.get_name() for info in infos]
         del infos
     assert names == ['inotify', 'poll']
+
+
+@pytest.fixture
+def recorder(monkeypatch):
+    """The recorder backend of tests/modules: it watches nothing and its
+    describe() tells the options it was given."""
+    modules = os.environ.get('WF_TEST_MODULES')
+    if modules is None:
+        pytest.skip('not run by meson test')
+    monkeypatch.setenv('WATCHFILES_BACKEND_DIR', modules + ':' + os.environ.get('WATCHFILES_BACKEND_DIR', ''))
+    return 'recorder'
+
+
+def test_watch_options_reach_the_backend(tmp_path, recorder):
+    with Notify([str(tmp_path)], False, False, 50, True, False, backend=recorder) as watcher:
+        assert watcher.props.watch_limit_policy == Watchfiles.WatchLimitPolicy.POLL
+        assert watcher.props.poll_cpu_percent == 10
+        assert 'fuse.*' in watcher.props.polled_filesystems
+        assert 'watch_limit_policy: 0, poll_cpu_percent: 10, polled_filesystems: [nfs|' in watcher.describe()
+    with Notify([str(tmp_path)], False, False, 50, True, False, backend=recorder, watch_limit_policy='error',
+                poll_cpu_percent=30, polled_filesystems=('nfs4', 'fuse.*')) as watcher:
+        assert watcher.props.watch_limit_policy == Watchfiles.WatchLimitPolicy.ERROR
+        assert watcher.props.polled_filesystems == ['nfs4', 'fuse.*']
+        assert 'watch_limit_policy: 1, poll_cpu_percent: 30, polled_filesystems: [nfs4|fuse.*]' in watcher.describe()
+    with Notify([str(tmp_path)], False, False, 50, True, False, backend=recorder,
+                watch_limit_policy=Watchfiles.WatchLimitPolicy.ERROR, polled_filesystems=[]) as watcher:
+        assert 'watch_limit_policy: 1, poll_cpu_percent: 10, polled_filesystems: []' in watcher.describe()
+
+
+def test_watch_options_refused(tmp_path):
+    args = ([str(tmp_path)], False, False, 50, True, False)
+    with pytest.raises(ValueError, match='from 1 to 100, not 0'):
+        Notify(*args, poll_cpu_percent=0)
+    with pytest.raises(ValueError, match="must be 'poll', 'error'"):
+        Notify(*args, watch_limit_policy='sometimes')
+    with pytest.raises(ValueError, match='is not a filesystem type'):
+        Notify(*args, polled_filesystems=['nfs', 'fu*se'])
+    with pytest.raises(TypeError, match='iterable of str'):
+        Notify(*args, polled_filesystems='nfs')
+    with pytest.raises(TypeError, match="'int' object is not a str"):
+        Notify(*args, polled_filesystems=[4])
+    with pytest.raises(OverflowError):
+        Notify(*args, poll_cpu_percent=-1)
+
+
+def test_status(tmp_path, recorder):
+    (tmp_path / 'sub').mkdir()
+    with Notify([str(tmp_path)], False, False, 0, True, False, backend='inotify') as watcher:
+        status = watcher.status
+        assert isinstance(status, Watchfiles.Status)
+        assert status.backend_name == 'inotify'
+        assert status.roots == [str(tmp_path)]
+        assert (status.n_directories, status.n_polled_directories, status.polled) == (2, 0, [])
+        assert (status.n_rescans, status.n_unwatched) == (0, 0)
+        assert repr(status) == (f"Status(backend_name='inotify', roots=[{str(tmp_path)!r}], n_directories=2, "
+                                "n_polled_directories=0, polled=[], n_rescans=0, n_unwatched=0)")
+    # A snapshot: what a closed watcher does is nothing.
+    assert status.n_directories == 2
+    assert watcher.status.n_directories == 0
+    assert watcher.status.roots == [str(tmp_path)]
+
+    with Notify([str(tmp_path)], False, False, 0, True, False, backend=recorder) as watcher:
+        status = watcher.status
+        assert status.n_polled_directories == 2
+        assert status.polled == [(str(tmp_path), Watchfiles.PollReason.FILESYSTEM),
+                                 (str(tmp_path / 'deep'), Watchfiles.PollReason.WATCH_LIMIT)]
+        assert (status.n_rescans, status.n_unwatched) == (7, 3)
+
+
+def test_watch_while_started_is_a_runtime_error(tmp_path):
+    with Notify([str(tmp_path)], False, False, 0, True, False) as watcher:
+        assert watcher.start(50, 10)
+        with pytest.raises(RuntimeError, match='started') as info:
+            watcher.watch(50, 10, 100, None)
+        assert not isinstance(info.value, Watchfiles.WatchfilesRustInternalError)
+        watcher.stop()
+        assert watcher.watch(50, 10, 1, None) == 'timeout'

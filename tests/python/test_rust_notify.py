@@ -9,6 +9,7 @@ import tempfile
 import textwrap
 
 import pytest
+from conftest import CHILD_IMPORTS
 from gi.repository import Watchfiles
 
 Notify = Watchfiles.Notify
@@ -227,10 +228,8 @@ def _permission_denied_dir():
     return base, protected
 
 
-PERMISSION_CHILD = textwrap.dedent('''
-    import sys, gi
-    gi.require_version('Watchfiles', '1.0')
-    from gi.repository import Watchfiles
+PERMISSION_CHILD = CHILD_IMPORTS + textwrap.dedent('''
+    import sys
     path = sys.argv[1]
     Watchfiles.Notify([path], False, False, 0, True, True)
     try:

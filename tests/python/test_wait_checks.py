@@ -15,6 +15,7 @@ import threading
 import time
 
 import pytest
+from conftest import CHILD_IMPORTS
 from gi.repository import Watchfiles
 
 Notify = Watchfiles.Notify
@@ -36,11 +37,8 @@ def _pipes():
 
 def _run_script(body, *args, timeout=60):
     """Runs body in a fresh interpreter; returns its stdout lines."""
-    script = textwrap.dedent('''
+    script = CHILD_IMPORTS + textwrap.dedent('''
         import collections, os, signal, sys, tempfile, threading, time
-        import gi
-        gi.require_version('Watchfiles', '1.0')
-        from gi.repository import Watchfiles
     ''') + textwrap.dedent(body)
     child = subprocess.run([sys.executable, '-c', script, *args], capture_output=True, text=True,
                            timeout=timeout)

@@ -6,7 +6,7 @@
 # CLI (1 missing path, 2 usage; options are checked first).  TAP output; run by `meson test --suite tools`.
 set -u
 . "$(dirname "$0")/tap-lib.sh"
-echo "1..18"
+echo "1..20"
 
 # Starts the tool in the background with the given arguments; its stdout
 # goes to $tmp/out, its stderr to $tmp/err; $child is its pid.
@@ -152,7 +152,10 @@ for args in "--no-such-flag DIR" "--format json DIR" "--print --format xml DIR" 
             "--print --ignore-dir '' DIR" "--print --ignore-dir / DIR" "--print --ignore-dir a/b DIR" \
             "--print --force-polling --backend inotify DIR" \
             "--filter nope MISSING" "--print --ignore-pattern '(' MISSING" "--print --ignore-glob / MISSING" \
-            "--print --ignore-dir a/b MISSING" "--verbosity loud true MISSING"; do
+            "--print --ignore-dir a/b MISSING" "--verbosity loud true MISSING" \
+            "--print --poll-cpu-percent 0 DIR" "--print --poll-cpu-percent 101 MISSING" \
+            "--print --watch-limit-policy ignore DIR" "--print --polled-filesystems nfs,,cifs DIR" \
+            "--print --polled-filesystems 'fu*se' MISSING"; do
   eval "set -- $args"
   for arg; do
     shift
@@ -192,6 +195,32 @@ if [ $s1 -eq 0 ] && [ $s2 -eq 0 ] &&
   ok "--list-backends: probe, priority and the choice, which follows the environment"
 else
   not_ok "--list-backends:"; show "$tmp/list"; show "$tmp/list-poll"
+fi
+
+# The watcher options reach the backend: the recorder module describes
+# them in the library's debug line.
+WATCHFILES_BACKEND_DIR="$WF_TEST_MODULES:$WATCHFILES_BACKEND_DIR" start --print -v --backend recorder \
+  --watch-limit-policy error --poll-cpu-percent 30 --polled-filesystems 'nfs,fuse.*' "$tmp/w"
+wait_for "$tmp/err" "RecorderBackend"
+stop
+mv "$tmp/err" "$tmp/err-recorder"
+WATCHFILES_BACKEND_DIR="$WF_TEST_MODULES:$WATCHFILES_BACKEND_DIR" start --print -v --backend recorder \
+  --polled-filesystems '' "$tmp/w"
+wait_for "$tmp/err" "RecorderBackend"
+stop
+if grep -qF "watch_limit_policy: 1, poll_cpu_percent: 30, polled_filesystems: [nfs|fuse.*]" "$tmp/err-recorder" &&
+   grep -qF "watch_limit_policy: 0, poll_cpu_percent: 10, polled_filesystems: []" "$tmp/err"; then
+  ok "--watch-limit-policy, --poll-cpu-percent and --polled-filesystems reach the backend"
+else
+  not_ok "the backend got other options:"; show "$tmp/err-recorder"; show "$tmp/err"
+fi
+# The recorder's status polls its root (silent filesystem) and root/deep
+# (watch limit): the readiness line says so, and a warning says it once.
+if grep -qF "watchfiles: watching 1 directory with the recorder backend, and polling 2 directories (watch limit, silent filesystem); Ctrl+C stops" "$tmp/err" &&
+   [ "$(grep -c "the recorder backend reached its watch limit: 1 subtree is (first $tmp/w/deep) polled instead of watched" "$tmp/err")" = 1 ]; then
+  ok "the readiness line counts polled directories and why; the watch limit is a warning, once"
+else
+  not_ok "readiness and warning:"; show "$tmp/err"
 fi
 
 # --force-polling is not silently overridden by --backend, nor the other way

@@ -107,6 +107,8 @@ def _constructor_error(err):
             return OSError(message)
         if err.code == Watchfiles.Error.CLOSED:
             return RuntimeError('RustNotify watcher closed')
+        if err.code == Watchfiles.Error.INVALID_ARGUMENT:
+            return ValueError(message)
         return WatchfilesRustInternalError(message)
     return OSError(message)
 
@@ -115,6 +117,12 @@ def _watch_error(err):
     """The Python exception RustNotify raises for a GLib.Error of wf_notify_watch()."""
     if err.domain == _WF_ERROR_DOMAIN and err.code == Watchfiles.Error.CLOSED:
         return RuntimeError('RustNotify watcher closed')
+    if err.domain == _WF_ERROR_DOMAIN and err.code in (Watchfiles.Error.BUSY, Watchfiles.Error.NOT_INITIALIZED):
+        # Misuse of this watcher (started, or never initialised), not a
+        # failure of the file system nor of the backend.
+        return RuntimeError(err.message)
+    if err.domain == _WF_ERROR_DOMAIN and err.code == Watchfiles.Error.INVALID_ARGUMENT:
+        return ValueError(err.message)
     if err.domain == _IO_ERROR_DOMAIN:
         return OSError(err.message)
     return WatchfilesRustInternalError(err.message)
@@ -277,6 +285,19 @@ def _let_signal_handlers_run():
 
 # --- Notify ---
 
+def _watch_limit_policy(value):
+    if isinstance(value, Watchfiles.WatchLimitPolicy):
+        return value
+    names = {'poll': Watchfiles.WatchLimitPolicy.POLL, 'error': Watchfiles.WatchLimitPolicy.ERROR}
+    if isinstance(value, str) and value in names:
+        return names[value]
+    raise ValueError(f"watch_limit_policy must be 'poll', 'error' or a Watchfiles.WatchLimitPolicy, not {value!r}")
+
+
+def _not_str(value):
+    raise TypeError(f"polled_filesystems: '{type(value).__name__}' object is not a str")
+
+
 def _pretty_debug(description, backend):
     """Turns describe()'s 'Name { a: 1, b: 2 }' into Rust's {:#?} layout."""
     names = {'PollBackend': 'PollWatcher', 'InotifyBackend': 'INotifyWatcher'}
@@ -298,14 +319,19 @@ def _pretty_debug(description, backend):
 class Notify(Watchfiles.Notify):
     """Watchfiles.Notify(watch_paths, debug, force_polling, poll_delay_ms,
     recursive, ignore_permission_denied, *, ignore_rules=None, backend=None,
-    follow_symlinks=True)
+    follow_symlinks=True, watch_limit_policy=None, poll_cpu_percent=None,
+    polled_filesystems=None)
 
     watchfiles' RustNotify on Watchfiles: the same six positional arguments,
     watch(), close(), the context manager and repr.  The keyword-only
-    extras set the GObject properties of the same names."""
+    extras set the GObject properties of the same names (None keeps the
+    default); watch_limit_policy also takes 'poll' or 'error', and
+    polled_filesystems any iterable of str.  The status property is a
+    Watchfiles.Status snapshot taken when it is read."""
 
     def __new__(cls, watch_paths, debug, force_polling, poll_delay_ms, recursive, ignore_permission_denied,
-                *, ignore_rules=None, backend=None, follow_symlinks=True):
+                *, ignore_rules=None, backend=None, follow_symlinks=True, watch_limit_policy=None,
+                poll_cpu_percent=None, polled_filesystems=None):
         paths = _fsencode_paths(watch_paths)
         debug = _bool(debug)
         force_polling = _bool(force_polling)
@@ -317,9 +343,19 @@ class Notify(Watchfiles.Notify):
             raise TypeError('ignore_rules must be a Watchfiles.IgnoreRules or None')
         if backend is not None and not isinstance(backend, str):
             raise TypeError('backend must be a str or None')
+        extras = {}
+        if watch_limit_policy is not None:
+            extras['watch_limit_policy'] = _watch_limit_policy(watch_limit_policy)
+        if poll_cpu_percent is not None:
+            extras['poll_cpu_percent'] = _u64(poll_cpu_percent)
+        if polled_filesystems is not None:
+            if isinstance(polled_filesystems, (str, bytes)):
+                raise TypeError('polled_filesystems must be an iterable of str, such as ["nfs4", "fuse.*"]')
+            extras['polled_filesystems'] = [str(fs) if isinstance(fs, str) else _not_str(fs)
+                                            for fs in polled_filesystems]
 
         try:
-            if ignore_rules is None and backend is None and follow_symlinks:
+            if ignore_rules is None and backend is None and follow_symlinks and not extras:
                 # The constructor takes filenames: any bytes reach the kernel.
                 return Watchfiles.Notify.new(paths, debug, force_polling, poll_delay_ms, recursive,
                                              ignore_permission_denied)
@@ -328,14 +364,14 @@ class Notify(Watchfiles.Notify):
                 # UTF-8 str only.
                 str_paths = [p.decode('utf-8') for p in paths]
             except UnicodeDecodeError:
-                raise ValueError('a watch path that is not UTF-8 cannot be combined with ignore_rules, '
-                                 'backend or follow_symlinks') from None
+                raise ValueError('a watch path that is not UTF-8 cannot be combined with the keyword-only '
+                                 'arguments') from None
             self = Watchfiles.Notify.__new__(cls)
             Watchfiles.Notify.__init__(self, paths=str_paths, debug=debug, force_polling=force_polling,
                                        poll_delay_ms=poll_delay_ms, recursive=recursive,
                                        ignore_permission_denied=ignore_permission_denied,
                                        follow_symlinks=follow_symlinks, backend=backend,
-                                       ignore_rules=ignore_rules)
+                                       ignore_rules=ignore_rules, **extras)
             self.init(None)
             return self
         except GLib.Error as err:
@@ -474,6 +510,13 @@ class Notify(Watchfiles.Notify):
         if pipe is not None:
             pipe.close()
 
+    @property
+    def status(self):
+        """A Watchfiles.Status snapshot of what the watcher is doing now:
+        backend_name, roots, n_directories, n_polled_directories, polled
+        (a list of (path, Watchfiles.PollReason)), n_rescans, n_unwatched."""
+        return self.get_status()
+
     def __enter__(self):
         return self
 
@@ -484,13 +527,33 @@ class Notify(Watchfiles.Notify):
         description = self.describe()
         if description == 'None' or self.is_closed():
             return 'RustNotify(None)'
-        backend = self.get_backend_name()
+        backend = self.get_status().get_backend_name()
         variant = 'Poll' if backend == 'poll' else 'Recommended'
         return f'RustNotify({variant}(\n{_pretty_debug(description, backend)}))'
 
 
 Notify = override(Notify)
 __all__.append('Notify')
+
+
+# --- Status: attributes rather than getters ---
+
+Status = Watchfiles.Status
+Status.backend_name = property(Status.get_backend_name, doc="The backend's name: 'inotify', 'poll', ...")
+Status.roots = property(lambda self: list(self.get_roots()), doc='The watched paths, as given.')
+Status.n_directories = property(Status.get_n_directories, doc='Directories watched (native) or scanned (poll).')
+Status.n_polled_directories = property(Status.get_n_polled_directories,
+                                       doc='Directories a native backend polls instead of, or besides, watching.')
+Status.polled = property(lambda self: [(path, self.get_polled_reason(i))
+                                       for i, path in enumerate(self.get_polled_subtrees())],
+                         doc='The polled subtrees, as (path, Watchfiles.PollReason) pairs.')
+Status.n_rescans = property(Status.get_n_rescans, doc='Times the backend lost sync and rescanned.')
+Status.n_unwatched = property(Status.get_n_unwatched, doc='Directories skipped after errors.')
+Status.__repr__ = lambda self: (f'Status(backend_name={self.backend_name!r}, roots={self.roots!r}, '
+                                f'n_directories={self.n_directories}, '
+                                f'n_polled_directories={self.n_polled_directories}, polled={self.polled!r}, '
+                                f'n_rescans={self.n_rescans}, n_unwatched={self.n_unwatched})')
+__all__.append('Status')
 
 
 # --- Change and FileChange (watchfiles.main) ---

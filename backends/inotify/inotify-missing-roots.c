@@ -1,4 +1,4 @@
-/* inotify-roots.c: roots that go and come back (DESIGN rule 4).
+/* inotify-missing-roots.c: roots that go and come back (DESIGN rule 4).
  *
  * A root deleted or moved away is reported, then its path is watched for
  * its return: the nearest existing ancestor directory gets a watch for
@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 
 #include "inotify-backend-private.h"
+#include "wf-kit-missing-root.h"
 
 /* IN_ATTRIB: a chmod may make the next component watchable. */
 #define NEAREST_MASK  (IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | \
@@ -43,20 +44,19 @@
 /* A path changing faster than we climb it: stop after this many tries,
  * the next event on the watches we have says when to try again. */
 #define LOOK_ATTEMPTS 16
-/* Each round may find roots back or orphans to adopt, which may make more. */
-#define SETTLE_ROUNDS 16
 
 struct _WfParkedRoot {
   WfWatchNode *root;
-  guint nearest_len;      /* root->name[0..nearest_len) is the nearest existing ancestor */
+  WfKitMissingRoot way_back;
   gboolean look_again;
   guint n_wds;
-  int *wds;               /* from "/" down to that ancestor; -1: none (or dropped by the kernel) */
+  int *wds;               /* from "/" down to the nearest ancestor; -1: none (or dropped by the kernel) */
 };
 
 void
 wf_parked_root_free (WfParkedRoot *parked)
 {
+  wf_kit_missing_root_clear (&parked->way_back);
   g_free (parked->wds);
   g_free (parked);
 }
@@ -100,42 +100,7 @@ drop_ancestors (WfBackendInstance *self, WfParkedRoot *parked)
       wf_inotify_drop_watch (self, parked->wds[i]);
   g_clear_pointer (&parked->wds, g_free);
   parked->n_wds = 0;
-  parked->nearest_len = 0;
-}
-
-/* Without trailing slashes; "/" stays. */
-static gsize
-path_length (const char *path)
-{
-  gsize len = strlen (path);
-
-  while (len > 1 && path[len - 1] == '/')
-    len--;
-  return len;
-}
-
-/* The component of @path (@path_len long) that follows its first
- * @prefix_len bytes. */
-static const char *
-next_component (const char *path, gsize prefix_len, gsize path_len, gsize *component_len)
-{
-  const char *start = path + prefix_len;
-  const char *end = path + path_len;
-  const char *slash;
-
-  while (start < end && *start == '/')
-    start++;
-  slash = memchr (start, '/', (gsize) (end - start));
-  *component_len = (gsize) ((slash != NULL ? slash : end) - start);
-  return start;
-}
-
-static gboolean
-is_directory (const char *path)
-{
-  struct stat st;
-
-  return stat (path, &st) == 0 && S_ISDIR (st.st_mode);
+  wf_kit_missing_root_set_nearest (&parked->way_back, 0);
 }
 
 typedef enum {
@@ -146,87 +111,45 @@ typedef enum {
   ANCESTORS_BLOCKED,
 } AncestorsWatch;
 
-static gboolean
-is_level_end (const char *prefix, gsize end, gsize len)
-{
-  return end == 1 || end == len || (prefix[end] == '/' && prefix[end - 1] != '/');
-}
-
 /* Watches the nearest existing ancestor of the root, and the directories
  * above it. */
 static AncestorsWatch
-watch_ancestors (WfBackendInstance *self, WfParkedRoot *parked, gsize path_len)
+watch_ancestors (WfBackendInstance *self, WfParkedRoot *parked)
 {
-  g_autofree char *prefix = g_strndup (parked->root->name, path_len);
-  gsize len = path_len;
+  g_autofree char *nearest = wf_kit_missing_root_climb (&parked->way_back);
+  g_autofree gsize *ends = NULL;
+  guint n_levels = wf_kit_missing_root_levels (&parked->way_back, &ends);
+  const char *path = parked->way_back.path;
   gsize previous_end = 0;
-  guint n = 0;
 
-  /* Climb: drop the last component, then the slashes before it.  "/" is. */
-  do
+  parked->wds = g_new (int, n_levels);
+  for (guint i = 0; i < n_levels; i++)
     {
-      while (len > 1 && prefix[len - 1] != '/')
-        len--;
-      while (len > 1 && prefix[len - 1] == '/')
-        len--;
-      prefix[len] = '\0';
-    }
-  while (len > 1 && !is_directory (prefix));
+      g_autofree char *level = g_strndup (path, ends[i]);
+      gboolean is_nearest = i + 1 == n_levels;
+      int wd = inotify_add_watch (self->inotify_fd, level, is_nearest ? NEAREST_MASK : ANCESTOR_MASK);
 
-  for (gsize end = 1; end <= len; end++)
-    if (is_level_end (prefix, end, len))
-      n++;
-  parked->wds = g_new (int, n);
-  parked->nearest_len = (guint) len;
-
-  for (gsize end = 1; end <= len; end++)
-    {
-      char saved;
-      int wd;
-
-      if (!is_level_end (prefix, end, len))
-        continue;
-      saved = prefix[end];
-      prefix[end] = '\0';
-      wd = inotify_add_watch (self->inotify_fd, prefix, end == len ? NEAREST_MASK : ANCESTOR_MASK);
-      if (wd < 0 && end == len)
+      if (wd < 0 && is_nearest)
         {
           int err = errno;
+          g_autofree char *parent = NULL;
 
           if (err == ENOENT || err == ENOTDIR)
             return ANCESTORS_VANISHED;
           wf_sink_debug (self->sink, "inotify: cannot watch %s for %s to come back: %s",
-                         prefix, parked->root->name, g_strerror (err));
+                         nearest, parked->root->name, g_strerror (err));
           if (parked->n_wds == 0 || parked->wds[parked->n_wds - 1] < 0)
             return ANCESTORS_BLOCKED;
           /* Its parent hears of a chmod of it (IN_ATTRIB). */
-          prefix[previous_end] = '\0';
-          parked->nearest_len = (guint) previous_end;
-          parked->wds[parked->n_wds - 1] = inotify_add_watch (self->inotify_fd, prefix, NEAREST_MASK);
+          parent = g_strndup (path, previous_end);
+          wf_kit_missing_root_set_nearest (&parked->way_back, previous_end);
+          parked->wds[parked->n_wds - 1] = inotify_add_watch (self->inotify_fd, parent, NEAREST_MASK);
           return ANCESTORS_BLOCKED;
         }
-      prefix[end] = saved;
       parked->wds[parked->n_wds++] = wd;
-      previous_end = end;
+      previous_end = ends[i];
     }
   return ANCESTORS_WATCHED;
-}
-
-/* Is the next component of the root's path there now (a directory, unless
- * it is the root itself)? */
-static gboolean
-next_exists (WfParkedRoot *parked, gsize path_len)
-{
-  const char *path = parked->root->name;
-  gsize component_len;
-  const char *component = next_component (path, parked->nearest_len, path_len, &component_len);
-  gsize end = (gsize) (component - path) + component_len;
-  g_autofree char *prefix = g_strndup (path, end);
-  struct stat st;
-
-  if (component_len == 0 || stat (prefix, &st) < 0)
-    return FALSE;
-  return end >= path_len || S_ISDIR (st.st_mode);
 }
 
 /* Watch, then scan: the root and all it holds are reported added. */
@@ -248,7 +171,6 @@ static gboolean
 look_again (WfBackendInstance *self, WfParkedRoot *parked)
 {
   WfWatchNode *root = parked->root;
-  gsize path_len = path_length (root->name);
 
   for (guint attempt = 0; attempt < LOOK_ATTEMPTS; attempt++)
     {
@@ -265,7 +187,7 @@ look_again (WfBackendInstance *self, WfParkedRoot *parked)
            * for it to be replaced. */
           blocked = stat (root->name, &st) == 0;
         }
-      switch (watch_ancestors (self, parked, path_len))
+      switch (watch_ancestors (self, parked))
         {
         case ANCESTORS_VANISHED:
           continue;
@@ -275,7 +197,7 @@ look_again (WfBackendInstance *self, WfParkedRoot *parked)
           break;
         }
       /* Watch, then look: what appeared before the watch is seen here. */
-      if (blocked || !next_exists (parked, path_len))
+      if (blocked || !wf_kit_missing_root_next_exists (&parked->way_back))
         return FALSE;
     }
   return FALSE;
@@ -290,6 +212,7 @@ wf_inotify_park_root (WfBackendInstance *self, WfWatchNode *root)
     {
       parked = g_new0 (WfParkedRoot, 1);
       parked->root = root;
+      wf_kit_missing_root_init (&parked->way_back, root->name);
       g_ptr_array_add (self->parked, parked);
       wf_sink_debug (self->sink, "inotify: root %s is gone; watching for it to come back", root->name);
     }
@@ -401,11 +324,7 @@ wf_inotify_parked_event (WfBackendInstance *self, const struct inotify_event *ev
           else if (j == parked->n_wds - 1 && (event->mask & (IN_CREATE | IN_MOVED_TO | IN_ATTRIB))
                    && event->len > 0)
             {
-              gsize component_len;
-              const char *component = next_component (parked->root->name, parked->nearest_len,
-                                                      path_length (parked->root->name), &component_len);
-
-              if (strlen (event->name) == component_len && memcmp (event->name, component, component_len) == 0)
+              if (wf_kit_missing_root_is_next (&parked->way_back, event->name))
                 parked->look_again = TRUE;
             }
         }
@@ -436,32 +355,26 @@ wf_inotify_parked_rebuilt (WfBackendInstance *self, GPtrArray *old_roots)
     }
 }
 
-void
-wf_inotify_settle (WfBackendInstance *self)
+gboolean
+wf_inotify_parked_look_again (WfBackendInstance *self)
 {
-  for (guint round = 0; round < SETTLE_ROUNDS; round++)
+  gboolean looked = FALSE;
+
+  for (guint i = 0; i < self->parked->len;)
     {
-      gboolean looked = FALSE;
+      WfParkedRoot *parked = self->parked->pdata[i];
 
-      wf_inotify_adopt_orphans (self);
-      for (guint i = 0; i < self->parked->len;)
+      if (!parked->look_again)
         {
-          WfParkedRoot *parked = self->parked->pdata[i];
-
-          if (!parked->look_again)
-            {
-              i++;
-              continue;
-            }
-          parked->look_again = FALSE;
-          looked = TRUE;
-          if (look_again (self, parked))
-            g_ptr_array_remove_index_fast (self->parked, i);
-          else
-            i++;
+          i++;
+          continue;
         }
-      if (!looked && self->orphaned_wds->len == 0)
-        break;
+      parked->look_again = FALSE;
+      looked = TRUE;
+      if (look_again (self, parked))
+        g_ptr_array_remove_index_fast (self->parked, i);
+      else
+        i++;
     }
-  wf_inotify_release_dropped (self);
+  return looked;
 }

@@ -1,9 +1,10 @@
-/* inotify-poll.c: subtrees polled while the watch limit keeps them
+/* inotify-polled-subtrees.c: subtrees polled while the watch limit keeps them
  * unwatched (DESIGN rule 3).
  *
  * A directory that cannot be watched once the backend runs (ENOSPC) would
  * otherwise be deaf for good.  It is kept here by path, with a snapshot of
- * everything below it; every poll_delay_ms the reader thread tries to watch
+ * everything below it; at poll's pace (wf-kit-pace.h: every poll_delay_ms,
+ * stretched to stay within the poll CPU budget) the reader thread tries to watch
  * it again (watch first, so nothing slips between the scan and the watch),
  * then rescans it and pushes the difference with the snapshot as a resync
  * would.  Once the watch holds, or the subtree is gone, it stops being
@@ -17,6 +18,7 @@
 
 #include "inotify-backend-private.h"
 
+#include "wf-kit-mounts.h"
 #include "wf-kit-snapshot.h"
 
 #define POLL_FLAGS WF_RAW_FLAG_RESYNC
@@ -24,6 +26,10 @@
 struct _WfPolledTree {
   WfKitSnapshot *snapshot;  /* of the subtree, its path absolute */
   char *root;               /* the root it lies below */
+  /* WATCH_LIMIT: unwatched until a watch frees up.  FILESYSTEM: watched
+   * too, but inotify is deaf to changes made elsewhere there; polled as
+   * long as its root is watched. */
+  WfPollReason reason;
 };
 
 static void
@@ -65,6 +71,24 @@ find_polled (WfBackendInstance *self, const char *path)
   return NULL;
 }
 
+gboolean
+wf_inotify_is_limit_polled (WfBackendInstance *self, const char *path)
+{
+  WfPolledTree *tree = find_polled (self, path);
+
+  return tree != NULL && tree->reason == WF_POLL_REASON_WATCH_LIMIT;
+}
+
+void
+wf_inotify_polled_query_status (WfBackendInstance *self, WfBackendStatus *status)
+{
+  for (guint i = 0; i < self->polled->len; i++)
+    {
+      WfPolledTree *tree = self->polled->pdata[i];
+      wf_backend_status_add_polled_subtree (status, polled_tree_path (tree), tree->reason);
+    }
+}
+
 guint
 wf_inotify_count_polled_directories (WfBackendInstance *self)
 {
@@ -75,11 +99,9 @@ wf_inotify_count_polled_directories (WfBackendInstance *self)
   return n;
 }
 
-void
-wf_inotify_poll_subtree (WfBackendInstance *self, const WfWatchNode *parent, const char *path,
-                         gboolean report_existing)
+static WfPolledTree *
+polled_tree_new (WfBackendInstance *self, const char *root, const char *path, WfPollReason reason)
 {
-  const char *root = wf_watch_node_get_root (parent)->name;
   /* Lenient: what cannot be read is reported once by a rescan, and
    * watching goes on (DESIGN rule 8). */
   WfKitScanOptions options = {
@@ -88,27 +110,59 @@ wf_inotify_poll_subtree (WfBackendInstance *self, const WfWatchNode *parent, con
     .ignore_permission_denied = TRUE,
     .ignore_rules = self->ignore_rules,
   };
+  WfPolledTree *tree = g_new0 (WfPolledTree, 1);
+
+  tree->root = g_strdup (root);
+  tree->reason = reason;
+  tree->snapshot = wf_kit_snapshot_new (path, root, &options);
+  if (self->polled->len == 0)
+    self->next_poll = g_get_monotonic_time () + (gint64) self->poll_pace.delay_ms * G_TIME_SPAN_MILLISECOND;
+  g_ptr_array_add (self->polled, tree);
+  return tree;
+}
+
+void
+wf_inotify_poll_subtree (WfBackendInstance *self, const char *root, const char *path,
+                         gboolean report_existing)
+{
   WfPolledTree *tree;
 
   /* A pass trying to watch it again failed once more: still polled. */
   if (find_polled (self, path) != NULL)
     return;
 
-  tree = g_new0 (WfPolledTree, 1);
-  tree->root = g_strdup (root);
-  tree->snapshot = wf_kit_snapshot_new (path, root, &options);
+  tree = polled_tree_new (self, root, path, WF_POLL_REASON_WATCH_LIMIT);
   /* A new directory's entries are new (DESIGN rule 1), watched or not:
    * scanned against nothing, they are all reported. */
   if (report_existing)
     wf_kit_snapshot_rescan (tree->snapshot, self->sink, POLL_FLAGS);
   else
     wf_kit_snapshot_build (tree->snapshot, NULL);
-  if (self->polled->len == 0)
-    self->next_poll = g_get_monotonic_time () + (gint64) self->poll_delay_ms * 1000;
-  g_ptr_array_add (self->polled, tree);
-
   wf_sink_debug (self->sink, "inotify: watch limit reached, polling %s every %u ms instead "
-                 "(%u subtree(s) polled)", path, self->poll_delay_ms, self->polled->len);
+                 "(%u subtree(s) polled)", path, self->poll_pace.delay_ms, self->polled->len);
+}
+
+void
+wf_inotify_poll_silent_filesystems (WfBackendInstance *self, const WfWatchNode *root)
+{
+  g_autoptr (GPtrArray) silent = NULL;
+
+  if (root->is_file || root->wd < 0 || self->polled_filesystems == NULL)
+    return;
+  silent = wf_kit_mounts_find_polled (root->name, (const char *const *) self->polled_filesystems,
+                                      self->recursive);
+  for (guint i = 0; i < silent->len; i++)
+    {
+      const char *path = silent->pdata[i];
+      WfPolledTree *tree;
+
+      if (find_polled (self, path) != NULL || wf_inotify_ignores (self, root, path))
+        continue;
+      tree = polled_tree_new (self, root->name, path, WF_POLL_REASON_FILESYSTEM);
+      wf_kit_snapshot_build (tree->snapshot, NULL);
+      wf_sink_debug (self->sink, "inotify: %s is on a %s filesystem, where inotify does not hear "
+                     "changes made elsewhere: polling it as well", path, wf_kit_mounts_entry_type (path));
+    }
 }
 
 void
@@ -165,6 +219,8 @@ try_watch (WfBackendInstance *self, WfPolledTree *tree)
   WfWatchNode *parent = find_directory (self, parent_path);
   struct stat st;
 
+  if (tree->reason == WF_POLL_REASON_FILESYSTEM)
+    return TREE_POLLED;
   if (parent == NULL)
     return TREE_GONE;
   /* Watched already, by a resync that found a watch free. */
@@ -176,15 +232,16 @@ try_watch (WfBackendInstance *self, WfPolledTree *tree)
   return wf_watch_table_lookup_child (&self->table, parent, name) != NULL ? TREE_WATCHED : TREE_POLLED;
 }
 
-void
+gint64
 wf_inotify_poll_pass (WfBackendInstance *self)
 {
   guint n = self->polled->len;
-  gboolean any_watched = FALSE;
+  guint n_changes = 0;
   gboolean *done;
 
   if (n == 0)
-    return;
+    return wf_kit_pace_scan_done (&self->poll_pace, FALSE);
+  wf_kit_pace_scan_started (&self->poll_pace);
   done = g_new0 (gboolean, n);
   for (guint i = 0; i < n; i++)
     {
@@ -192,10 +249,8 @@ wf_inotify_poll_pass (WfBackendInstance *self)
       TreeState state = try_watch (self, tree);
 
       /* After the watch: whatever changes from now on is an event too. */
-      wf_kit_snapshot_rescan (tree->snapshot, self->sink, POLL_FLAGS);
+      n_changes += wf_kit_snapshot_rescan (tree->snapshot, self->sink, POLL_FLAGS);
 
-      if (state == TREE_WATCHED)
-        any_watched = TRUE;
       if (state != TREE_POLLED)
         {
           done[i] = TRUE;
@@ -209,9 +264,7 @@ wf_inotify_poll_pass (WfBackendInstance *self)
     if (done[i])
       g_ptr_array_remove_index (self->polled, i);
   g_free (done);
-  /* A walk may have given watches up (a path through a symlink demoted). */
-  if (any_watched)
-    wf_inotify_settle (self);
   if (self->polled->len == 0)
     wf_sink_debug (self->sink, "inotify: no subtree is polled any more");
+  return wf_kit_pace_scan_done (&self->poll_pace, n_changes > 0);
 }

@@ -1,4 +1,4 @@
-/* inotify-walk.c: watch-then-scan walks of directory trees, and forgetting
+/* inotify-watches.c: watch-then-scan walks of directory trees, and forgetting
  * them again.
  *
  * Every directory is watched first and read afterwards: whatever appears
@@ -14,8 +14,9 @@
  * every real directory it can reach, and a real path that meets a watch
  * owned through a symlink (made by an earlier walk) takes it over.
  * Forgetting nodes does not remove their watches on the spot: they are
- * dropped, an alias may take one over (wf_inotify_adopt_orphans()), and
- * wf_inotify_settle() removes what nobody took.
+ * dropped, and wf_inotify_settle() lets an alias take each over or removes
+ * what nobody took; a subtree the watch limit leaves unwatched is queued
+ * for it to poll.
  */
 #include "config.h"
 
@@ -30,6 +31,7 @@
 #include <gio/gio.h>
 
 #include "inotify-backend-private.h"
+#include "wf-kit-limit.h"
 
 typedef enum {
   STEP_WATCHED,
@@ -49,36 +51,42 @@ typedef struct {
 #define LISTED_LINK      'l'   /* a followed symlink to a directory */
 #define LISTED_OTHER     '-'
 
-static char *
-read_sysctl (const char *file)
-{
-  char *contents = NULL;
-
-  if (!g_file_get_contents (file, &contents, NULL, NULL))
-    return NULL;
-  return g_strstrip (contents);
-}
+static const WfKitLimit inotify_watch_limit = {
+  .name = "fs.inotify.max_user_watches",
+  .proc_file = "/proc/sys/fs/inotify/max_user_watches",
+  .raise_hint = "raise it, e.g. “sysctl fs.inotify.max_user_watches=524288”",
+  .namespace_name = "user.max_inotify_watches",
+  .namespace_proc_file = "/proc/sys/user/max_inotify_watches",
+};
 
 GError *
 wf_inotify_watch_limit_error (const char *path)
 {
-  g_autofree char *system_limit = read_sysctl ("/proc/sys/fs/inotify/max_user_watches");
-  g_autofree char *namespace_limit = read_sysctl ("/proc/sys/user/max_inotify_watches");
-  g_autofree char *display = g_filename_display_name (path);
-  g_autoptr (GString) message = g_string_new (NULL);
+  return wf_kit_limit_error (&inotify_watch_limit, "inotify watch", path);
+}
 
-  g_string_append_printf (message,
-                          "Cannot watch “%s”: the inotify watch limit is reached "
-                          "(fs.inotify.max_user_watches is %s",
-                          display, system_limit != NULL ? system_limit : "unknown");
-  /* A user namespace (a container) has a limit of its own, which may be the
-   * one that was hit. */
-  if (namespace_limit != NULL && g_strcmp0 (namespace_limit, system_limit) != 0)
-    g_string_append_printf (message, "; in this user namespace user.max_inotify_watches is %s",
-                            namespace_limit);
-  g_string_append (message, "); raise it, e.g. “sysctl fs.inotify.max_user_watches=524288”");
+static void
+poll_request_free (gpointer data)
+{
+  WfPollRequest *request = data;
 
-  return g_error_new_literal (WF_ERROR, WF_ERROR_WATCH_LIMIT, message->str);
+  g_free (request->root);
+  g_free (request->path);
+  g_free (request);
+}
+
+/* wf_inotify_settle() starts polling it: a walk never calls up. */
+static void
+queue_poll (WfBackendInstance *self, const char *root, const char *path, gboolean report_existing)
+{
+  WfPollRequest *request = g_new (WfPollRequest, 1);
+
+  request->root = g_strdup (root);
+  request->path = g_strdup (path);
+  request->report_existing = report_existing;
+  if (self->poll_queue == NULL)
+    self->poll_queue = g_ptr_array_new_with_free_func (poll_request_free);
+  g_ptr_array_add (self->poll_queue, request);
 }
 
 static GError *
@@ -116,22 +124,33 @@ give_up (Walk *w, WfWatchNode *node, int err)
 
   if (err == ENOSPC)
     {
+      gboolean degrade = self->watch_limit_policy == WF_WATCH_LIMIT_POLICY_POLL && !is_root;
+
       error = wf_inotify_watch_limit_error (path);
-      if (w->mode == WF_WALK_ADD_ROOT)
+      /* A root that cannot have even its own watch fails: there would be
+       * nothing to hear its subtrees' polling through. */
+      if (w->mode == WF_WALK_ADD_ROOT && !degrade)
         {
           g_propagate_error (&w->error, error);
           free_unless_root (node);
           return STEP_FAILED;
         }
+      /* Said once: while running as an error, at start in debug output
+       * (the status shows every polled subtree). */
       if (!self->watch_limit_reported)
-        wf_sink_push_error (self->sink, path, error);
+        {
+          if (w->mode == WF_WALK_ADD_ROOT)
+            wf_sink_debug (self->sink, "inotify: %s; polling the directories left unwatched", error->message);
+          else
+            wf_sink_push_error (self->sink, path, error);
+        }
       self->watch_limit_reported = TRUE;
       g_error_free (error);
       /* Deaf for good otherwise: polled until a watch frees up. */
-      if (is_root)
-        self->n_unwatched++;
+      if (degrade)
+        queue_poll (self, wf_watch_node_get_root (node)->name, path, w->mode == WF_WALK_NEW_DIRECTORY);
       else
-        wf_inotify_poll_subtree (self, node->parent, path, w->mode == WF_WALK_NEW_DIRECTORY);
+        self->n_unwatched++;
       free_unless_root (node);
       return STEP_SKIPPED;
     }
@@ -255,7 +274,7 @@ list_directory (Walk *w, WfWatchNode *node, int dir_fd)
           {
             gboolean ignored;
 
-            wf_path_append_name (entry_path, name);
+            wf_kit_path_append_name (entry_path, name);
             ignored = wf_ignore_rules_matches_entry (rules, root_path, entry_path->str);
             g_string_truncate (entry_path, dir_len);
             if (ignored)
@@ -288,7 +307,7 @@ list_directory (Walk *w, WfWatchNode *node, int dir_fd)
 
       if (report)
         {
-          wf_path_append_name (entry_path, name);
+          wf_kit_path_append_name (entry_path, name);
           wf_sink_push (self->sink, WF_RAW_CREATED, entry_path->str,
                         WF_RAW_FLAG_SCAN | (is_directory ? WF_RAW_FLAG_IS_DIR : 0));
           g_string_truncate (entry_path, dir_len);
@@ -736,8 +755,8 @@ wf_inotify_forget_root_tree (WfBackendInstance *self, WfWatchNode *root, gboolea
 
 /* The alias of @aliases to take the watch over: a real path before one
  * through a symlink. */
-static WfWatchNode *
-best_alias (GPtrArray *aliases)
+WfWatchNode *
+wf_inotify_best_heir (GPtrArray *aliases)
 {
   for (guint i = 0; i < aliases->len; i++)
     if (!reached_through_link (aliases->pdata[i]))
@@ -746,60 +765,9 @@ best_alias (GPtrArray *aliases)
 }
 
 void
-wf_inotify_adopt_orphans (WfBackendInstance *self)
+wf_inotify_walk_heir (WfBackendInstance *self, WfWatchNode *heir)
 {
-  GArray *orphaned = self->orphaned_wds;
-
-  while (orphaned->len > 0)
-    {
-      int wd = g_array_index (orphaned, int, orphaned->len - 1);
-      GPtrArray *aliases = wf_watch_table_lookup_aliases (&self->table, wd);
-      WfWatchNode *heir;
-
-      g_array_set_size (orphaned, orphaned->len - 1);
-      /* Taken over already, or nobody left to. */
-      if (aliases == NULL || wf_watch_table_lookup_wd (&self->table, wd) != NULL)
-        continue;
-
-      /* Walked again, the alias finds the watch its owner left (or, its path
-       * leading elsewhere now, another one); silently, for what lies there
-       * was known and reported through the owner's path. */
-      heir = best_alias (aliases);
-      wf_watch_table_detach (&self->table, heir);
-      heir->is_alias = FALSE;
-      heir->wd = -1;
-      if (heir->parent == NULL)
-        wf_inotify_root_rewalk (self, heir);
-      else
-        walk_below (self, heir, WF_WALK_RESYNC);
-
-      /* That path went elsewhere: the next alias tries. */
-      if (wf_watch_table_lookup_wd (&self->table, wd) == NULL
-          && wf_watch_table_lookup_aliases (&self->table, wd) != NULL)
-        g_array_append_val (orphaned, wd);
-    }
-}
-
-void
-wf_inotify_release_dropped (WfBackendInstance *self)
-{
-  GArray *dropped = self->dropped_wds;
-  gboolean grown = dropped->len * sizeof (int) > SCRATCH_KEPT_BYTES;
-
-  for (guint i = 0; i < dropped->len; i++)
-    {
-      int wd = g_array_index (dropped, int, i);
-
-      if (wf_watch_table_lookup_wd (&self->table, wd) == NULL && !wf_inotify_parked_uses (self, wd)
-          && !g_hash_table_contains (self->removed_wds, GINT_TO_POINTER (wd)))
-        wf_inotify_remove_watch (self, wd);
-    }
-  g_array_set_size (dropped, 0);
-  if (grown)
-    {
-      g_array_unref (self->dropped_wds);
-      self->dropped_wds = g_array_new (FALSE, FALSE, sizeof (int));
-    }
+  walk_below (self, heir, WF_WALK_RESYNC);
 }
 
 void
@@ -820,7 +788,7 @@ wf_inotify_report_subtree (WfBackendInstance *self,
     {
       WfWatchNode *child = wf_watch_table_lookup_child (table, node, name);
 
-      wf_path_append_name (path, name);
+      wf_kit_path_append_name (path, name);
       wf_sink_push (self->sink, kind, path->str, flags | (child != NULL ? WF_RAW_FLAG_IS_DIR : 0));
       if (child != NULL)
         wf_inotify_report_subtree (self, table, child, path, kind, flags);
