@@ -1416,6 +1416,51 @@ UNPRIVILEGED (test_watch_limit_degradation)
   return NULL;
 }
 
+/* A tree larger than the watch limit at the start: with the default
+ * policy the watcher starts all the same (DESIGN rule 3), and every append
+ * to every file is reported, round after round, wherever it is watched or
+ * polled. */
+#define START_DIRECTORIES 8
+#define START_WATCH_LIMIT "4\n"
+
+UNPRIVILEGED (test_watch_limit_at_start)
+{
+  g_autofree char *expected = g_strdup ("");
+  WfNotify *notify;
+
+  for (guint i = 0; i < START_DIRECTORIES; i++)
+    {
+      g_autofree char *log = g_strdup_printf ("w/d%u/log", i);
+
+      write_in (f, log, "start\n");
+      expected = wf_test_union (expected, expect (f, WF_CHANGE_MODIFIED, log, 0));
+    }
+  if (!wf_test_write_sysctl ("/proc/sys/user/max_inotify_watches", START_WATCH_LIMIT) &&
+      backend_has_watch_limit (f))
+    return "cannot lower the namespace's inotify watch limit";
+  notify = watch (f, "w");
+  /* The root and three more watched, five polled, where there is a limit. */
+  g_assert_cmpuint (wf_test_status (notify, wf_status_get_n_polled_directories), ==,
+                    backend_has_watch_limit (f) ? START_DIRECTORIES + 1 - 4 : 0);
+
+  for (guint round = 0; round < 3; round++)
+    {
+      for (guint i = 0; i < START_DIRECTORIES; i++)
+        {
+          g_autofree char *log = g_strdup_printf ("%s/w/d%u/log", f->tmpdir, i);
+          FILE *file = fopen (log, "a");
+
+          g_assert_nonnull (file);
+          g_assert_cmpint (fprintf (file, "round %u\n", round), >, 0);
+          g_assert_cmpint (fclose (file), ==, 0);
+        }
+      assert_changes (notify, g_strdup (expected), NULL);
+    }
+
+  g_object_unref (notify);
+  return NULL;
+}
+
 /* ---------------------------------------------------------------------------- */
 
 typedef void (*ScenarioFunc) (Fixture *f, gconstpointer data);
@@ -1464,6 +1509,7 @@ static const struct {
   { "lost-events/differences", test_lost_events_differences, NULL },
   { "lost-events/root-gone", test_lost_events_root_gone, NULL },
   { "watch-limit-degradation", test_watch_limit_degradation, NULL },
+  { "watch-limit-at-start", test_watch_limit_at_start, NULL },
 };
 
 /* A scenario's registration: its backend and its variant. */
