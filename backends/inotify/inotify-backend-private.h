@@ -44,7 +44,9 @@ struct _WfBackendInstance {
   GArray *orphaned_wds;
   /* WfParkedRoot*: roots that are gone, waiting to come back. */
   GPtrArray *parked;
-  guint n_unwatched;           /* skipped after errors; polled subtrees not included */
+  /* Paths skipped after errors (polled subtrees not included): a chmod
+   * that makes one readable lets it be watched and leave the set. */
+  GHashTable *unwatched;
   /* WfPolledTree*: subtrees the watch limit left unwatched, rescanned by
    * the reader thread at poll's pace (inotify-polled-subtrees.c); the timer runs only
    * while there is one.  next_poll: g_get_monotonic_time(). */
@@ -103,6 +105,9 @@ gboolean wf_inotify_walk_root (WfBackendInstance *self, WfWatchTable *table,
 void wf_inotify_walk_new_directory (WfBackendInstance *self, WfWatchNode *parent, const char *name,
                                     gboolean is_link);
 
+/* @path could not be watched for an error (not the limit). */
+void wf_inotify_note_unwatched (WfBackendInstance *self, const char *path);
+
 /* Removes a watch ourselves, remembering the wd so that its late events
  * and IN_IGNORED are not taken for an unknown descriptor. */
 void wf_inotify_remove_watch (WfBackendInstance *self, int wd);
@@ -148,6 +153,10 @@ void wf_inotify_root_gone (WfBackendInstance *self, WfWatchNode *root, WfRawKind
                            gboolean watch_alive);
 /* Waits for @root, unwatched now, to come back (reported nothing). */
 void wf_inotify_park_root (WfBackendInstance *self, WfWatchNode *root);
+/* Waits for @root, there but unreadable (skipped with
+ * ignore_permission_denied), to become readable: then reported modified,
+ * with all it holds added. */
+void wf_inotify_park_unreadable_root (WfBackendInstance *self, WfWatchNode *root);
 /* Stops waiting for @root (remove_root()). */
 void wf_inotify_unpark_root (WfBackendInstance *self, WfWatchNode *root);
 /* @root was an alias whose owner went: walked again, silently; if gone,

@@ -92,6 +92,17 @@ is_symlink_to_directory (const char *path)
          && stat (path, &st) == 0 && S_ISDIR (st.st_mode);
 }
 
+/* The directory @known (its path in self->event_path) was replaced by
+ * what a rename put at its name: it is gone with all it held, as when
+ * deleted (DESIGN rule 9); what arrived is reported by the caller. */
+static void
+report_replaced_directory (WfBackendInstance *self, WfWatchNode *known)
+{
+  wf_inotify_report_subtree (self, &self->table, known, self->event_path, WF_RAW_DELETED, WF_RAW_FLAG_NONE);
+  wf_sink_push (self->sink, WF_RAW_DELETED, self->event_path->str, WF_RAW_FLAG_IS_DIR);
+  wf_inotify_forget_node (self, known, TRUE);
+}
+
 /* @name appeared in @dir (created or moved in).  If it is a directory to
  * descend into, watch it, then scan it. */
 static void
@@ -105,11 +116,7 @@ watch_new_entry (WfBackendInstance *self, WfWatchNode *dir, const char *name,
       /* A directory by that name was replaced by something else (a
        * rename over it): what it held is gone. */
       if (known != NULL)
-        {
-          wf_inotify_report_subtree (self, &self->table, known, self->event_path, WF_RAW_DELETED,
-                                     WF_RAW_FLAG_NONE);
-          wf_inotify_forget_node (self, known, TRUE);
-        }
+        report_replaced_directory (self, known);
       return;
     }
 
@@ -127,9 +134,9 @@ watch_new_entry (WfBackendInstance *self, WfWatchNode *dir, const char *name,
        * of the sort (gone: its event follows; a path beyond PATH_MAX: the
        * walk below opens it piecewise). */
       if (wd >= 0)
-        wf_inotify_report_subtree (self, &self->table, known, self->event_path, WF_RAW_DELETED,
-                                   WF_RAW_FLAG_NONE);
-      wf_inotify_forget_node (self, known, TRUE);
+        report_replaced_directory (self, known);
+      else
+        wf_inotify_forget_node (self, known, TRUE);
     }
   wf_inotify_walk_new_directory (self, dir, name, !is_directory);
 }
@@ -167,6 +174,8 @@ handle_entry_event (WfBackendInstance *self, WfWatchNode *dir, const struct inot
           wf_inotify_forget_node (self, child, TRUE);
         }
       wf_name_set_remove (&dir->entries, event->name);
+      if (dir_flag != 0)
+        g_hash_table_remove (self->unwatched, path->str);
       wf_sink_push (self->sink, (event->mask & IN_DELETE) ? WF_RAW_DELETED : WF_RAW_MOVED_FROM,
                     path->str, dir_flag);
     }
@@ -183,7 +192,17 @@ handle_entry_event (WfBackendInstance *self, WfWatchNode *dir, const struct inot
   if (event->mask & IN_MODIFY)
     wf_sink_push (self->sink, WF_RAW_MODIFIED, path->str, dir_flag);
   if (event->mask & IN_ATTRIB)
-    wf_sink_push (self->sink, WF_RAW_ATTRIB, path->str, dir_flag);
+    {
+      wf_sink_push (self->sink, WF_RAW_ATTRIB, path->str, dir_flag);
+      /* A directory left unwatched for an error (unreadable) may be
+       * readable now: watched, then read, what it holds is new to us. */
+      if (dir_flag != 0 && self->recursive && g_hash_table_contains (self->unwatched, path->str)
+          && access (path->str, R_OK | X_OK) == 0)
+        {
+          g_hash_table_remove (self->unwatched, path->str);
+          watch_new_entry (self, dir, event->name, path->str, TRUE);
+        }
+    }
 }
 
 /* An event about the watched inode itself. */
@@ -474,6 +493,7 @@ free_instance (WfBackendInstance *self)
       g_ptr_array_unref (self->roots);
     }
   g_clear_pointer (&self->removed_wds, g_hash_table_unref);
+  g_clear_pointer (&self->unwatched, g_hash_table_unref);
   g_clear_pointer (&self->parked, g_ptr_array_unref);
   wf_inotify_polled_clear (self);
   g_strfreev (self->polled_filesystems);
@@ -522,6 +542,7 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
   wf_watch_table_init (&self->table);
   self->roots = g_ptr_array_new ();
   self->removed_wds = g_hash_table_new (NULL, NULL);
+  self->unwatched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->dropped_wds = g_array_new (FALSE, FALSE, sizeof (int));
   self->orphaned_wds = g_array_new (FALSE, FALSE, sizeof (int));
   self->parked = g_ptr_array_new_with_free_func ((GDestroyNotify) wf_parked_root_free);
@@ -624,12 +645,26 @@ add_root (WfBackendInstance *self, const char *path, GError **error)
     {
       root = wf_watch_node_new (NULL, absolute);
       guint n_polled = self->polled->len;
+      GError *local_error = NULL;
 
-      ok = wf_inotify_walk_root (self, &self->table, root, WF_WALK_ADD_ROOT, error);
+      ok = wf_inotify_walk_root (self, &self->table, root, WF_WALK_ADD_ROOT, &local_error);
+      if (!ok && self->ignore_permission_denied &&
+          g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+        {
+          /* Skipped, as RustNotify skips it, but not forgotten: watched
+           * and read once it can be (as poll does). */
+          wf_sink_debug (self->sink, "inotify: skipping root %s for now: %s", absolute, local_error->message);
+          g_clear_error (&local_error);
+          wf_inotify_park_unreadable_root (self, root);
+          ok = TRUE;
+        }
       if (ok)
         g_ptr_array_add (self->roots, root);
       else
-        wf_watch_node_free (root);
+        {
+          g_propagate_error (error, local_error);
+          wf_watch_node_free (root);
+        }
       if (ok && root->is_alias)
         wf_sink_debug (self->sink, "inotify: %s is watched already through another path", absolute);
       if (ok)
@@ -690,7 +725,7 @@ count (WfBackendInstance *self, WfKitCounts *counts)
   *counts = (WfKitCounts) {
     .n_roots = self->roots->len,
     .n_directories = count_directories (self),
-    .n_unwatched = self->n_unwatched,
+    .n_unwatched = g_hash_table_size (self->unwatched),
     .n_rescans = self->n_rescans,
     .n_polled_directories = wf_inotify_count_polled_directories (self),
   };

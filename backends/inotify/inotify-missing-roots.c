@@ -49,6 +49,9 @@ struct _WfParkedRoot {
   WfWatchNode *root;
   WfKitMissingRoot way_back;
   gboolean look_again;
+  /* It was there, but could not be read (ignore_permission_denied): once
+   * it can, it is reported modified, not added. */
+  gboolean unreadable;
   guint n_wds;
   int *wds;               /* from "/" down to the nearest ancestor; -1: none (or dropped by the kernel) */
 };
@@ -154,14 +157,17 @@ watch_ancestors (WfBackendInstance *self, WfParkedRoot *parked)
 
 /* Watch, then scan: the root and all it holds are reported added. */
 static gboolean
-root_returns (WfBackendInstance *self, WfWatchNode *root)
+root_returns (WfBackendInstance *self, WfParkedRoot *parked)
 {
+  WfWatchNode *root = parked->root;
+
   wf_inotify_forget_root_tree (self, root, TRUE);
   root->is_file = FALSE;
   wf_inotify_walk_root (self, &self->table, root, WF_WALK_NEW_DIRECTORY, NULL);
   if (root->wd < 0)
     return FALSE;
-  wf_sink_push (self->sink, WF_RAW_CREATED, root->name, root->is_file ? 0 : WF_RAW_FLAG_IS_DIR);
+  wf_sink_push (self->sink, parked->unreadable ? WF_RAW_ATTRIB : WF_RAW_CREATED, root->name,
+                root->is_file ? 0 : WF_RAW_FLAG_IS_DIR);
   wf_sink_debug (self->sink, "inotify: root %s is back", root->name);
   return TRUE;
 }
@@ -181,7 +187,7 @@ look_again (WfBackendInstance *self, WfParkedRoot *parked)
       drop_ancestors (self, parked);
       if (stat (root->name, &st) == 0)
         {
-          if (root_returns (self, root))
+          if (root_returns (self, parked))
             return TRUE;
           /* There, but it cannot be watched (and that was reported): wait
            * for it to be replaced. */
@@ -217,6 +223,16 @@ wf_inotify_park_root (WfBackendInstance *self, WfWatchNode *root)
       wf_sink_debug (self->sink, "inotify: root %s is gone; watching for it to come back", root->name);
     }
   parked->look_again = TRUE;
+}
+
+void
+wf_inotify_park_unreadable_root (WfBackendInstance *self, WfWatchNode *root)
+{
+  WfParkedRoot *parked;
+
+  wf_inotify_park_root (self, root);
+  parked = find_parked (self, root, NULL);
+  parked->unreadable = TRUE;
 }
 
 void

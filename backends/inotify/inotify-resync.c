@@ -106,7 +106,7 @@ rebuild (WfBackendInstance *self)
 
   wf_watch_table_init (&fresh);
   /* Counted again by the walks below. */
-  self->n_unwatched = 0;
+  g_hash_table_remove_all (self->unwatched);
   for (guint i = 0; i < self->roots->len; i++)
     {
       WfWatchNode *old_root = self->roots->pdata[i];

@@ -65,6 +65,12 @@ wf_inotify_watch_limit_error (const char *path)
   return wf_kit_limit_error (&inotify_watch_limit, "inotify watch", path);
 }
 
+void
+wf_inotify_note_unwatched (WfBackendInstance *self, const char *path)
+{
+  g_hash_table_add (self->unwatched, g_strdup (path));
+}
+
 static void
 poll_request_free (gpointer data)
 {
@@ -150,7 +156,7 @@ give_up (Walk *w, WfWatchNode *node, int err)
       if (degrade)
         queue_poll (self, wf_watch_node_get_root (node)->name, path, w->mode == WF_WALK_NEW_DIRECTORY);
       else
-        self->n_unwatched++;
+        wf_inotify_note_unwatched (self, path);
       free_unless_root (node);
       return STEP_SKIPPED;
     }
@@ -171,12 +177,12 @@ give_up (Walk *w, WfWatchNode *node, int err)
     }
   else if (w->mode == WF_WALK_ADD_ROOT)
     {
-      self->n_unwatched++;
+      wf_inotify_note_unwatched (self, path);
       wf_sink_debug (self->sink, "inotify: not watching %s: %s", path, error->message);
     }
   else
     {
-      self->n_unwatched++;
+      wf_inotify_note_unwatched (self, path);
       wf_sink_push_error (self->sink, path, error);
     }
   g_error_free (error);
