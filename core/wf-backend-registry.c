@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <gmodule.h>
 #include <string.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -16,7 +17,9 @@
 #include "wf-error.h"
 #include "wf-backend-registry-private.h"
 
-#define WF_MODULE_SUFFIX ".so"
+/* GModule's suffix for loadable modules ("so", "dll"); meson builds the
+ * backends with the same one (backends/meson.build). */
+#define WF_MODULE_SUFFIX "." G_MODULE_SUFFIX
 
 static GMutex registry_lock;
 static GHashTable *loaded_modules;   /* filename -> WfBackendModule* */

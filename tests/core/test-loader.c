@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <gmodule.h>
 
 #include "wf-test-util.h"
 
@@ -56,7 +57,7 @@ test_list_all (void)
   g_assert_nonnull (info);
   g_assert_true (wf_backend_info_get_available (info));
   g_assert_cmpint (wf_backend_info_get_priority (info), ==, 100);
-  g_assert_true (g_str_has_suffix (wf_backend_info_get_filename (info), "/inotify.so"));
+  g_assert_true (g_str_has_suffix (wf_backend_info_get_filename (info), "/inotify." G_MODULE_SUFFIX));
 
   info = find_info (infos, "poll");
   g_assert_nonnull (info);
