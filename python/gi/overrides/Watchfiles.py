@@ -35,9 +35,12 @@ Watchfiles = get_introspection_module('Watchfiles')
 
 __all__ = []
 
-# The library's version (meson.build's project version; a test compares).
-__version__ = '1.0.0'
-__all__.append('__version__')
+# The library's version: the typelib's constant, generated from meson.build's
+# project version, so this file (also used from the source tree) never
+# repeats it.
+VERSION = Watchfiles.VERSION_STRING
+__version__ = VERSION
+__all__ += ['VERSION', '__version__']
 
 logger = logging.getLogger('watchfiles.main')
 
