@@ -252,6 +252,53 @@ def test_stop_event_error_is_raised(tmp_path):
             watcher.watch(1600, 10, 10_000, Event())
 
 
+@pytest.mark.parametrize('is_set', [123, None, 'yes'], ids=['int', 'None', 'str'])
+def test_stop_event_is_set_not_callable_before_waiting(tmp_path, time_taken, is_set):
+    # A TypeError before any wait (a step of 1 s would show), in RustNotify's
+    # words up to 0.22 followed by those of 0.23 and later; the call leaves
+    # no wakeup fd behind and the watcher works on, its changes kept.
+    event = type('BadEvent', (), {'is_set': is_set})()
+    with Notify([str(tmp_path)], False, False, 0, True, False) as watcher:
+        (tmp_path / 'kept.txt').write_text('x')
+        with time_taken(0, 200), pytest.raises(TypeError) as info:
+            watcher.watch(100, 1000, 5000, event)
+        name = type(is_set).__name__
+        assert str(info.value) == f"'stop_event.is_set' must be callable: '{name}' object is not callable"
+        assert signal.set_wakeup_fd(-1) == -1
+        assert watcher.watch(50, 10, 2000, None) == {(1, str(tmp_path / 'kept.txt'))}
+
+
+def test_stop_event_without_is_set_before_waiting(tmp_path, time_taken):
+    # AttributeError up front, as RustNotify
+    with Notify([str(tmp_path)], False, False, 0, True, False) as watcher:
+        with time_taken(0, 200), pytest.raises(AttributeError, match="'object' object has no attribute 'is_set'"):
+            watcher.watch(100, 1000, 5000, object())
+
+
+def test_stop_event_is_set_any_callable(tmp_path):
+    # a callable object, not only a method, is an is_set
+    class Calls:
+        def __init__(self):
+            self.n = 0
+
+        def __call__(self):
+            self.n += 1
+            return self.n >= 3
+
+    event = type('CallableEvent', (), {})()
+    event.is_set = Calls()
+    with Notify([str(tmp_path)], False, False, 0, True, False) as watcher:
+        assert watcher.watch(1600, 10, 10_000, event) == 'stop'
+    assert event.is_set.n == 3
+
+
+def test_watch_with_a_bad_stop_event_raises(tmp_path):
+    # watchfiles.watch() passes the TypeError on before yielding anything
+    event = type('BadEvent', (), {'is_set': 123})()
+    with pytest.raises(TypeError, match="'stop_event.is_set' must be callable"):
+        next(Watchfiles.watch(str(tmp_path), stop_event=event))
+
+
 def test_changes_before_the_call_are_kept(tmp_path):
     # changes arriving between calls are kept for the next call
     with Notify([str(tmp_path)], False, False, 0, True, False) as watcher:

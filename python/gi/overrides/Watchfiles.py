@@ -377,6 +377,12 @@ class Notify(Watchfiles.Notify):
             # AttributeError up front, as RustNotify; the first call comes
             # one step in, as RustNotify's.
             is_set = stop_event.is_set
+            if not callable(is_set):
+                # Before waiting, in RustNotify's words up to 0.22; since 0.23
+                # it raises calling it, one step in, with the words that
+                # follow, so tests written for either version match.
+                raise TypeError(f"'stop_event.is_set' must be callable: "
+                                f"'{type(is_set).__name__}' object is not callable")
 
         # From here on, an exception that is not one of ours (kept in
         # `error`) comes from a signal handler: the call says 'signal'.
