@@ -422,6 +422,69 @@ def test_sigint_through_watch_without_raise_interrupt(tmp_path):
     assert elapsed < 2
 
 
+# Ctrl+C landing while is_set() runs (the race the two tests above could
+# lose, one time in many): is_set() sleeps after saying "waiting", so the
+# signal's handler raises KeyboardInterrupt inside is_set(), every time.
+SLOW_READY = '''
+    import time
+    class SlowReady:
+        def is_set(self):
+            print('waiting', flush=True)
+            time.sleep(5)
+            return False
+'''
+
+
+def test_sigint_inside_is_set_returns_signal(tmp_path):
+    code, out, err, elapsed = _run_child(tmp_path, SLOW_READY + '''
+    watcher = Watchfiles.Notify([sys.argv[1]], False, False, 0, True, False)
+    print(watcher.watch(1600, 50, 0, SlowReady()), flush=True)
+    print(signal.set_wakeup_fd(-1), flush=True)
+    ''')
+    assert (code, out) == (0, 'signal\n-1\n'), err
+    assert elapsed < 2
+
+
+def test_sigint_inside_is_set_through_watch_without_raise_interrupt(tmp_path):
+    code, out, err, elapsed = _run_child(tmp_path, SLOW_READY + '''
+    for changes in Watchfiles.watch(sys.argv[1], stop_event=SlowReady(), raise_interrupt=False):
+        print(changes)
+    print('stopped', flush=True)
+    ''')
+    assert (code, out) == (0, 'stopped\n'), err
+    assert 'KeyboardInterrupt caught, stopping watch' in err
+    assert elapsed < 2
+
+
+def test_sigint_inside_is_set_through_watch_raises_keyboard_interrupt(tmp_path):
+    code, out, err, elapsed = _run_child(tmp_path, SLOW_READY + '''
+    try:
+        for changes in Watchfiles.watch(sys.argv[1], stop_event=SlowReady()):
+            print(changes)
+    except KeyboardInterrupt as exc:
+        # raised by watch() for the 'signal', not the one from is_set()
+        tb = exc.__traceback__
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        print('KeyboardInterrupt', tb.tb_frame.f_code.co_name, flush=True)
+    ''')
+    assert (code, out) == (0, 'KeyboardInterrupt watch\n'), err
+    assert elapsed < 2
+
+
+def test_is_set_error_in_the_main_thread_is_raised(tmp_path):
+    # with the wakeup pipe in place and no signal, is_set()'s own
+    # KeyboardInterrupt is its error, raised as RustNotify raises it
+    class Event:
+        def is_set(self):
+            raise KeyboardInterrupt('from is_set')
+
+    with Notify([str(tmp_path)], False, False, 0, True, False) as watcher:
+        with pytest.raises(KeyboardInterrupt, match='from is_set'):
+            watcher.watch(1600, 10, 10_000, Event())
+        assert signal.set_wakeup_fd(-1) == -1
+
+
 def test_signal_handler_that_does_not_raise_keeps_watching(tmp_path):
     code, out, err, elapsed = _run_child(tmp_path, '''
         signal.signal(signal.SIGUSR1, lambda signum, frame: print('handled', flush=True))

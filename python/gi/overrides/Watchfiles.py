@@ -223,7 +223,18 @@ class _Checker:
     calls, as check(signal_ready).  A signal handler's exception (raised
     at the generator's resumption, inside its try) ends the call with
     'signal'; is_set()'s exception, or a true is_set(), ends it with 'stop',
-    the exception kept in .error for watch() to raise."""
+    the exception kept in .error for watch() to raise.
+
+    A handler also runs inside is_set() when its signal lands while is_set()
+    runs, and its exception then comes out of is_set().  The wakeup pipe
+    tells the two apart: it is emptied just before the call, and a signal
+    that arrives during it writes its number there before its handler runs.
+    So an exception from is_set() with a signal in the pipe is the signal's:
+    'signal', as the check a moment later would have said (RustNotify
+    propagates it, and watch(raise_interrupt=False) then let a Ctrl+C escape
+    as KeyboardInterrupt).  Only is_set()'s own exception with a signal whose
+    handler does not raise arriving in the same instant is taken for a
+    signal."""
 
     def __init__(self, pipe, previous_fd, is_set):
         self._pipe = pipe
@@ -244,12 +255,14 @@ class _Checker:
                     # Pending handlers ran at the line above at the latest.
                     result = _CHECK_CONTINUE
                     if signal_ready:
-                        self._pipe.drain(self._previous_fd[0] if self._previous_fd else -1)
+                        self._drain()
                         # Handlers of signals that came meanwhile run at
                         # this call's entry at the latest.
                         _let_signal_handlers_run()
                     elif self._is_set is not None:
                         _let_signal_handlers_run()
+                        # From here, a signal in the pipe came during is_set().
+                        self._drain()
                         in_is_set = True
                         if self._is_set():
                             result = _CHECK_STOP
@@ -257,15 +270,21 @@ class _Checker:
             except GeneratorExit:
                 return
             except BaseException as exc:
-                if in_is_set:
-                    # RustNotify propagates is_set()'s errors (and those
-                    # of a handler run while it ran).
+                if in_is_set and not self._drain():
+                    # RustNotify propagates is_set()'s errors.
                     self.error = exc
                     result = _CHECK_STOP
                 else:
                     # RustNotify swallows a handler's exception: 'signal'.
                     result = _CHECK_SIGNAL
                 in_is_set = False
+
+    def _drain(self):
+        """Empties the wakeup pipe (main thread only); True if a signal had
+        arrived."""
+        if self._pipe is None:
+            return False
+        return self._pipe.drain(self._previous_fd[0] if self._previous_fd else -1)
 
 
 class _Deliberate(Exception):
