@@ -80,8 +80,31 @@ wf_test_mkdir (const char *path)
 const char *const *
 wf_test_backends (void)
 {
-  static const char *const backends[] = { "inotify", "poll", NULL };
-  return backends;
+  static GStrv backends;
+
+  if (g_once_init_enter (&backends))
+    {
+      /* meson test says which modules were built; run by hand, all of them. */
+      const char *built = g_getenv ("WF_TEST_BACKENDS");
+      GStrv names = g_strsplit (built != NULL ? built : "inotify:poll", ":", -1);
+      g_once_init_leave (&backends, names);
+    }
+  return (const char *const *) backends;
+}
+
+gboolean
+wf_test_have_backend (const char *name)
+{
+  return g_strv_contains (wf_test_backends (), name);
+}
+
+gboolean
+wf_test_skip_unless_backend (const char *name)
+{
+  if (wf_test_have_backend (name))
+    return FALSE;
+  g_test_skip_printf ("the %s backend is not built", name);
+  return TRUE;
 }
 
 static WfNotify *

@@ -15,9 +15,12 @@ void wf_test_rm_rf (const char *path);
 void wf_test_write (const char *path, const char *contents);
 void wf_test_mkdir (const char *path);
 
-/* The backends the machine offers, to run a test against each:
- * "inotify" (when available) and "poll". */
+/* The backends built, to run a test against each: WF_TEST_BACKENDS, which
+ * meson test sets ("inotify:poll", or "poll" with -Dinotify=disabled). */
 const char *const *wf_test_backends (void);
+gboolean wf_test_have_backend (const char *name);
+/* Marks the test skipped, saying why, when @name is not built: TRUE then. */
+gboolean wf_test_skip_unless_backend (const char *name);
 
 /* A watcher on @backend ("poll" forces polling with a 20 ms delay). */
 WfNotify *wf_test_notify_new (const char *backend,
