@@ -27,7 +27,13 @@ SKIP_DIRS = ('.git', 'subprojects')
 
 
 def tracked_files(root):
+    # Only when root is the top of a checkout: a tarball unpacked inside some
+    # other checkout is walked.
     try:
+        top = subprocess.run(['git', '-C', root, 'rev-parse', '--show-toplevel'],
+                             capture_output=True, check=True, text=True).stdout.strip()
+        if os.path.realpath(top) != os.path.realpath(root):
+            return None
         out = subprocess.run(['git', '-C', root, 'ls-files', '-z'], capture_output=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
