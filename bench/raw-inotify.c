@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* raw-inotify.c: the baseline the issue measures Watchfiles against.
  *
  * A minimal C program without GLib: walk a tree (openat, fdopendir, readdir

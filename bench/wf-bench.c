@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-bench.c: the issue's measures of Watchfiles, one subcommand each.
  *
  *   wf-bench setup TREE               time wf_notify_new() (or g_initable_new()

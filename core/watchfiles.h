@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* watchfiles.h: the one header applications include. */
 #pragma once
 

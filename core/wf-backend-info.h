@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-backend-info.h: what the backends installed here can do, for listings. */
 #pragma once
 

@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-backend-module-private.h: one opened, validated backend module. */
 #pragma once
 

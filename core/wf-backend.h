@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-backend.h: the plugin ABI between libwatchfiles and a backend module.
  *
  * A backend is a shared module exporting exactly one symbol,

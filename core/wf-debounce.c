@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-debounce.c: the release rule of RustNotify's watch loop, made
  * event-driven.
  *

@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-error.c: the WF_ERROR domain. */
 #include "config.h"
 

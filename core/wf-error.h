@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-error.h: the WF_ERROR domain. */
 #pragma once
 

@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-file-change.c: the boxed (change, path) pair handed to callers. */
 #include "config.h"
 

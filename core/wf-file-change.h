@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-file-change.h: one reported change, (added|modified|deleted, path). */
 #pragma once
 

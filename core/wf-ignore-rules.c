@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-ignore-rules.c: WfIgnoreRules, compiled once, matched before any watch.
  *
  * The rules follow watchfiles' DefaultFilter (directory names, basename

@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-ignore-rules.h: WfIgnoreRules, what a watcher never watches nor reports. */
 #pragma once
 

@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-notify-source-private.h: the GSource that delivers WfNotify's batches
  * in a GMainContext (watch_async and the "changes" signal). */
 #pragma once

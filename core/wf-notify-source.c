@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-notify-source.c: one watch() loop turned inside out, for a GMainContext.
  *
  * GIO's GFileMonitorSource pattern (gio/glocalfilemonitor.c): the backends

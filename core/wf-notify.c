@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-notify.c: WfNotify, the twin of watchfiles' RustNotify.
  *
  * Construction chooses and starts a backend and installs every watch before

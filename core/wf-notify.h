@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-notify.h: WfNotify, the C/GObject twin of watchfiles' RustNotify. */
 #pragma once
 

@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-sink-private.h: the core's side of WfSink (the backends' side is wf-sink.h). */
 #pragma once
 

@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-sink.c: raw events from a backend become the pending set of
  * (change, path) pairs, with RustNotify's mapping and de-duplication.
  *

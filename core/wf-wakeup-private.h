@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-wakeup-private.h: a descriptor one thread makes readable to wake another. */
 #pragma once
 

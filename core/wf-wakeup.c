@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-wakeup.c: an eventfd (a pipe where there is none) that a backend
  * thread makes readable so a waiter blocked in poll() wakes up.  GLib has
  * GWakeup for this, but keeps it private. */

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Where gi-docgen links types of the libraries Watchfiles depends on.
 baseURLs = [
   [ 'GLib', 'https://docs.gtk.org/glib/' ],

@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* wf-test-util.c: helpers shared by the C tests. */
 #include "config.h"
 

@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* inotify-names.c: the prefix/suffix-coded, journaled name set of
  * inotify-names.h. */
 #include "config.h"

@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* inotify-poll.c: subtrees polled while the watch limit keeps them
  * unwatched (DESIGN rule 3).
  *

@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* inotify-roots.c: roots that go and come back (DESIGN rule 4).
  *
  * A root deleted or moved away is reported, then its path is watched for

@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* inotify-tree.c: watch nodes, their tables and their paths. */
 #include "config.h"
 

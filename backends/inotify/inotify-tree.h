@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* inotify-tree.h: what the inotify backend knows about the watched trees.
  *
  * One node per watched directory (and per root, file or directory), holding

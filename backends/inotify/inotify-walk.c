@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* inotify-walk.c: watch-then-scan walks of directory trees, and forgetting
  * them again.
  *

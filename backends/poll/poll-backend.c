@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* poll-backend.c: the "poll" backend module, the twin of notify's PollWatcher.
  *
  * One thread rescans every root, compares what it finds with a snapshot and

@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* test-inotify-backend.c: what only the inotify backend promises, through
  * the public WfNotify API with the backend forced to "inotify": new
  * directories watched then scanned (no file created right after mkdir is

@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* test-poll-backend.c: what only the poll backend promises, through the
  * public WfNotify API with polling forced: nanosecond fingerprints (same
  * second writes, chmod, size-preserving rewrites), whole subtrees coming

@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* test-debounce.c: the release rule alone, on made-up clocks (µs). */
 #include "config.h"
 

@@ -1,5 +1,4 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
 # Installs Watchfiles to a fresh prefix, then builds a program against the
 # installed pkg-config file and headers, and checks that the installed
 # library finds its installed backends with no environment help.

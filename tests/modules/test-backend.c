@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /* test-backend.c: deliberately broken or limited backend modules for the
  * loader tests, one per TEST_BACKEND_* variant (see meson.build). */
 #include "config.h"
