@@ -4,6 +4,7 @@
 
 #define WATCHFILES_INSIDE
 #include "wf-version-macros.h"
+#include "wf-version.h"
 #include "wf-error.h"
 #include "wf-types.h"
 #include "wf-ignore-rules.h"

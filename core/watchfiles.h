@@ -3,6 +3,7 @@
 
 #define WATCHFILES_INSIDE
 #include "wf-version-macros.h"
+#include "wf-version.h"
 #include "wf-enum-types.h"
 #include "wf-error.h"
 #include "wf-types.h"

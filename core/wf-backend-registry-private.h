@@ -15,7 +15,7 @@ typedef struct {
  * compiled-in directory. */
 GStrv wf_backend_registry_get_search_path (void);
 
-/* Every NAME.so in the search path; the first directory holding a name wins.
+/* Every NAME.G_MODULE_SUFFIX (NAME.so) in the search path; the first directory holding a name wins.
  * Returns: (element-type WfBackendCandidate) sorted by name. */
 GPtrArray *wf_backend_registry_list_candidates (void);
 

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <gmodule.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,7 +19,9 @@
 #include "wf-backend-registry-private.h"
 #include "wf-sink-private.h"
 
-#define WF_MODULE_SUFFIX ".so"
+/* GModule's suffix for loadable modules ("so", "dll"); meson builds the
+ * backends with the same one (backends/meson.build). */
+#define WF_MODULE_SUFFIX "." G_MODULE_SUFFIX
 
 /* What force_polling picks and what serves when the kernel facility is
  * missing, and watchfiles' words for the fallback (its "recommend" is sic). */

@@ -1,4 +1,5 @@
-/* wf-version-macros.h: symbol visibility and version macros. */
+/* wf-version-macros.h: symbol visibility and availability macros (the
+ * version itself is in the generated wf-version.h). */
 #pragma once
 
 #if !defined(WATCHFILES_INSIDE) && !defined(WATCHFILES_COMPILATION) && !defined(WATCHFILES_BACKEND_COMPILATION)
@@ -6,10 +7,6 @@
 #endif
 
 #include <glib.h>
-
-#define WF_MAJOR_VERSION 1
-#define WF_MINOR_VERSION 0
-#define WF_MICRO_VERSION 0
 
 #if defined(WATCHFILES_COMPILATION) && defined(__GNUC__)
 # define _WF_EXTERN __attribute__((visibility ("default"))) extern

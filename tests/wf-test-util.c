@@ -157,6 +157,21 @@ wf_test_backends (void)
   return backends;
 }
 
+gboolean
+wf_test_have_backend (const char *name)
+{
+  return g_strv_contains (wf_test_backends (), name);
+}
+
+gboolean
+wf_test_skip_unless_backend (const char *name)
+{
+  if (wf_test_have_backend (name))
+    return FALSE;
+  g_test_skip_printf ("the %s backend is not built here", name);
+  return TRUE;
+}
+
 WfNotify *
 wf_test_notify_new_with_options (const char *backend,
                                  const char *const *paths,

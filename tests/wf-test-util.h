@@ -24,6 +24,9 @@ void wf_test_mkdir (const char *path);
 const char *const *wf_test_backends (void);
 const char *const *wf_test_backend_names (void);
 const char *wf_test_backend_unavailable (const char *backend);
+gboolean wf_test_have_backend (const char *name);
+/* Marks the test skipped, saying why, when @name is not available: TRUE then. */
+gboolean wf_test_skip_unless_backend (const char *name);
 
 /* A watcher on @backend ("poll" forces polling with a 20 ms delay). */
 WfNotify *wf_test_notify_new (const char *backend,

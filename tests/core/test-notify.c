@@ -589,6 +589,10 @@ test_created_then_written (Fixture *f, gconstpointer data)
    * only see by chance). */
   let_changes_arrive ();
   write_in (f, "fresh.txt", "hello");
+  /* And the write before the call: poll scans every 20 ms, and a scan
+   * after the call took the batch would see a modification of nothing
+   * pending (failed 6 times in 10 here). */
+  let_changes_arrive ();
 
   /* The modification adds nothing to a pending "added". */
   assert_collected (notify, expect_in (f, "1:fresh.txt", NULL), NULL);
@@ -958,13 +962,14 @@ test_bad_signal_fd (Fixture *f, gconstpointer data)
   g_autoptr(WfNotify) notify = notify_new_in (f, NULL, TRUE);
   g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(GError) error = NULL;
-  int fds[2];
+  int bad_fd = (int) sysconf (_SC_OPEN_MAX) - 1;
 
-  /* A closed descriptor would poll as ready (POLLNVAL) for ever. */
-  g_assert_no_errno (pipe (fds));
-  close (fds[0]);
-  close (fds[1]);
-  g_assert_cmpint (wf_notify_watch (notify, 50, 10, 100, NULL, fds[0], &changes, &error), ==,
+  /* A closed descriptor would poll as ready (POLLNVAL) for ever.  The
+   * highest one: a just-closed low number is soon reused by the backend's
+   * thread (a directory it opens polls readable, seen as 'signal'). */
+  g_assert_cmpint (bad_fd, >, 2);
+  g_assert_cmpint (fcntl (bad_fd, F_GETFD), ==, -1);
+  g_assert_cmpint (wf_notify_watch (notify, 50, 10, 100, NULL, bad_fd, &changes, &error), ==,
                    WF_WATCH_RESULT_ERROR);
   g_assert_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT);
   g_assert_null (changes);
@@ -1329,6 +1334,9 @@ refuse_inotify (void)
 static void
 test_enosys_fallback (Fixture *f, gconstpointer data)
 {
+  /* inotify refused by the kernel: only where inotify is built. */
+  if (wf_test_skip_unless_backend ("inotify"))
+    return;
 #ifdef TEST_AUDIT_ARCH
   if (g_test_subprocess ())
     {
@@ -1366,6 +1374,9 @@ test_enosys_fallback (Fixture *f, gconstpointer data)
 static void
 test_enosys_explicit (Fixture *f, gconstpointer data)
 {
+  /* inotify refused by the kernel: only where inotify is built. */
+  if (wf_test_skip_unless_backend ("inotify"))
+    return;
 #ifdef TEST_AUDIT_ARCH
   if (g_test_subprocess ())
     {

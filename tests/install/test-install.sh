@@ -33,14 +33,16 @@ int main (int argc, char **argv)
 {
   const char *paths[] = { argv[1], NULL };
   g_autoptr(GError) error = NULL;
+  if (argc > 2) { g_print ("%s\n", WF_VERSION_STRING); return 0; }
   g_autoptr(WfNotify) notify = wf_notify_new (paths, FALSE, FALSE, 300, TRUE, FALSE, &error);
   if (notify == NULL) { g_printerr ("%s\n", error->message); return 1; }
   g_print ("%s\n", wf_notify_get_backend_name (notify));
   return 0;
 }
 C
-if PKG_CONFIG_PATH="$pcdir" cc -o "$tmp/use" "$tmp/use.c" $(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags --libs watchfiles-1.0) 2>"$tmp/cc.log"; then
-  echo "ok 3 a program builds with pkg-config watchfiles-1.0"
+if PKG_CONFIG_PATH="$pcdir" cc -o "$tmp/use" "$tmp/use.c" $(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags --libs watchfiles-1.0) 2>"$tmp/cc.log" &&
+   [ "$(LD_LIBRARY_PATH="$libdir" "$tmp/use" "$tmp" version)" = "$(PKG_CONFIG_PATH="$pcdir" pkg-config --modversion watchfiles-1.0)" ]; then
+  echo "ok 3 a program builds with pkg-config watchfiles-1.0; its WF_VERSION_STRING is the pc file's version"
 else
   cat "$tmp/cc.log" >&2; echo "not ok 3 build against the installed library"
 fi

@@ -79,6 +79,7 @@ class TapReporter:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
+    config.addinivalue_line('markers', 'needs_inotify: the test is about the inotify backend')
     if not os.environ.get('WATCHFILES_PYTEST_TAP'):
         return
     config.pluginmanager.register(TapReporter(sys.stdout), 'watchfiles-tap')
@@ -86,6 +87,28 @@ def pytest_configure(config):
     if reporter is not None:
         from _pytest.config import create_terminal_writer
         reporter._tw = create_terminal_writer(config, sys.stderr)
+
+
+# --- the backends built ---
+
+# meson test says which (-Dinotify=disabled leaves inotify out); a watcher
+# gets inotify by default where it is built.
+BACKENDS = os.environ.get('WF_TEST_BACKENDS', 'inotify:poll').split(':')
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker('needs_inotify') is not None and 'inotify' not in BACKENDS:
+        pytest.skip('the inotify backend is not built')
+
+
+@pytest.fixture
+def backends():
+    return list(BACKENDS)
+
+
+@pytest.fixture
+def native_backend():
+    return 'inotify' if 'inotify' in BACKENDS else 'poll'
 
 
 # --- fixtures ---

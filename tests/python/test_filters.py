@@ -122,6 +122,6 @@ def test_file_change_is_a_tuple_too():
 
 def test_exports():
     for name in ('Notify', 'WatchfilesRustInternalError', 'Change', 'FileChange', 'BaseFilter', 'DefaultFilter',
-                 'PythonFilter', 'watch', 'awatch', '__version__'):
+                 'PythonFilter', 'watch', 'awatch', 'VERSION', '__version__'):
         assert hasattr(Watchfiles, name), name
     assert os.sep == '/'

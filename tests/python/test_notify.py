@@ -30,20 +30,23 @@ def test_override_loaded_from_source_tree():
 
 
 def test_version():
-    assert isinstance(Watchfiles.__version__, str)
-    if 'WF_VERSION' in os.environ:
-        assert Watchfiles.__version__ == os.environ['WF_VERSION']
+    # meson.build's version, through the typelib's constants
+    if 'WF_VERSION' not in os.environ:
+        pytest.skip('not run by meson test')
+    assert Watchfiles.VERSION == os.environ['WF_VERSION']
+    assert Watchfiles.__version__ == Watchfiles.VERSION == Watchfiles.VERSION_STRING
+    assert Watchfiles.VERSION == f'{Watchfiles.MAJOR_VERSION}.{Watchfiles.MINOR_VERSION}.{Watchfiles.MICRO_VERSION}'
 
 
-def test_is_a_gobject(tmp_path):
+def test_is_a_gobject(tmp_path, native_backend):
     with Notify([str(tmp_path)], False, False, 0, True, False) as watcher:
         assert isinstance(watcher, GObject.Object)
         assert isinstance(watcher, Gio.Initable)
         assert GObject.type_name(watcher) == 'WfNotify'
-        assert watcher.get_backend_name() == 'inotify'
+        assert watcher.get_backend_name() == native_backend
         assert watcher.props.recursive is True
         assert watcher.props.paths == [str(tmp_path)]
-        assert watcher.describe().startswith('InotifyBackend {')
+        assert watcher.describe().startswith(f'{native_backend.capitalize()}Backend {{')
         assert watcher.get_watched_directories() == 1
         assert watcher.status.backend_name == 'inotify'
 
@@ -251,6 +254,53 @@ def test_stop_event_error_is_raised(tmp_path):
             watcher.watch(1600, 10, 10_000, Event())
 
 
+@pytest.mark.parametrize('is_set', [123, None, 'yes'], ids=['int', 'None', 'str'])
+def test_stop_event_is_set_not_callable_before_waiting(tmp_path, time_taken, is_set):
+    # A TypeError before any wait (a step of 1 s would show), in RustNotify's
+    # words up to 0.22 followed by those of 0.23 and later; the call leaves
+    # no wakeup fd behind and the watcher works on, its changes kept.
+    event = type('BadEvent', (), {'is_set': is_set})()
+    with Notify([str(tmp_path)], False, False, 0, True, False) as watcher:
+        (tmp_path / 'kept.txt').write_text('x')
+        with time_taken(0, 200), pytest.raises(TypeError) as info:
+            watcher.watch(100, 1000, 5000, event)
+        name = type(is_set).__name__
+        assert str(info.value) == f"'stop_event.is_set' must be callable: '{name}' object is not callable"
+        assert signal.set_wakeup_fd(-1) == -1
+        assert watcher.watch(50, 10, 2000, None) == {(1, str(tmp_path / 'kept.txt'))}
+
+
+def test_stop_event_without_is_set_before_waiting(tmp_path, time_taken):
+    # AttributeError up front, as RustNotify
+    with Notify([str(tmp_path)], False, False, 0, True, False) as watcher:
+        with time_taken(0, 200), pytest.raises(AttributeError, match="'object' object has no attribute 'is_set'"):
+            watcher.watch(100, 1000, 5000, object())
+
+
+def test_stop_event_is_set_any_callable(tmp_path):
+    # a callable object, not only a method, is an is_set
+    class Calls:
+        def __init__(self):
+            self.n = 0
+
+        def __call__(self):
+            self.n += 1
+            return self.n >= 3
+
+    event = type('CallableEvent', (), {})()
+    event.is_set = Calls()
+    with Notify([str(tmp_path)], False, False, 0, True, False) as watcher:
+        assert watcher.watch(1600, 10, 10_000, event) == 'stop'
+    assert event.is_set.n == 3
+
+
+def test_watch_with_a_bad_stop_event_raises(tmp_path):
+    # watchfiles.watch() passes the TypeError on before yielding anything
+    event = type('BadEvent', (), {'is_set': 123})()
+    with pytest.raises(TypeError, match="'stop_event.is_set' must be callable"):
+        next(Watchfiles.watch(str(tmp_path), stop_event=event))
+
+
 def test_changes_before_the_call_are_kept(tmp_path):
     # changes arriving between calls are kept for the next call
     with Notify([str(tmp_path)], False, False, 0, True, False) as watcher:
@@ -376,6 +426,69 @@ def test_sigint_through_watch_without_raise_interrupt(tmp_path):
     assert elapsed < 2
 
 
+# Ctrl+C landing while is_set() runs (the race the two tests above could
+# lose, one time in many): is_set() sleeps after saying "waiting", so the
+# signal's handler raises KeyboardInterrupt inside is_set(), every time.
+SLOW_READY = '''
+    import time
+    class SlowReady:
+        def is_set(self):
+            print('waiting', flush=True)
+            time.sleep(5)
+            return False
+'''
+
+
+def test_sigint_inside_is_set_returns_signal(tmp_path):
+    code, out, err, elapsed = _run_child(tmp_path, SLOW_READY + '''
+    watcher = Watchfiles.Notify([sys.argv[1]], False, False, 0, True, False)
+    print(watcher.watch(1600, 50, 0, SlowReady()), flush=True)
+    print(signal.set_wakeup_fd(-1), flush=True)
+    ''')
+    assert (code, out) == (0, 'signal\n-1\n'), err
+    assert elapsed < 2
+
+
+def test_sigint_inside_is_set_through_watch_without_raise_interrupt(tmp_path):
+    code, out, err, elapsed = _run_child(tmp_path, SLOW_READY + '''
+    for changes in Watchfiles.watch(sys.argv[1], stop_event=SlowReady(), raise_interrupt=False):
+        print(changes)
+    print('stopped', flush=True)
+    ''')
+    assert (code, out) == (0, 'stopped\n'), err
+    assert 'KeyboardInterrupt caught, stopping watch' in err
+    assert elapsed < 2
+
+
+def test_sigint_inside_is_set_through_watch_raises_keyboard_interrupt(tmp_path):
+    code, out, err, elapsed = _run_child(tmp_path, SLOW_READY + '''
+    try:
+        for changes in Watchfiles.watch(sys.argv[1], stop_event=SlowReady()):
+            print(changes)
+    except KeyboardInterrupt as exc:
+        # raised by watch() for the 'signal', not the one from is_set()
+        tb = exc.__traceback__
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        print('KeyboardInterrupt', tb.tb_frame.f_code.co_name, flush=True)
+    ''')
+    assert (code, out) == (0, 'KeyboardInterrupt watch\n'), err
+    assert elapsed < 2
+
+
+def test_is_set_error_in_the_main_thread_is_raised(tmp_path):
+    # with the wakeup pipe in place and no signal, is_set()'s own
+    # KeyboardInterrupt is its error, raised as RustNotify raises it
+    class Event:
+        def is_set(self):
+            raise KeyboardInterrupt('from is_set')
+
+    with Notify([str(tmp_path)], False, False, 0, True, False) as watcher:
+        with pytest.raises(KeyboardInterrupt, match='from is_set'):
+            watcher.watch(1600, 10, 10_000, Event())
+        assert signal.set_wakeup_fd(-1) == -1
+
+
 def test_signal_handler_that_does_not_raise_keeps_watching(tmp_path):
     code, out, err, elapsed = _run_child(tmp_path, '''
         signal.signal(signal.SIGUSR1, lambda signum, frame: print('handled', flush=True))
@@ -408,7 +521,7 @@ def test_watch_in_a_thread_ignores_signals(tmp_path):
     assert signal.set_wakeup_fd(-1) == -1
 
 
-def test_backend_list_is_safe_to_free():
+def test_backend_list_is_safe_to_free(backends):
     # The array frees its own elements: with a (transfer full) annotation
     # PyGObject freed each BackendInfo a second time (seen as free(): invalid
     # pointer with MALLOC_PERTURB_).  Repeat so a double free shows.
@@ -494,3 +607,4 @@ def test_watch_while_started_is_a_runtime_error(tmp_path):
         assert not isinstance(info.value, Watchfiles.WatchfilesRustInternalError)
         watcher.stop()
         assert watcher.watch(50, 10, 1, None) == 'timeout'
+    assert names == sorted(backends)

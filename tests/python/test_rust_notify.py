@@ -28,6 +28,8 @@ def test_add_non_recursive(test_dir):
     assert watcher.watch(200, 50, 500, None) == {(1, str(test_dir / 'new_file_non_recursive.txt'))}
 
 
+# RustNotify(Recommended(...)): the native backend, which polling is not.
+@pytest.mark.needs_inotify
 def test_close(test_dir):
     watcher = Notify([str(test_dir)], False, False, 0, True, False)
     assert repr(watcher).startswith('RustNotify(Recommended(\n')
@@ -207,6 +209,7 @@ def test_polling(test_dir):
     assert (1, str(test_dir / 'test_polling.txt')) in changes
 
 
+@pytest.mark.needs_inotify
 def test_not_polling_repr(test_dir):
     watcher = Notify([str(test_dir)], False, False, 123, True, False)
     assert repr(watcher).startswith('RustNotify(Recommended(\n')

@@ -14,6 +14,11 @@ fi
 tmp=$(cd "$(mktemp -d)" && pwd -P)
 n=0
 pids=""
+# The backends built (meson test says; -Dinotify=disabled leaves inotify
+# out) and the one a watcher gets by default: inotify where it is built.
+backends=$(echo "${WF_TEST_BACKENDS:-inotify:poll}" | tr ':' ' ')
+have_backend() { case " $backends " in *" $1 "*) return 0;; esac; return 1; }
+if have_backend inotify; then native=inotify; else native=poll; fi
 
 cleanup() {
   for p in $pids; do kill -KILL "$p" 2>/dev/null; done

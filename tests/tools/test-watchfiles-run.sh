@@ -52,7 +52,7 @@ stop() {
 
 mkdir "$tmp/w"
 start "$tmp/child.sh" "$tmp/w"
-if wait_lines "$tmp/starts" 1 && wait_for "$tmp/err" "watching 1 directory with the inotify backend" &&
+if wait_lines "$tmp/starts" 1 && wait_for "$tmp/err" "watching 1 directory with the $native backend" &&
    [ "$(start_env 1)" = "[]" ]; then
   ok "starts the command with WATCHFILES_CHANGES=[], then watches"
 else

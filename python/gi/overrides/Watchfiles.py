@@ -35,9 +35,12 @@ Watchfiles = get_introspection_module('Watchfiles')
 
 __all__ = []
 
-# The library's version (meson.build's project version; a test compares).
-__version__ = '1.0.0'
-__all__.append('__version__')
+# The library's version: the typelib's constant, generated from meson.build's
+# project version, so this file (also used from the source tree) never
+# repeats it.
+VERSION = Watchfiles.VERSION_STRING
+__version__ = VERSION
+__all__ += ['VERSION', '__version__']
 
 logger = logging.getLogger('watchfiles.main')
 
@@ -228,7 +231,18 @@ class _Checker:
     calls, as check(signal_ready).  A signal handler's exception (raised
     at the generator's resumption, inside its try) ends the call with
     'signal'; is_set()'s exception, or a true is_set(), ends it with 'stop',
-    the exception kept in .error for watch() to raise."""
+    the exception kept in .error for watch() to raise.
+
+    A handler also runs inside is_set() when its signal lands while is_set()
+    runs, and its exception then comes out of is_set().  The wakeup pipe
+    tells the two apart: it is emptied just before the call, and a signal
+    that arrives during it writes its number there before its handler runs.
+    So an exception from is_set() with a signal in the pipe is the signal's:
+    'signal', as the check a moment later would have said (RustNotify
+    propagates it, and watch(raise_interrupt=False) then let a Ctrl+C escape
+    as KeyboardInterrupt).  Only is_set()'s own exception with a signal whose
+    handler does not raise arriving in the same instant is taken for a
+    signal."""
 
     def __init__(self, pipe, previous_fd, is_set):
         self._pipe = pipe
@@ -249,12 +263,14 @@ class _Checker:
                     # Pending handlers ran at the line above at the latest.
                     result = _CHECK_CONTINUE
                     if signal_ready:
-                        self._pipe.drain(self._previous_fd[0] if self._previous_fd else -1)
+                        self._drain()
                         # Handlers of signals that came meanwhile run at
                         # this call's entry at the latest.
                         _let_signal_handlers_run()
                     elif self._is_set is not None:
                         _let_signal_handlers_run()
+                        # From here, a signal in the pipe came during is_set().
+                        self._drain()
                         in_is_set = True
                         if self._is_set():
                             result = _CHECK_STOP
@@ -262,15 +278,21 @@ class _Checker:
             except GeneratorExit:
                 return
             except BaseException as exc:
-                if in_is_set:
-                    # RustNotify propagates is_set()'s errors (and those
-                    # of a handler run while it ran).
+                if in_is_set and not self._drain():
+                    # RustNotify propagates is_set()'s errors.
                     self.error = exc
                     result = _CHECK_STOP
                 else:
                     # RustNotify swallows a handler's exception: 'signal'.
                     result = _CHECK_SIGNAL
                 in_is_set = False
+
+    def _drain(self):
+        """Empties the wakeup pipe (main thread only); True if a signal had
+        arrived."""
+        if self._pipe is None:
+            return False
+        return self._pipe.drain(self._previous_fd[0] if self._previous_fd else -1)
 
 
 class _Deliberate(Exception):
@@ -410,6 +432,12 @@ class Notify(Watchfiles.Notify):
             # AttributeError up front, as RustNotify; the first call comes
             # one step in, as RustNotify's.
             is_set = stop_event.is_set
+            if not callable(is_set):
+                # Before waiting, in RustNotify's words up to 0.22; since 0.23
+                # it raises calling it, one step in, with the words that
+                # follow, so tests written for either version match.
+                raise TypeError(f"'stop_event.is_set' must be callable: "
+                                f"'{type(is_set).__name__}' object is not callable")
 
         # From here on, an exception that is not one of ours (kept in
         # `error`) comes from a signal handler: the call says 'signal'.
