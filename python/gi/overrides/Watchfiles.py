@@ -495,49 +495,60 @@ __all__.append('Notify')
 
 # --- Change and FileChange (watchfiles.main) ---
 
-# PyGObject marshals WfChange values through the class of this name, so
-# Change stays the GI enum (an int subclass, equal to 1, 2, 3) and gains
-# what watchfiles' IntEnum offers: lower-case members, name, raw_str().
-Change = Watchfiles.Change
-Change.added = Change.ADDED
-Change.modified = Change.MODIFIED
-Change.deleted = Change.DELETED
-Change.name = property(lambda self: self.value_nick, doc="The member's name: 'added', 'modified' or 'deleted'.")
+# watchfiles' Change is an IntEnum, and what its users do with it
+# (list(Change), len(Change), `in`, Change['added'], Change(1)) needs the
+# enum metaclass.  The GI enum class cannot have one: its metaclass is
+# `type`, which an immutable type's __class__ cannot leave.  So Change is a
+# plain enum.IntEnum with WfChange's values, and everything this override
+# hands out (watch(), awatch(), FileChange.get_change(), the filters'
+# arguments) is one of its members.  The GI class stays what PyGObject
+# marshals WfChange through: reading it here creates it, before any call
+# could look the class up by name and find this one instead.
+_GI_CHANGE = Watchfiles.Change
 
 
-def _change_raw_str(self):
-    return self.value_nick
+class Change(enum.IntEnum):
+    """Enum representing the type of change that occurred (watchfiles'
+    Change): added, modified or deleted, equal to 1, 2 and 3 as
+    WF_CHANGE_ADDED, WF_CHANGE_MODIFIED and WF_CHANGE_DELETED.  The GI
+    names (Change.ADDED, ...) are aliases, not members."""
+
+    added = int(_GI_CHANGE.ADDED)
+    """A new file or directory was added."""
+    modified = int(_GI_CHANGE.MODIFIED)
+    """A file or directory was modified, can be either a metadata or data change."""
+    deleted = int(_GI_CHANGE.DELETED)
+    """A file or directory was deleted."""
+
+    def raw_str(self):
+        """The member's name: 'added', 'modified' or 'deleted'."""
+        return self.name
+
+    @property
+    def value_nick(self):
+        """The GEnum nick, which is the member's name."""
+        return self.name
+
+    @property
+    def value_name(self):
+        """The C name: 'WF_CHANGE_ADDED', ..."""
+        return f'WF_CHANGE_{self.name.upper()}'
 
 
-Change.raw_str = _change_raw_str
-
-# str(), repr() and format() as watchfiles' IntEnum gives them with this
-# Python ('1' or 'Change.added', '<Change.added: 1>'), value, and
-# Change['added'].  What needs a metaclass (list(Change), len(Change)) the
-# GI enum cannot have: its class cannot be replaced without PyGObject
-# marshalling WfChange through a class it does not know.
-_ChangeIntEnum = enum.IntEnum('Change', [('added', 1), ('modified', 2), ('deleted', 3)])
-Change.value = property(int, doc='The integer value: 1, 2 or 3.')
-Change.__str__ = lambda self: str(_ChangeIntEnum(int(self)))
-Change.__repr__ = lambda self: repr(_ChangeIntEnum(int(self)))
-Change.__format__ = lambda self, spec: format(_ChangeIntEnum(int(self)), spec)
-Change.__members__ = {name: getattr(Change, name) for name in ('added', 'modified', 'deleted')}
-
-
-def _change_class_getitem(cls, name):
-    try:
-        return cls.__members__[name]
-    except (KeyError, TypeError):
-        raise KeyError(name) from None
-
-
-Change.__class_getitem__ = classmethod(_change_class_getitem)
+for _member in Change:
+    # Plain class attributes: __members__ and list(Change) stay watchfiles'.
+    setattr(Change, _member.name.upper(), _member)
+del _member
 __all__.append('Change')
 
 
 class FileChange(Watchfiles.FileChange):
     """One change of the C API; it also behaves as watchfiles' FileChange,
     the tuple (Change, path)."""
+
+    def get_change(self):
+        """The kind of change, a member of Change."""
+        return Change(Watchfiles.FileChange.get_change(self))
 
     def _as_tuple(self):
         return (self.get_change(), self.get_path())
