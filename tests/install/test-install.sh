@@ -176,8 +176,10 @@ if command -v g-ir-scanner >/dev/null; then
     [ -f "$root$path" ] || missing="$missing $path"
   done
   if /usr/bin/python3 -c 'import gi' 2>/dev/null; then
-    [ -f "$root/usr/lib/python3/dist-packages/gi/overrides/Watchfiles.py" ] ||
-      missing="$missing /usr/lib/python3/dist-packages/gi/overrides/Watchfiles.py"
+    for name in Watchfiles.py _watchfiles_run.py; do
+      [ -f "$root/usr/lib/python3/dist-packages/gi/overrides/$name" ] ||
+        missing="$missing /usr/lib/python3/dist-packages/gi/overrides/$name"
+    done
   fi
   if command -v vapigen >/dev/null; then
     [ -f "$root/usr/share/vala/vapi/watchfiles-1.0.vapi" ] || missing="$missing /usr/share/vala/vapi/watchfiles-1.0.vapi"
@@ -219,7 +221,7 @@ int main (int argc, char **argv)
 }
 C
 find /usr \( -name 'libwatchfiles-1.0.*' -o -name 'watchfiles-1.0*' -o -name 'Watchfiles-1.0.*' \
-  -o -path '*/gi/overrides/Watchfiles.py' -o -path /usr/bin/watchfiles \) -prune -print 2>/dev/null >"$tmp/system-files" || true
+  -o -path '*/gi/overrides/Watchfiles.py' -o -path '*/gi/overrides/_watchfiles_run.py' -o -path /usr/bin/watchfiles \) -prune -print 2>/dev/null >"$tmp/system-files" || true
 mkdir "$tmp/upper" "$tmp/work"
 
 if [ "$(id -u)" -ne 0 ] || ! unshare --mount --propagation private true 2>/dev/null; then

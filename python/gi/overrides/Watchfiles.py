@@ -2,8 +2,9 @@
 # namespace.  It makes Watchfiles.Notify a drop-in for watchfiles'
 # RustNotify (six positional arguments, a set of (int, str) or 'signal',
 # 'stop', 'timeout' from watch(), RustNotify's exceptions and repr) and adds
-# watchfiles' Python API on top of it: Change, the filters, watch() and
-# awatch().  DESIGN.md section 7; watchfiles-spec.md sections 1.2-1.5, 2.
+# watchfiles' Python API on top of it: Change, the filters, watch(),
+# awatch() (on anyio), run_process(), arun_process() and VERSION.
+# DESIGN.md section 7; watchfiles-spec.md sections 1.2-1.5, 2.
 #
 # Paths cross into C as bytes (os.fsencode) and come back as str decoded
 # with the file system encoding and surrogateescape, so any name round-trips.
