@@ -29,3 +29,9 @@ def grandchild_ignoring_sigint(log):
         f.write(json.dumps({'pid': os.getpid(), 'grandchild': grandchild.pid,
                             'changes': json.loads(os.environ['WATCHFILES_CHANGES'])}) + '\n')
     time.sleep(60)
+
+
+def leave_group(log):
+    """A target that leaves the process group it leads, for its parent's."""
+    os.setpgid(0, os.getpgid(os.getppid()))
+    record_and_wait(log)

@@ -204,6 +204,24 @@ def test_grandchild_of_a_command_is_stopped(runner, tmp_path):
     _wait_for(lambda: not _alive(second['pid']), 'the second sleep to end', timeout=5)
 
 
+def test_target_that_left_its_group_still_gets_sigint(runner):
+    r = runner('''
+        import run_targets
+        n = Watchfiles.run_process(watched, target=run_targets.leave_group, args=(log,), sigint_timeout=5,
+                                   debounce=50, step=10, watch_filter=None)
+        print(json.dumps(n))
+    ''')
+    first, = r.entries(1)
+    assert first['pgid'] != first['pid']  # no longer the leader of a group
+    (r.watched / 'x').write_text('x')
+    start = time.monotonic()
+    r.entries(2)
+    assert time.monotonic() - start < 4  # SIGINT reached it: no wait for SIGKILL
+    assert not _alive(first['pid'])
+    code, out, err = r.interrupt()
+    assert (code, json.loads(out)) == (0, 1), err
+
+
 def test_watch_filter_and_grace_period(runner):
     r = runner('''
         n = Watchfiles.run_process(watched, target='run_targets.record_and_wait', args=(log,), grace_period=0.5,

@@ -1113,10 +1113,17 @@ class _CombinedProcess:
     def _signal_group(self, signum):
         try:
             os.killpg(self.pid, signum)
-        except ProcessLookupError:
+        except (ProcessLookupError, PermissionError):
             pass
-        except PermissionError:
-            os.kill(self.pid, signum)  # not our group after all: the leader
+        # A target that left the group (os.setsid()) is signalled on its
+        # own; what it started in its new session is its business, as a
+        # daemon's.
+        if self.is_alive():
+            try:
+                if os.getpgid(self.pid) != self.pid:
+                    os.kill(self.pid, signum)
+            except ProcessLookupError:
+                pass
 
     def _wait(self, timeout):
         """Waits for the leader to end and then its group to empty; True
