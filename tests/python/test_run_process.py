@@ -270,9 +270,17 @@ def test_arun_process_returns_reloads_on_stop(tmp_path, monkeypatch, watchfiles_
     anyio = pytest.importorskip('anyio')
     log = str(tmp_path / 'log')
 
+    async def started(count):
+        # each target records itself before it is stopped
+        while len(_read_log(log)) < count:
+            await anyio.sleep(0.02)
+
     async def fake_awatch(*paths, **kwargs):
+        await started(1)
         yield {(Watchfiles.Change.added, 'a')}
+        await started(2)
         yield {(Watchfiles.Change.modified, 'b')}
+        await started(3)
 
     monkeypatch.setattr(watchfiles_module, 'awatch', fake_awatch)
     monkeypatch.syspath_prepend(TESTS_DIR)
@@ -311,10 +319,19 @@ def test_import_string():
 
 
 def test_run_process_passes_watch_arguments(mock_notify, tmp_path, monkeypatch):
-    mock = mock_notify([{(1, str(tmp_path / 'a.py'))}, {(2, str(tmp_path / 'b.py'))}])
+    batches = [{(1, str(tmp_path / 'a.py'))}, {(2, str(tmp_path / 'b.py'))}]
+    mock = mock_notify([])
     monkeypatch.setattr(signal, 'signal', lambda *a: None)  # no SIGTERM handler left in pytest
     monkeypatch.delenv('WATCHFILES_CHANGES', raising=False)
     log = str(tmp_path / 'log')
+
+    def watch(self, debounce_ms, step_ms, timeout_ms, stop_event):
+        # each target records itself before it is stopped
+        self.watch_count += 1
+        _wait_for(lambda: len(_read_log(log)) >= self.watch_count, 'the target to start')
+        return batches[self.watch_count - 1] if self.watch_count <= len(batches) else 'stop'
+
+    mock.watch = watch
     monkeypatch.syspath_prepend(TESTS_DIR)
     reloads = Watchfiles.run_process(tmp_path, target='run_targets.record_and_wait', args=(log,), debounce=7,
                                      step=3, debug=True, recursive=False, sigint_timeout=1)
