@@ -333,6 +333,9 @@ def test_run_process_passes_watch_arguments(mock_notify, tmp_path, monkeypatch):
 
     mock.watch = watch
     monkeypatch.syspath_prepend(TESTS_DIR)
+    from multiprocessing import resource_tracker
+    resource_tracker.ensure_running()  # its pipe lives as long as this process
+    pipes = _pipes()
     reloads = Watchfiles.run_process(tmp_path, target='run_targets.record_and_wait', args=(log,), debounce=7,
                                      step=3, debug=True, recursive=False, sigint_timeout=1)
     assert reloads == 2
@@ -340,3 +343,31 @@ def test_run_process_passes_watch_arguments(mock_notify, tmp_path, monkeypatch):
     assert [e['changes'] for e in _read_log(log)] == [[], [['added', str(tmp_path / 'a.py')]],
                                                         [['modified', str(tmp_path / 'b.py')]]]
     assert 'WATCHFILES_CHANGES' not in os.environ
+    assert _pipes() == pipes  # each spawned Process was closed
+
+
+def _pipes():
+    fds = set()
+    for fd in os.listdir('/proc/self/fd'):
+        try:
+            target = os.readlink(f'/proc/self/fd/{fd}')
+        except OSError:
+            continue
+        if target.startswith('pipe:'):
+            fds.add((int(fd), target))
+    return fds
+
+
+def test_stopped_process_releases_its_pipe(watchfiles_module, tmp_path, monkeypatch):
+    from multiprocessing import resource_tracker
+    resource_tracker.ensure_running()  # its pipe lives as long as this process
+    monkeypatch.syspath_prepend(TESTS_DIR)
+    monkeypatch.delenv('WATCHFILES_CHANGES', raising=False)
+    log = str(tmp_path / 'log')
+    pipes = _pipes()
+    process = watchfiles_module._start_process('run_targets.record_and_wait', 'function', (log,), None)
+    _wait_for(lambda: _read_log(log), 'the target to start')
+    assert _pipes() != pipes  # the Process's sentinel
+    process.stop(sigint_timeout=1)
+    assert _pipes() == pipes  # closed by stop(), not left to the garbage collector
+    assert process.exitcode is not None and not process.is_alive()

@@ -1091,7 +1091,10 @@ class _CombinedProcess:
 
     def __init__(self, process):
         self._p = process
-        assert self.pid is not None, 'process not yet spawned'
+        self._pid = process.pid  # kept: a closed Process forgets it, and its exit code
+        self._exitcode = None
+        self._released = False
+        assert self._pid is not None, 'process not yet spawned'
         try:
             os.setpgid(self.pid, self.pid)
         except OSError:
@@ -1099,13 +1102,15 @@ class _CombinedProcess:
 
     @property
     def pid(self):
-        return self._p.pid
+        return self._pid
 
     @property
     def exitcode(self):
         if isinstance(self._p, subprocess.Popen):
             return self._p.poll()
-        return self._p.exitcode
+        if self._exitcode is None and not self._released:
+            self._exitcode = self._p.exitcode
+        return self._exitcode
 
     def is_alive(self):
         return self.exitcode is None
@@ -1149,20 +1154,26 @@ class _CombinedProcess:
         or any member still there, SIGKILL to the group and a wait of
         sigkill_timeout.  WATCHFILES_CHANGES is removed."""
         os.environ.pop('WATCHFILES_CHANGES', None)
-        if self.is_alive():
-            logger.debug('stopping process...')
-        else:
-            logger.warning('process already dead, exit code: %d', self.exitcode)
-            if not _group_has_members(self.pid):
+        try:
+            if self.is_alive():
+                logger.debug('stopping process...')
+            else:
+                logger.warning('process already dead, exit code: %d', self.exitcode)
+                if not _group_has_members(self.pid):
+                    return
+            self._signal_group(signal.SIGINT)
+            if self._wait(sigint_timeout):
+                logger.debug('process stopped')
                 return
-        self._signal_group(signal.SIGINT)
-        if self._wait(sigint_timeout):
-            logger.debug('process stopped')
-            return
-        logger.warning('SIGINT timed out after %r seconds', sigint_timeout)
-        logger.warning('process has not terminated, sending SIGKILL')
-        self._signal_group(signal.SIGKILL)
-        self._wait(sigkill_timeout)
+            logger.warning('SIGINT timed out after %r seconds', sigint_timeout)
+            logger.warning('process has not terminated, sending SIGKILL')
+            self._signal_group(signal.SIGKILL)
+            self._wait(sigkill_timeout)
+        finally:
+            # A spawned Process keeps its sentinel pipe until closed.
+            if not isinstance(self._p, subprocess.Popen) and not self._released and not self.is_alive():
+                self._released = True
+                self._p.close()
 
 
 def _start_process(target, target_type, args, kwargs, changes=None):
