@@ -46,8 +46,10 @@ if [ "${1:-}" = --inside ]; then
   run watchfiles --print "$dir" >"$tmp/cli.out" 2>"$tmp/cli.err" &
   cli=$!
   i=0
+  # A new file every 0.1 s until one is reported: those created before the
+  # watch is set up are not, and need not be.
   while [ $i -lt 100 ] && ! grep -q "added $dir/f" "$tmp/cli.out"; do
-    grep -q watching "$tmp/cli.err" && : >"$dir/f$i"
+    : >"$dir/f$i"
     i=$((i + 1)); sleep 0.1
   done
   kill "$cli" 2>/dev/null || true; wait "$cli" 2>/dev/null || true
@@ -137,7 +139,7 @@ trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root
 multiarch=$(cc -print-multiarch)
 libdir=/usr/lib/$multiarch
-echo "1..8"
+echo "1..9"
 
 # 1. README's install commands as written, from the source folder, with
 # the build folder in $tmp and DESTDIR set; .ci/install-deps is not run (a
@@ -195,6 +197,22 @@ else
   not_ok "missing:$missing; outside /usr: $outside"; find "$root" >&2
 fi
 
+# 3. Another prefix: with /usr/local the override still lands on Debian
+# python3's sys.path (/usr/local/lib/python3.X/dist-packages; Meson alone
+# would pick /usr/local/lib/python3/dist-packages, which it does not search).
+if ! /usr/bin/python3 -c 'import gi' 2>/dev/null || ! command -v g-ir-scanner >/dev/null; then
+  skip "no introspection or no PyGObject for /usr/bin/python3"
+elif meson setup "$tmp/build-local" "$src" --prefix=/usr/local -Dtests=false >"$tmp/log-local" 2>&1 &&
+     site=$(meson introspect "$tmp/build-local" --installed | /usr/bin/python3 -c '
+import json, os, sys
+dest = [d for s, d in json.load(sys.stdin).items() if s.endswith("/gi/overrides/Watchfiles.py")][0]
+print(os.path.dirname(os.path.dirname(os.path.dirname(dest))))') &&
+     /usr/bin/python3 -c 'import sys; sys.exit(sys.argv[1] not in sys.path)' "$site"; then
+  ok "--prefix=/usr/local installs the override in $site, on python3's sys.path"
+else
+  not_ok "--prefix=/usr/local: the override goes to ${site:-?}, not on python3's sys.path $(cat "$tmp/log-local")"
+fi
+
 # What the namespace's checks use: a C program, and the real system's
 # Watchfiles files (hidden inside, see the header).
 cat > "$tmp/use.c" <<'C'
@@ -234,6 +252,6 @@ unshare --mount --propagation private "$0" --inside "$tmp" "$root" "$multiarch" 
 if [ -f "$tmp/count" ]; then
   n=$(cat "$tmp/count")
 fi
-while [ "$n" -lt 8 ]; do
+while [ "$n" -lt 9 ]; do
   not_ok "the checks in the mount namespace ended early"
 done
