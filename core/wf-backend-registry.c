@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 #include <gmodule.h>
 #include <stdio.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -68,6 +69,34 @@ wf_backend_registry_get_search_path (void)
     }
   g_strv_builder_add (builder, WF_BACKEND_DIR);
   return g_strv_builder_end (builder);
+}
+
+/* "DIR (no such directory), DIR (no backend module in it)": the search
+ * path as the loader found it, for the error that no module was found. */
+static char *
+describe_search_path (void)
+{
+  g_auto(GStrv) search_path = wf_backend_registry_get_search_path ();
+  GString *text = g_string_new (NULL);
+  const char *extra = g_getenv ("WATCHFILES_BACKEND_DIR");
+
+  for (guint i = 0; search_path[i] != NULL; i++)
+    {
+      const char *state;
+
+      if (!g_file_test (search_path[i], G_FILE_TEST_EXISTS))
+        state = "no such directory";
+      else if (!g_file_test (search_path[i], G_FILE_TEST_IS_DIR))
+        state = "not a directory";
+      else if (g_access (search_path[i], R_OK | X_OK) != 0)
+        state = "not readable";
+      else
+        state = "no backend module in it";
+      g_string_append_printf (text, "%s%s (%s)", i > 0 ? ", " : "", search_path[i], state);
+    }
+  if (extra != NULL && *extra != '\0' && running_setuid ())
+    g_string_append (text, "; WATCHFILES_BACKEND_DIR is ignored in a setuid program");
+  return g_string_free (text, FALSE);
 }
 
 static gboolean
@@ -256,14 +285,24 @@ wf_backend_registry_choose (const char *const *roots,
       g_string_append_printf (reasons, "%s%s", reasons->len > 0 ? "; " : "", local_error->message);
     }
 
-  if (best == NULL)
+  if (best == NULL && candidates->len == 0)
+    {
+      /* A broken or partial installation: say where we looked and how each
+       * place was found, so the missing part is obvious. */
+      g_autofree char *searched = describe_search_path ();
+
+      g_set_error (error, WF_ERROR, WF_ERROR_BACKEND_NOT_FOUND,
+                   "No backend module found: looked for *%s files in %s; install the backend modules "
+                   "(inotify%s, poll%s) there, or name the directory holding them in WATCHFILES_BACKEND_DIR",
+                   WF_MODULE_SUFFIX, searched, WF_MODULE_SUFFIX, WF_MODULE_SUFFIX);
+    }
+  else if (best == NULL)
     {
       g_auto(GStrv) search_path = wf_backend_registry_get_search_path ();
       g_autofree char *joined = g_strjoinv (G_SEARCHPATH_SEPARATOR_S, search_path);
 
       g_set_error (error, WF_ERROR, WF_ERROR_BACKEND_UNAVAILABLE,
-                   "No backend can watch these paths (searched %s): %s", joined,
-                   reasons->len > 0 ? reasons->str : "no backend module found");
+                   "No backend can watch these paths (searched %s): %s", joined, reasons->str);
     }
   else if (reasons->len > 0)
     *rejected = g_string_free (g_steal_pointer (&reasons), FALSE);

@@ -23,7 +23,9 @@ G_BEGIN_DECLS
 
 /**
  * WfError:
- * @WF_ERROR_BACKEND_NOT_FOUND: no backend module of that name.
+ * @WF_ERROR_BACKEND_NOT_FOUND: no backend module of that name, or no module
+ *   at all in the module directories (the message names each directory and
+ *   what was found there).
  * @WF_ERROR_BACKEND_INVALID: a module that is not a usable backend (missing
  *   entry symbol, unknown ABI, malformed vtable).
  * @WF_ERROR_BACKEND_UNAVAILABLE: the backend cannot serve here (its probe

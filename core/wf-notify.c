@@ -64,6 +64,18 @@ static const char *const default_polled_filesystems[] = {
  * wake-up descriptor, whose ready time is the debounce deadline: no timer
  * is armed while nothing is pending and no timeout is due.
  *
+ * From Python, `Watchfiles.Notify (paths, debug, force_polling,
+ * poll_delay_ms, recursive, ignore_permission_denied)`, RustNotify's
+ * six-argument call, comes from the PyGObject override
+ * `gi/overrides/Watchfiles.py`, installed with the library into a
+ * `gi/overrides` folder on Python's `sys.path`
+ * (`/usr/lib/python3/dist-packages/gi/overrides/` with `--prefix=/usr`).
+ * If Python says
+ * `TypeError: GObject.__init__() takes exactly 0 arguments (6 given)`,
+ * that override was not found: `python3 -c 'import gi.overrides.Watchfiles'`
+ * says where Python looked.
+ * [ctor@Watchfiles.Notify.new] takes the same six arguments without it.
+ *
  * A started watcher is the only consumer of its batches: while it is
  * started, watch() and watch_async() fail with `WF_ERROR_BUSY`,
  * and start() fails likewise while a watch() or watch_async() call is under

@@ -299,6 +299,38 @@ test_search_path (void)
   g_setenv ("WATCHFILES_BACKEND_DIR", extra, TRUE);
 }
 
+/* No module anywhere (a partial installation): the error names every
+ * directory searched and what was found there. */
+static void
+test_no_module_anywhere (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *extra = g_strdup (g_getenv ("WATCHFILES_BACKEND_DIR"));
+  g_autofree char *missing = g_build_filename (fixture->dir, "missing", NULL);
+  g_autofree char *search_path = g_strjoin (":", fixture->dir, missing, NULL);
+  g_autofree char *expected = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WfNotify) notify = NULL;
+  g_autofree char *installed = g_build_filename (WF_BACKEND_DIR, "poll.so", NULL);
+
+  if (g_file_test (installed, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("backend modules are installed in " WF_BACKEND_DIR);
+      return;
+    }
+  g_setenv ("WATCHFILES_BACKEND_DIR", search_path, TRUE);
+  notify = new_with_backend (fixture, NULL, FALSE, &error);
+  g_setenv ("WATCHFILES_BACKEND_DIR", extra, TRUE);
+  g_assert_null (notify);
+  g_assert_error (error, WF_ERROR, WF_ERROR_BACKEND_NOT_FOUND);
+  expected = g_strdup_printf ("No backend module found: looked for *.so files in %s (no backend module in it), "
+                              "%s (no such directory), %s (%s); install the backend modules (inotify.so, poll.so) "
+                              "there, or name the directory holding them in WATCHFILES_BACKEND_DIR",
+                              fixture->dir, missing, WF_BACKEND_DIR,
+                              g_file_test (WF_BACKEND_DIR, G_FILE_TEST_IS_DIR) ? "no backend module in it"
+                                                                                : "no such directory");
+  g_assert_cmpstr (error->message, ==, expected);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -327,6 +359,7 @@ main (int argc, char **argv)
   g_test_add ("/loader/auto/enosys-falls-back-to-poll", Fixture, NULL, fixture_setup, test_auto_falls_back_to_poll, fixture_teardown);
   g_test_add_func ("/loader/auto/fallback-debug-line", test_fallback_debug_line);
   g_test_add ("/loader/missing-root-refused-for-poll", Fixture, NULL, fixture_setup, test_missing_root_refused_for_poll, fixture_teardown);
+  g_test_add ("/loader/auto/no-module-anywhere", Fixture, NULL, fixture_setup, test_no_module_anywhere, fixture_teardown);
   g_test_add ("/loader/force-polling-wins", Fixture, NULL, fixture_setup, test_force_polling_wins, fixture_teardown);
   return g_test_run ();
 }

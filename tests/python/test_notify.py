@@ -370,6 +370,18 @@ CHILD_PRELUDE = CHILD_IMPORTS + textwrap.dedent('''
 ''')
 
 
+def _wait_until_polling(pid, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f'/proc/{pid}/wchan') as f:
+                if 'poll' in f.read():
+                    return
+        except OSError:
+            return
+        time.sleep(0.005)
+
+
 def _run_child(tmp_path, body, send=signal.SIGINT):
     script = CHILD_PRELUDE + textwrap.dedent(body)
     child = subprocess.Popen([sys.executable, '-c', script, str(tmp_path)], stdout=subprocess.PIPE,
@@ -382,6 +394,9 @@ def _run_child(tmp_path, body, send=signal.SIGINT):
         # Let the child reach its wait first (a loaded machine may not have
         # run it on since the print).
         time.sleep(0.2)
+        # A signal while is_set() still runs is is_set()'s exception, which
+        # RustNotify propagates: send it once the wait is back in ppoll.
+        _wait_until_polling(child.pid)
         sent_at = time.monotonic()
         child.send_signal(send)
         out, err = child.communicate(timeout=10)

@@ -2,15 +2,14 @@
 # namespace.  It makes Watchfiles.Notify a drop-in for watchfiles'
 # RustNotify (six positional arguments, a set of (int, str) or 'signal',
 # 'stop', 'timeout' from watch(), RustNotify's exceptions and repr) and adds
-# watchfiles' Python API on top of it: Change, the filters, watch() and
-# awatch().  DESIGN.md section 7; watchfiles-spec.md sections 1.2-1.5, 2.
+# watchfiles' Python API on top of it: Change, the filters, watch(),
+# awatch() (on anyio), run_process(), arun_process() and VERSION.
+# DESIGN.md section 7; watchfiles-spec.md sections 1.2-1.5, 2.
 #
 # Paths cross into C as bytes (os.fsencode) and come back as str decoded
 # with the file system encoding and surrogateescape, so any name round-trips.
 
-import asyncio
 import collections.abc
-import concurrent.futures
 import enum
 import functools
 import io
@@ -21,6 +20,7 @@ import os
 import platform
 import re
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -30,6 +30,8 @@ from gi.repository import Gio, GLib
 
 from ..module import get_introspection_module
 from ..overrides import override
+from . import _watchfiles_run
+from ._watchfiles_run import import_string
 
 Watchfiles = get_introspection_module('Watchfiles')
 
@@ -96,12 +98,43 @@ def _fsencode_paths(watch_paths):
     return [_fsencode_path(p) for p in watch_paths]
 
 
-def _constructor_error(err):
+def _rust_debug_path(path):
+    """A path as Rust's {:?} prints a PathBuf: quoted, with escape_debug's
+    escapes, and bytes that are not UTF-8 as \\xNN."""
+    out = ['"']
+    for char in os.fsdecode(path):
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's surrogateescape of one byte
+            out.append(f'\\x{code - 0xDC00:02X}')
+        elif char in '"\\':
+            out.append('\\' + char)
+        elif char in '\t\r\n\0':
+            out.append({'\t': '\\t', '\r': '\\r', '\n': '\\n', '\0': '\\0'}[char])
+        elif not char.isprintable():
+            out.append(f'\\u{{{code:x}}}')
+        else:
+            out.append(char)
+    out.append('"')
+    return ''.join(out)
+
+
+def _not_found_error(message, paths):
+    """RustNotify's FileNotFoundError for a missing watch path: notify's
+    io::Error text naming the first missing path, as in
+    'No such file or directory (os error 2) about ["/p"]'.  errno stays
+    None, as RustNotify builds the exception from the text alone."""
+    for path in paths:
+        if not os.path.exists(path):
+            return FileNotFoundError(f'No such file or directory (os error 2) about [{_rust_debug_path(path)}]')
+    return FileNotFoundError(message)  # it came back meanwhile: the C text
+
+
+def _constructor_error(err, paths=()):
     """The Python exception RustNotify raises for a GLib.Error of wf_notify_new()."""
     message = err.message
     if err.domain == _IO_ERROR_DOMAIN:
         if err.code == Gio.IOErrorEnum.NOT_FOUND:
-            return FileNotFoundError(message)
+            return _not_found_error(message, paths)
         if err.code == Gio.IOErrorEnum.PERMISSION_DENIED:
             return PermissionError(message)
         return OSError(message)
@@ -397,7 +430,7 @@ class Notify(Watchfiles.Notify):
             self.init(None)
             return self
         except GLib.Error as err:
-            raise _constructor_error(err) from None
+            raise _constructor_error(err, paths) from None
 
     def __init__(self, *args, **kwargs):
         # Everything happened in __new__ (wf_notify_new() or g_initable_init()).
@@ -586,49 +619,60 @@ __all__.append('Status')
 
 # --- Change and FileChange (watchfiles.main) ---
 
-# PyGObject marshals WfChange values through the class of this name, so
-# Change stays the GI enum (an int subclass, equal to 1, 2, 3) and gains
-# what watchfiles' IntEnum offers: lower-case members, name, raw_str().
-Change = Watchfiles.Change
-Change.added = Change.ADDED
-Change.modified = Change.MODIFIED
-Change.deleted = Change.DELETED
-Change.name = property(lambda self: self.value_nick, doc="The member's name: 'added', 'modified' or 'deleted'.")
+# watchfiles' Change is an IntEnum, and what its users do with it
+# (list(Change), len(Change), `in`, Change['added'], Change(1)) needs the
+# enum metaclass.  The GI enum class cannot have one: its metaclass is
+# `type`, which an immutable type's __class__ cannot leave.  So Change is a
+# plain enum.IntEnum with WfChange's values, and everything this override
+# hands out (watch(), awatch(), FileChange.get_change(), the filters'
+# arguments) is one of its members.  The GI class stays what PyGObject
+# marshals WfChange through: reading it here creates it, before any call
+# could look the class up by name and find this one instead.
+_GI_CHANGE = Watchfiles.Change
 
 
-def _change_raw_str(self):
-    return self.value_nick
+class Change(enum.IntEnum):
+    """Enum representing the type of change that occurred (watchfiles'
+    Change): added, modified or deleted, equal to 1, 2 and 3 as
+    WF_CHANGE_ADDED, WF_CHANGE_MODIFIED and WF_CHANGE_DELETED.  The GI
+    names (Change.ADDED, ...) are aliases, not members."""
+
+    added = int(_GI_CHANGE.ADDED)
+    """A new file or directory was added."""
+    modified = int(_GI_CHANGE.MODIFIED)
+    """A file or directory was modified, can be either a metadata or data change."""
+    deleted = int(_GI_CHANGE.DELETED)
+    """A file or directory was deleted."""
+
+    def raw_str(self):
+        """The member's name: 'added', 'modified' or 'deleted'."""
+        return self.name
+
+    @property
+    def value_nick(self):
+        """The GEnum nick, which is the member's name."""
+        return self.name
+
+    @property
+    def value_name(self):
+        """The C name: 'WF_CHANGE_ADDED', ..."""
+        return f'WF_CHANGE_{self.name.upper()}'
 
 
-Change.raw_str = _change_raw_str
-
-# str(), repr() and format() as watchfiles' IntEnum gives them with this
-# Python ('1' or 'Change.added', '<Change.added: 1>'), value, and
-# Change['added'].  What needs a metaclass (list(Change), len(Change)) the
-# GI enum cannot have: its class cannot be replaced without PyGObject
-# marshalling WfChange through a class it does not know.
-_ChangeIntEnum = enum.IntEnum('Change', [('added', 1), ('modified', 2), ('deleted', 3)])
-Change.value = property(int, doc='The integer value: 1, 2 or 3.')
-Change.__str__ = lambda self: str(_ChangeIntEnum(int(self)))
-Change.__repr__ = lambda self: repr(_ChangeIntEnum(int(self)))
-Change.__format__ = lambda self, spec: format(_ChangeIntEnum(int(self)), spec)
-Change.__members__ = {name: getattr(Change, name) for name in ('added', 'modified', 'deleted')}
-
-
-def _change_class_getitem(cls, name):
-    try:
-        return cls.__members__[name]
-    except (KeyError, TypeError):
-        raise KeyError(name) from None
-
-
-Change.__class_getitem__ = classmethod(_change_class_getitem)
+for _member in Change:
+    # Plain class attributes: __members__ and list(Change) stay watchfiles'.
+    setattr(Change, _member.name.upper(), _member)
+del _member
 __all__.append('Change')
 
 
 class FileChange(Watchfiles.FileChange):
     """One change of the C API; it also behaves as watchfiles' FileChange,
     the tuple (Change, path)."""
+
+    def get_change(self):
+        """The kind of change, a member of Change."""
+        return Change(Watchfiles.FileChange.get_change(self))
 
     def _as_tuple(self):
         return (self.get_change(), self.get_path())
@@ -858,7 +902,62 @@ _DEFAULT_FILTER = DefaultFilter()
 def watch(*paths, watch_filter=_DEFAULT_FILTER, debounce=1_600, step=50, stop_event=None, rust_timeout=5_000,
           yield_on_timeout=False, debug=None, raise_interrupt=True, force_polling=None, poll_delay_ms=300,
           recursive=True, ignore_permission_denied=None):
-    """Watches paths and yields sets of (Change, path), as watchfiles.watch()."""
+    """Watches one or more paths and yields a set of changes whenever files
+    change: watchfiles.watch() on Watchfiles.Notify.
+
+    The paths can be directories or files; directories are watched
+    recursively unless recursive is False.  Ignored directories of a
+    DefaultFilter or PythonFilter (its ignore_dirs and ignore_paths) are
+    not even watched: the C side skips them before spending a watch.
+
+    Force polling: Notify polls when kernel notifications cannot be used;
+    force_polling=True polls always.  If force_polling is None, polling is
+    forced when the WATCHFILES_FORCE_POLLING environment variable is set
+    and not empty, unless it is 'false', 'disable' or 'disabled'; without
+    the variable, only on WSL2.  When the WATCHFILES_POLL_DELAY_MS
+    variable is set and decimal it replaces poll_delay_ms.
+
+    Args:
+        *paths: file system paths to watch (str, bytes or os.PathLike).
+        watch_filter: callable(change, path) -> bool deciding which changes
+            count, e.g. a BaseFilter instance; defaults to a DefaultFilter.
+            None keeps every change.
+        debounce: longest time in milliseconds a batch of changes grows
+            before it is yielded.
+        step: time in milliseconds without a new change that ends a batch
+            (once at least one change was seen).
+        stop_event: stops the generator once set: anything with an
+            is_set() method returning a bool (e.g. threading.Event()),
+            called once a step on this thread; or a Gio.Cancellable, which
+            stops the wait at once.
+        rust_timeout: longest time in milliseconds one wait of the C side
+            lasts while nothing is pending; 0 means no timeout.
+        yield_on_timeout: if True, an empty set is yielded when such a wait
+            times out.
+        debug: whether to print every raw event and change to stderr; None
+            uses the WATCHFILES_DEBUG environment variable.
+        raise_interrupt: whether Ctrl+C (a KeyboardInterrupt during the
+            wait) is raised, or ends the iteration quietly with a warning.
+        force_polling: see "Force polling" above.
+        poll_delay_ms: delay between polls in milliseconds, when polling.
+        recursive: if True, changes in subdirectories are reported too;
+            otherwise only the top-level directory's.
+        ignore_permission_denied: if True, paths that cannot be read are
+            skipped instead of raising; None uses the
+            WATCHFILES_IGNORE_PERMISSION_DENIED environment variable.
+
+    Yields:
+        Sets of (Change, path) tuples, path a str (os.fsdecode).
+
+    Raises:
+        FileNotFoundError, PermissionError, OSError: as Notify() does for a
+            path that cannot be watched.
+        KeyboardInterrupt: on Ctrl+C, if raise_interrupt.
+
+    Example:
+        for changes in Watchfiles.watch('./first/dir', './second/dir', raise_interrupt=False):
+            print(changes)
+    """
     force_polling = _default_force_polling(force_polling)
     poll_delay_ms = _default_poll_delay_ms(poll_delay_ms)
     ignore_permission_denied = _default_ignore_permission_denied(ignore_permission_denied)
@@ -898,24 +997,64 @@ class _EitherStop:
         return self._own.is_cancelled() or bool(self._other.is_set())
 
 
-class _AwatchWorker(concurrent.futures.ThreadPoolExecutor):
-    """The one thread an awatch() generator waits in.  Left without
-    waiting for it: by then its wait was stopped, or the watcher closed."""
-
-    def __init__(self):
-        super().__init__(max_workers=1, thread_name_prefix='watchfiles-awatch')
-
-    def __exit__(self, exc_type, exc_value, traceback):
-        self.shutdown(wait=False)
-        return False
+def _import_anyio():
+    # Imported on first use: the override serves every PyGObject user of
+    # Watchfiles, and only awatch() and arun_process() need anyio.
+    try:
+        import anyio
+        import anyio.to_thread
+    except ImportError as exc:
+        raise ImportError(f'Watchfiles.awatch() and arun_process() need anyio (Debian: python3-anyio): {exc}') from exc
+    return anyio
 
 
 async def awatch(*paths, watch_filter=_DEFAULT_FILTER, debounce=1_600, step=50, stop_event=None,
                  rust_timeout=None, yield_on_timeout=False, debug=None, raise_interrupt=None, force_polling=None,
                  poll_delay_ms=300, recursive=True, ignore_permission_denied=None):
-    """Asynchronous watch(): the wait runs in a worker thread of its own
-    (not the event loop's default executor, which idle watchers would
-    starve); cancelling the task stops it at once."""
+    """Asynchronous equivalent of watch(): watchfiles.awatch() on
+    Watchfiles.Notify, for any event loop anyio runs on (asyncio, trio).
+
+    Each wait runs in a worker thread (anyio.to_thread.run_sync) under a
+    capacity limiter of its own, so idle watchers never use up anyio's
+    default pool of 40.  Cancelling the task, or KeyboardInterrupt, ends
+    that wait at once (watchfiles waits up to rust_timeout, #162) and the
+    watcher is closed only after the worker has left it.
+
+    Args:
+        *paths: as watch().
+        watch_filter: as watch().
+        debounce: as watch().
+        step: as watch().
+        stop_event: stops the generator once set: an anyio.Event,
+            asyncio.Event, trio.Event or anything with an is_set() method,
+            called once a step from the worker thread.
+        rust_timeout: as watch(), but None means 5_000 (1_000 on Windows).
+        yield_on_timeout: as watch().
+        debug: as watch().
+        raise_interrupt: deprecated, as in watchfiles: KeyboardInterrupt
+            cancels the task and is raised by asyncio.run() or its
+            equivalent; any value other than None warns.
+        force_polling: as watch().
+        poll_delay_ms: as watch().
+        recursive: as watch().
+        ignore_permission_denied: as watch().
+
+    Yields:
+        Sets of (Change, path) tuples, path a str.
+
+    Raises:
+        RuntimeError: if the worker thread's wait says 'signal', which a
+            worker thread never should.
+        ImportError: without anyio.
+
+    Example:
+        async def main():
+            async for changes in Watchfiles.awatch('/path/to/dir'):
+                print(changes)
+
+        anyio.run(main)  # or asyncio.run(main()), or trio.run(main)
+    """
+    anyio = _import_anyio()
     if raise_interrupt is not None:
         warnings.warn(
             'raise_interrupt is deprecated, KeyboardInterrupt will cause this coroutine to be cancelled and then '
@@ -928,27 +1067,31 @@ async def awatch(*paths, watch_filter=_DEFAULT_FILTER, debounce=1_600, step=50, 
     ignore_permission_denied = _default_ignore_permission_denied(ignore_permission_denied)
     debug = _default_debug(debug)
     timeout = _calc_async_timeout(rust_timeout)
-    loop = asyncio.get_running_loop()
+    limiter = anyio.CapacityLimiter(1)
 
     with _open_notify(paths, watch_filter, debug, force_polling, poll_delay_ms, recursive,
-                      ignore_permission_denied) as watcher, \
-            _AwatchWorker() as worker:
+                      ignore_permission_denied) as watcher:
         while True:
             # A cancellable per call: the C wait returns as soon as it is
-            # cancelled, with no poll of an event in between.
+            # cancelled; `left` says the worker is out of watcher.watch().
             own_stop = Gio.Cancellable()
             stop = own_stop if stop_event is None else _EitherStop(own_stop, stop_event)
-            future = loop.run_in_executor(worker, watcher.watch, debounce, step, timeout, stop)
-            try:
-                raw_changes = await asyncio.shield(future)
-            except BaseException:
-                # Cancelled (or interrupted): end the worker's wait before
-                # the watcher is closed under it.
-                own_stop.cancel()
+            left = threading.Event()
+
+            def wait_in_worker(stop=stop, left=left):
                 try:
-                    await asyncio.wait({future})
-                except BaseException:
-                    pass
+                    return watcher.watch(debounce, step, timeout, stop)
+                finally:
+                    left.set()
+
+            try:
+                raw_changes = await anyio.to_thread.run_sync(wait_in_worker, cancellable=True, limiter=limiter)
+            except BaseException:
+                # Cancelled (or interrupted): the worker was let go; end its
+                # wait and let it leave before the watcher is closed.
+                own_stop.cancel()
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(left.wait)
                 raise
             if raw_changes == 'timeout':
                 if yield_on_timeout:
@@ -966,3 +1109,360 @@ async def awatch(*paths, watch_filter=_DEFAULT_FILTER, debounce=1_600, step=50, 
 
 
 __all__ += ['watch', 'awatch']
+
+
+# --- run_process and arun_process (watchfiles.run) ---
+#
+# As watchfiles' run.py, with one difference: the target runs in a process
+# group of its own and stopping signals the whole group, so a grandchild
+# (`sh -c 'server'`) never outlives a restart.  The group is set on both
+# sides of the start (by the parent, and by the child first thing), as
+# shells do, so no signal can reach only the leader.
+
+def detect_target_type(target):
+    """Whether run_process() runs target as a 'function' or a 'command'
+    when target_type is 'auto', as watchfiles decides: a target that is not
+    a str is a function; a str ending in .py or .sh is a command; a str
+    matching [a-zA-Z0-9_]+(\\.[a-zA-Z0-9_]+)+ is the dotted path of a
+    function; anything else is a command.
+
+    Args:
+        target: the target of run_process().
+
+    Returns:
+        'function' or 'command'.
+    """
+    if not isinstance(target, str):
+        return 'function'
+    if target.endswith(('.py', '.sh')):
+        return 'command'
+    if re.fullmatch(r'[a-zA-Z0-9_]+(\.[a-zA-Z0-9_]+)+', target):
+        return 'function'
+    return 'command'
+
+
+def _tty_path():
+    try:
+        return os.ttyname(sys.stdin.fileno())
+    except OSError:
+        return '/dev/tty'  # pytest's stdin has no fileno()
+    except (AttributeError, ValueError):
+        return None
+
+
+def _group_has_members(pgid):
+    """Whether any process other than a zombie is left in the group."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        entries = os.listdir('/proc')
+    except OSError:
+        return True  # not Linux: killpg's answer
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f'/proc/{entry}/stat', 'rb') as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(b')') + 2:].split()
+        if int(fields[2]) == pgid and fields[0] != b'Z':
+            return True
+    return False
+
+
+class _CombinedProcess:
+    """The target's process (multiprocessing spawn Process or Popen), the
+    leader of its own process group."""
+
+    def __init__(self, process):
+        self._p = process
+        self._pid = process.pid  # kept: a closed Process forgets it, and its exit code
+        self._exitcode = None
+        self._released = False
+        assert self._pid is not None, 'process not yet spawned'
+        try:
+            os.setpgid(self.pid, self.pid)
+        except OSError:
+            pass  # the child did it first, or has exec'd after doing it
+
+    @property
+    def pid(self):
+        return self._pid
+
+    @property
+    def exitcode(self):
+        if isinstance(self._p, subprocess.Popen):
+            return self._p.poll()
+        if self._exitcode is None and not self._released:
+            self._exitcode = self._p.exitcode
+        return self._exitcode
+
+    def is_alive(self):
+        return self.exitcode is None
+
+    def _signal_group(self, signum):
+        try:
+            os.killpg(self.pid, signum)
+        except (ProcessLookupError, PermissionError):
+            pass
+        # A target that left the group (os.setsid()) is signalled on its
+        # own; what it started in its new session is its business, as a
+        # daemon's.
+        if self.is_alive():
+            try:
+                if os.getpgid(self.pid) != self.pid:
+                    os.kill(self.pid, signum)
+            except ProcessLookupError:
+                pass
+
+    def _wait(self, timeout):
+        """Waits for the leader to end and then its group to empty; True
+        when both did within timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if isinstance(self._p, subprocess.Popen):
+                try:
+                    self._p.wait(max(0.0, min(0.02, deadline - time.monotonic())))
+                except subprocess.TimeoutExpired:
+                    pass
+            else:
+                self._p.join(max(0.0, min(0.02, deadline - time.monotonic())))
+            if not self.is_alive() and not _group_has_members(self.pid):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            if not self.is_alive():
+                time.sleep(0.02)
+
+    def stop(self, sigint_timeout=5, sigkill_timeout=1):
+        """SIGINT to the group; after sigint_timeout seconds with the leader
+        or any member still there, SIGKILL to the group and a wait of
+        sigkill_timeout.  WATCHFILES_CHANGES is removed."""
+        os.environ.pop('WATCHFILES_CHANGES', None)
+        try:
+            if self.is_alive():
+                logger.debug('stopping process...')
+            else:
+                logger.warning('process already dead, exit code: %d', self.exitcode)
+                if not _group_has_members(self.pid):
+                    return
+            self._signal_group(signal.SIGINT)
+            if self._wait(sigint_timeout):
+                logger.debug('process stopped')
+                return
+            logger.warning('SIGINT timed out after %r seconds', sigint_timeout)
+            logger.warning('process has not terminated, sending SIGKILL')
+            self._signal_group(signal.SIGKILL)
+            self._wait(sigkill_timeout)
+        finally:
+            # A spawned Process keeps its sentinel pipe until closed.
+            if not isinstance(self._p, subprocess.Popen) and not self._released and not self.is_alive():
+                self._released = True
+                self._p.close()
+
+
+def _start_process(target, target_type, args, kwargs, changes=None):
+    if changes is None:
+        changes_env_var = '[]'
+    else:
+        import json
+        changes_env_var = json.dumps([[c.raw_str(), p] for c, p in changes])
+    os.environ['WATCHFILES_CHANGES'] = changes_env_var
+
+    if target_type == 'function':
+        import multiprocessing
+        kwargs = kwargs or {}
+        process = multiprocessing.get_context('spawn').Process(
+            target=_watchfiles_run.run_function, args=(target, _tty_path() if isinstance(target, str) else None, args, kwargs))
+        process.start()
+    else:
+        if args or kwargs:
+            logger.warning('ignoring args and kwargs for "command" target')
+        assert isinstance(target, str), 'target must be a string to run as a command'
+        import shlex
+        if sys.version_info >= (3, 11):
+            process = subprocess.Popen(shlex.split(target), process_group=0)
+        else:
+            process = subprocess.Popen(shlex.split(target), preexec_fn=os.setpgrp)
+    return _CombinedProcess(process)
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    logger.warning('received signal %s, raising KeyboardInterrupt', signal.Signals(signum))
+    raise KeyboardInterrupt
+
+
+def _catch_sigterm():
+    # SIGTERM (docker stop) ends run_process() as Ctrl+C does, stopping the
+    # target; only the main thread may install handlers.
+    if threading.current_thread() is threading.main_thread():
+        logger.debug('registering handler for SIGTERM on watchfiles process %d', os.getpid())
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+
+
+def run_process(*paths, target, args=(), kwargs=None, target_type='auto', callback=None,
+                watch_filter=_DEFAULT_FILTER, grace_period=0, debounce=1_600, step=50, debug=None,
+                sigint_timeout=5, sigkill_timeout=1, recursive=True, ignore_permission_denied=False):
+    """Runs a process and restarts it whenever files change, as
+    watchfiles.run_process(): a Python function in a new interpreter
+    (multiprocessing's spawn context), or a command (subprocess.Popen of
+    shlex.split(target)).
+
+    The process runs in a process group of its own, and stopping it signals
+    the whole group: SIGINT, then SIGKILL if the process or any other
+    member of the group (a grandchild) is still there after sigint_timeout.
+    No grandchild outlives a restart.  The group is not the terminal's
+    foreground group: Ctrl+C reaches this process, which then stops the
+    target's group; a target reading the terminal is stopped by SIGTTIN.
+
+    The target finds the changes that caused its start in the
+    WATCHFILES_CHANGES environment variable, as JSON:
+    [["added", "/path"], ...], and '[]' at the first start.
+
+    Internally run_process() uses watch() with raise_interrupt=False, so
+    Ctrl+C (or SIGTERM, turned into KeyboardInterrupt while it runs) stops
+    the target and returns.
+
+    Args:
+        *paths: as watch().
+        target: the function (or the dotted path of one, 'pkg.mod.func')
+            or the command line to run.
+        args: positional arguments of a function target.
+        kwargs: keyword arguments of a function target.
+        target_type: 'function', 'command', or 'auto' for
+            detect_target_type(target).
+        callback: called with each set of changes before the restart.
+        watch_filter: as watch(); a DefaultFilter by default.
+        grace_period: seconds after the first start before changes are
+            watched for (changes meanwhile are not seen).
+        debounce: as watch().
+        step: as watch().
+        debug: as watch().
+        sigint_timeout: seconds to wait after SIGINT before SIGKILL.
+        sigkill_timeout: seconds to wait after SIGKILL.
+        recursive: as watch().
+        ignore_permission_denied: as watch(), but False by default: the
+            environment variable is not read, as in watchfiles.
+
+    Returns:
+        The number of times the target was reloaded.
+
+    Example:
+        def foobar(a, b):
+            print('foobar called with:', a, b, os.getenv('WATCHFILES_CHANGES'))
+
+        if __name__ == '__main__':
+            Watchfiles.run_process('./path/to/dir', target=foobar, args=(1, 2))
+            Watchfiles.run_process('.', target='./example.sh')
+    """
+    if target_type == 'auto':
+        target_type = detect_target_type(target)
+    logger.debug('running "%s" as %s', target, target_type)
+    _catch_sigterm()
+    process = _start_process(target, target_type, args, kwargs)
+    reloads = 0
+    try:
+        if grace_period:
+            logger.debug('sleeping for %s seconds before watching for changes', grace_period)
+            time.sleep(grace_period)
+        for changes in watch(*paths, watch_filter=watch_filter, debounce=debounce, step=step, debug=debug,
+                             raise_interrupt=False, recursive=recursive,
+                             ignore_permission_denied=ignore_permission_denied):
+            if callback is not None:
+                callback(changes)
+            process.stop(sigint_timeout=sigint_timeout, sigkill_timeout=sigkill_timeout)
+            process = _start_process(target, target_type, args, kwargs, changes)
+            reloads += 1
+    finally:
+        process.stop(sigint_timeout=sigint_timeout, sigkill_timeout=sigkill_timeout)
+    return reloads
+
+
+async def arun_process(*paths, target, args=(), kwargs=None, target_type='auto', callback=None,
+                       watch_filter=_DEFAULT_FILTER, grace_period=0, debounce=1_600, step=50, debug=None,
+                       recursive=True, ignore_permission_denied=False, sigint_timeout=5, sigkill_timeout=1):
+    """Asynchronous equivalent of run_process(), as
+    watchfiles.arun_process(), for any event loop anyio runs on: the same
+    arguments, but callback may be a coroutine function.  Starting and
+    stopping the process run in worker threads, and the changes come from
+    awatch().
+
+    Unlike watchfiles', the target is stopped (in its whole process group)
+    also when the task is cancelled or interrupted, and sigint_timeout and
+    sigkill_timeout (keyword-only here, 5 and 1 s) are accepted.
+    KeyboardInterrupt is not swallowed: it cancels the task and is raised
+    by asyncio.run() or its equivalent, where it should be caught.
+
+    Args:
+        *paths: as watch().
+        target: as run_process().
+        args: as run_process().
+        kwargs: as run_process().
+        target_type: as run_process().
+        callback: called (and awaited if it returns an awaitable) with each
+            set of changes before the restart.
+        watch_filter: as watch().
+        grace_period: seconds after the first start before changes are
+            watched for.
+        debounce: as watch().
+        step: as watch().
+        debug: as watch().
+        recursive: as watch().
+        ignore_permission_denied: as run_process().
+        sigint_timeout: as run_process().
+        sigkill_timeout: as run_process().
+
+    Returns:
+        The number of times the target was reloaded.
+
+    Example:
+        async def main():
+            await Watchfiles.arun_process('.', target=foobar, args=(1, 2), callback=callback)
+
+        try:
+            asyncio.run(main())
+        except KeyboardInterrupt:
+            print('stopped via KeyboardInterrupt')
+    """
+    import inspect
+    anyio = _import_anyio()
+    if target_type == 'auto':
+        target_type = detect_target_type(target)
+    logger.debug('running "%s" as %s', target, target_type)
+    _catch_sigterm()
+    process = await anyio.to_thread.run_sync(_start_process, target, target_type, args, kwargs)
+    reloads = 0
+    try:
+        if grace_period:
+            logger.debug('sleeping for %s seconds before watching for changes', grace_period)
+            await anyio.sleep(grace_period)
+        async for changes in awatch(*paths, watch_filter=watch_filter, debounce=debounce, step=step, debug=debug,
+                                    recursive=recursive, ignore_permission_denied=ignore_permission_denied):
+            if callback is not None:
+                result = callback(changes)
+                if inspect.isawaitable(result):
+                    await result
+            await anyio.to_thread.run_sync(process.stop, sigint_timeout, sigkill_timeout)
+            process = await anyio.to_thread.run_sync(_start_process, target, target_type, args, kwargs, changes)
+            reloads += 1
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(process.stop, sigint_timeout, sigkill_timeout)
+    return reloads
+
+
+__all__ += ['run_process', 'arun_process', 'detect_target_type', 'import_string']
+
+
+# --- VERSION (watchfiles.VERSION) ---
+# Kept apart, and only if not defined above, so that another definition
+# merges in without a conflict.
+if 'VERSION' not in globals():
+    VERSION = __version__
+    __all__.append('VERSION')
