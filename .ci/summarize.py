@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Sums the TAP subtests of every meson test log given on the command line
 and prints the one line CI reads: "N passed, N failed[, N skipped]".
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench-proc.h: what the benchmarks read about their own process from
  * /proc (peak RSS, CPU ticks, per-thread context switches), and a monotonic
  * clock.  Plain libc so the raw inotify baseline can share it without GLib. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # make-tree.sh DIR: the tree, 5,000 directories x 20 files, depth 4.
 #
 # DIR/aI (10) / bJ (10 each: 100) / cK (10 each: 1,000) / dL (3 or 4 each:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* raw-inotify.c: the baseline the issue measures Watchfiles against.
  *
  * A minimal C program without GLib: walk a tree (openat, fdopendir, readdir

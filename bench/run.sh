@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # run.sh: build the library (release) and the benchmarks, make the issue's
 # tree in a temporary directory, run every measure side by side with the raw
 # inotify baseline, and print a Markdown table.  Nothing is written to the

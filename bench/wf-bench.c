@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-bench.c: the issue's measures of Watchfiles, one subcommand each.
  *
  *   wf-bench setup TREE               time wf_notify_new() (or g_initable_new()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* watchfiles-backend.h: everything a backend module needs, and nothing else.
  * Backend sources define WATCHFILES_BACKEND_COMPILATION and include this. */
 #pragma once

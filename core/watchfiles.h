@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* watchfiles.h: the one header applications include. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-backend-info.c: a listing of the backends installed here, what their
  * probe says on this machine, and which one is chosen by default (the answer
  * to WATCHFILES_BACKEND=help). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-backend-info.h: what the backends installed here can do, for listings. */
 #pragma once
 

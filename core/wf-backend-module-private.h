@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-backend-module-private.h: one opened, validated backend module. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-backend-module.c: opening a backend module and refusing anything that
  * is not one we know how to drive (no entry symbol, another ABI, a vtable too
  * short or with holes).  The checks happen before the first call into it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-backend-registry-private.h: where backend modules are found, and which
  * one watches a given set of roots. */
 #pragma once

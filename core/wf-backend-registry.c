@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-backend-registry.c: the once-initialised, process-wide table of loaded
  * backend modules, and the choice of a backend (DESIGN.md section 4).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-backend-status-private.h: the core's side of WfBackendStatus, whose
  * public half (the struct and wf_backend_status_add_polled_subtree()) is
  * in wf-backend.h. */

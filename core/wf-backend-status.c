@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-backend-status.c: the part of WfBackendStatus a backend cannot see:
  * the list of subtrees it polls, with why.  Kept out of the struct so the
  * list can change shape without an ABI bump. */

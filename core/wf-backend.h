@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-backend.h: the plugin ABI between libwatchfiles and a backend module.
  *
  * A backend is a shared module exporting exactly one symbol,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-debounce-private.h: when a batch of changes is released.  Pure
  * arithmetic on monotonic times (microseconds), so it is tested alone. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-debounce.c: the release rule of RustNotify's watch loop, made
  * event-driven.
  *

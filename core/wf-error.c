@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-error.c: the WF_ERROR domain. */
 #include "config.h"
 

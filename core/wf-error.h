@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-error.h: the WF_ERROR domain. */
 #pragma once
 

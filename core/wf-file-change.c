@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-file-change.c: the boxed (change, path) pair handed to callers. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-file-change.h: one reported change, (added|modified|deleted, path). */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-ignore-rules.c: WfIgnoreRules, compiled once, matched before any watch.
  *
  * The rules follow watchfiles' DefaultFilter (directory names, basename

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-ignore-rules.h: WfIgnoreRules, what a watcher never watches nor reports. */
 #pragma once
 

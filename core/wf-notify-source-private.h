@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-notify-source-private.h: the GSource that delivers WfNotify's batches
  * in a GMainContext (watch_async and the "changes" signal). */
 #pragma once

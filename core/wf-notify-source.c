@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-notify-source.c: watch()'s step (wf-watch-step.c) driven by a
  * GMainContext instead of a blocking wait.
  *

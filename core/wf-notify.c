@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-notify.c: WfNotify, the twin of watchfiles' RustNotify.
  *
  * Construction chooses and starts a backend and installs every watch before

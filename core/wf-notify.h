@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-notify.h: WfNotify, the C/GObject twin of watchfiles' RustNotify. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-roots-private.h: each watch root's given, absolute and reported forms,
  * computed once for the core (WfNotify, the sink). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-roots.c: the one place where a root's forms are computed.
  *
  * watchfiles neither resolves nor normalises roots, and what it reports

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-sink-private.h: the core's side of WfSink (the backends' side is wf-sink.h). */
 #pragma once
 

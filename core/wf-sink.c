@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-sink.c: raw events from a backend become the pending set of
  * (change, path) pairs, with RustNotify's mapping and de-duplication.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-sink.h: where a backend hands its raw events to the core.
  *
  * Every function here is thread-safe and cheap: a backend thread calls them

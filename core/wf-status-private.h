@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-status-private.h: making a WfStatus from what a backend reported. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-status.c: WfStatus, a snapshot of what a watcher is doing (backend,
  * roots, directories watched and polled, and why, rescans), taken by
  * wf_notify_get_status() from the backend's WfBackendStatus.  Immutable,

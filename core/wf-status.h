@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-status.h: WfStatus, what a watcher is doing, as an immutable snapshot. */
 #pragma once
 

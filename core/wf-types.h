@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-types.h: public enums shared by the application API (WfNotify, WfStatus)
  * and the backend ABI (wf-backend.h): what to do at a watch limit, and why
  * a subtree is polled. */

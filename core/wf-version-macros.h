@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-version-macros.h: symbol visibility and availability macros (the
  * version itself is in the generated wf-version.h). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-wait-private.h: blocking on descriptors until one is readable or a
  * deadline passes, the only platform-specific part of a watch (POSIX in
  * wf-wait-unix.c; a Windows core adds its own file with these functions). */

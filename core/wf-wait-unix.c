@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-wait-unix.c: the POSIX side of wf-wait-private.h: fcntl() to tell an
  * open descriptor, poll() to look, ppoll() (Linux: sub-millisecond) or
  * poll() to block, and g_source_add_unix_fd() for a GMainContext. */

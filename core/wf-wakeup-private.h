@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-wakeup-private.h: a descriptor one thread makes readable to wake another
  * (POSIX: wf-wakeup-unix.c; a Windows core adds its own file). */
 #pragma once

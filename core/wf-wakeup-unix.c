@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-wakeup-unix.c: an eventfd (a pipe where there is none) that a backend
  * thread makes readable so a waiter blocked in poll() wakes up.  GLib has
  * GWakeup for this, but keeps it private. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-watch-step-private.h: one turn of a watch, the part the blocking
  * wf_notify_watch_full() and the main-loop WfNotifySource share. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-watch-step.c: one turn of a watch (what both the blocking wait and
  * the main-loop source do each time their descriptors wake them): look at
  * the failure, the stop, the close and the pending set in RustNotify's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Where gi-docgen links types of the libraries Watchfiles depends on.
 baseURLs = [
   [ 'GLib', 'https://docs.gtk.org/glib/' ],

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-test-util.c: helpers shared by the C tests. */
 #include "config.h"
 

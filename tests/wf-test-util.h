@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-test-util.h: shared helpers for the C tests: temporary trees, files,
  * and waiting for an exact set of changes. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* watchfiles.c: the command-line tool's entry point.  Run mode
  * (`watchfiles COMMAND [PATH...]`, the Python CLI's) restarts a command on
  * each batch of changes (wf-cli-run.c); stream mode (`watchfiles --print

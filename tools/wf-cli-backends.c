@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-cli-backends.c: --list-backends, each backend module found, its probe
  * here, its priority, and the one that would be chosen with these options
  * and this environment (the library's choice, made the same way). */

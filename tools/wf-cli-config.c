@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-cli-config.c: the command line and the environment, turned into a
  * WfCliConfig.  Every option is checked before any path is looked at, so a
  * bad option is a usage error (status 2) even when a path is missing too

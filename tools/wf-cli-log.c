@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-cli-log.c: the command's log lines on stderr, in the Python CLI's
  * format ("[HH:MM:SS] message") and with its three levels. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-cli-run.c: run mode, the process supervisor.  Watches the paths,
  * starts the command, and on each batch of changes stops it (SIGINT, then
  * SIGKILL after --sigint-timeout) and starts it again with the batch in

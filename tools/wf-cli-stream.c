@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-cli-stream.c: stream mode (`watchfiles --print`), each change printed
  * on stdout as a line in one of the formats of wf-cli-format.c, flushed
  * per batch, until SIGINT or SIGTERM. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-cli-watch.c: the watcher both modes use, the line that says what it
  * watches, and the one rule the library does not apply: --filter python
  * keeps only Python source files (PythonFilter's extensions). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-cli.h: what the parts of the watchfiles command share (private to
  * tools/).  One concern per file: options and environment (wf-cli-config.c),
  * the watcher and the --filter python rule (wf-cli-watch.c), run mode

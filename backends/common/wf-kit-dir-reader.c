@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-dir-reader.c: one directory listing, ignore rules first. */
 #include "config.h"
 

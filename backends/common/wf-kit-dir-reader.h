@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-dir-reader.h: listing one directory the way every backend must:
  * "." and ".." skipped, ignored entries dropped before anything is spent
  * on them (DESIGN rule 5), the entry's path kept in one reused buffer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-fingerprint.c: stat fields per OS, and the change rule. */
 #include "config.h"
 

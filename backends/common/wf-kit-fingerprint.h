@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-fingerprint.h: what a scan remembers of a file to tell whether it
  * changed, and the one rule that says how.
  *

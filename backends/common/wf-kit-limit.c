@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-limit.c: the watch-limit error text, with the sysctl read once. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-limit.h: the error every backend gives when a kernel limit (inotify
  * watches, kqueue descriptors) stops it, naming the limit and its value.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-missing-root.c: the climb to the nearest existing ancestor. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-missing-root.h: the way back of a root that is gone (DESIGN rule 4).
  *
  * A root deleted or moved away is waited for through its nearest existing

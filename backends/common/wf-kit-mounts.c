@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-mounts.c: the mount table, and the polled filesystems in it. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-mounts.h: which parts of a watched tree lie on filesystems whose
  * kernel notifications are silent about changes made elsewhere (NFS, SMB,
  * 9P, FUSE: another machine, the VM's host, or the FUSE daemon's own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-pace.c: the pause between scans, from the thread's CPU time. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-pace.h: how long a poller rests after a scan, the same for the
  * poll backend and for what a native backend polls: at least the poll
  * delay, and long enough that scanning stays within a CPU budget

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-path.c: path joining and the forms of a root. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-path.h: the one notion of a path shared by every backend.
  *
  * Paths are bytes, never normalised: a root given as "./src" is reported

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-snapshot.c: build, rescan and report a tree of fingerprints.
  *
  * A scan works relative to directory descriptors with a single path

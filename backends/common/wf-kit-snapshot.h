@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-snapshot.h: what a tree looked like, and what changed since.
  *
  * A snapshot is a tree of entries (one hash table of names per listed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-status.c: status fill and describe text. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-kit-status.h: the counts every backend reports, written out once:
  * into the ABI's WfBackendStatus, and as the describe() line of debug
  * output ("PollBackend { roots: 1, directories: 3, ... }").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inotify-backend-private.h: the inotify backend instance, shared by the
  * module's files (lifecycle and events, walks, resync, roots that go and
  * come back). */

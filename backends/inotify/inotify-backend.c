@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inotify-backend.c: the inotify backend module (Linux).
  *
  * The module's entry point, probe, instance lifecycle, and the reader

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inotify-missing-roots.c: roots that go and come back (DESIGN rule 4).
  *
  * A root deleted or moved away is reported, then its path is watched for

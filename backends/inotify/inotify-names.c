@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inotify-names.c: the prefix/suffix-coded, journaled name set of
  * inotify-names.h. */
 #include "config.h"

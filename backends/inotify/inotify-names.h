@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inotify-names.h: the entry names of one watched directory, packed.
  *
  * A resync has to know which names each directory had, and holding them for

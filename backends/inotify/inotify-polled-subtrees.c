@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inotify-polled-subtrees.c: subtrees polled while the watch limit keeps them
  * unwatched (DESIGN rule 3).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inotify-resync.c: getting back in step after losing events.
  *
  * When the kernel queue overflows, or an event names a watch we never made,

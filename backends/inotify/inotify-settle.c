@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inotify-settle.c: finishing, after each event or call, what it started.
  *
  * The lower files never call up: a walk that gives a watch up, forgets a

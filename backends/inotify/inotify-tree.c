@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inotify-tree.c: watch nodes, their tables and their paths. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inotify-tree.h: what the inotify backend knows about the watched trees.
  *
  * One node per watched directory (and per root, file or directory), holding

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inotify-watches.c: watch-then-scan walks of directory trees, and forgetting
  * them again.
  *

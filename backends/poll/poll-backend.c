@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* poll-backend.c: the "poll" backend module, the twin of notify's PollWatcher.
  *
  * One thread rescans every root with the backend kit's snapshot and pushes

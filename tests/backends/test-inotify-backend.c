@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-inotify-backend.c: what only the inotify backend promises, through
  * the public WfNotify API with the backend forced to "inotify": the watch
  * limit as a typed error that leaks no watch, subtrees past it polled by a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-kit.c: the backend kit on its own, against real directories and the
  * core's real sink, with no kernel events: paths, fingerprints, the
  * directory reader, the snapshot's one rule set (build, rescan, report, a

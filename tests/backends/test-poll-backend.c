@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-poll-backend.c: what only the poll backend promises, through the
  * public WfNotify API with polling forced: nanosecond fingerprints (same
  * second writes), its description, a delay honoured and a zero delay that

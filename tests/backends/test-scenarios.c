@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-scenarios.c: the scenario matrix (DESIGN rule 10).  Every
  * behavioural scenario is written once and registered as
  * /matrix/BACKEND/SCENARIO for each backend of wf_test_backends() (those

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-backend-abi.c: what the core hands a backend at start() and what it
  * makes of the backend's status, through the recorder module of
  * tests/modules (it watches nothing and tells what it was given). */

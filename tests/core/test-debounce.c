@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-debounce.c: the release rule alone, on made-up clocks (µs). */
 #include "config.h"
 

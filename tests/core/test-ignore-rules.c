@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-ignore-rules.c: WfIgnoreRules on its own, no file system: watchfiles'
  * DefaultFilter lists (spec 2.5) name by name, paths relative to the watch
  * root, plain string prefixes, name and path globs, names that are not

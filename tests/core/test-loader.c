@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-loader.c: finding, validating and choosing backend modules: the real
  * ones from the build tree and the broken ones of tests/modules. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-notify-async.c: WfNotify in a GMainContext: watch_async()/finish()
  * and start()/stop() with the "changes" and "failed" signals, on real
  * kernels and against every backend (/notify-async/BACKEND/CASE).

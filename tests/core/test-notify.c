@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-notify.c: the WfNotify contract, i.e. RustNotify's (spec sections
  * 1.2-1.5) and its upstream tests (spec 3.2), checked on real kernels.
  *

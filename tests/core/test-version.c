@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-version.c: the version macros of the generated wf-version.h say
  * meson.build's project version (passed in WF_VERSION by the test). */
 #include "config.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """The examples of doc/overview.md and README.md, built and run for real.
 
 A fenced block is an example when the line right before it is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // test-notify.js: Watchfiles from GJS, through the GIR only: the "changes"
 // signal (start/stop) and watch_async()/watch_finish() each receive the
 // batch of a file created in a temporary directory.  Prints TAP; exits

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test-install.sh: README's install ("meson setup --prefix=/usr", "meson
 # install") into a scratch root, then the four things a user runs (the
 # watchfiles command, pkg-config and a C program, GJS, Python's six-argument

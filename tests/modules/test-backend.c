@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-backend.c: deliberately broken or limited backend modules for the
  * loader tests, one per TEST_BACKEND_* variant (see meson.build), and a
  * recorder (TEST_BACKEND_RECORDER) that watches nothing but tells, through

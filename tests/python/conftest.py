@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # conftest.py: fixtures of the Python tests (a fresh copy of watchfiles'
 # test_files tree per test, timing and synchronisation helpers) and, when
 # WATCHFILES_PYTEST_TAP is set (meson test does), a plugin that prints one

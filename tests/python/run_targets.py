@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # run_targets.py: functions that run_process() tests run as targets in a
 # spawned interpreter (it imports them by name), each appending one JSON
 # line to the log file it is given.

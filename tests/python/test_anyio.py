@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test_anyio.py: awatch() runs under anyio as watchfiles' does (issue 13
 # point 8): on anyio's asyncio and trio backends, with real file changes,
 # anyio/asyncio/trio events as stop_event, prompt cancellation from a task

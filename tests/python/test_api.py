@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test_api.py: watchfiles' module-level API on Watchfiles (issue 13 point
 # 8): VERSION, RustNotify's text for a missing path, and documentation of
 # every argument of watch(), awatch(), run_process() and arun_process().

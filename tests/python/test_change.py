@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test_change.py: Watchfiles.Change is watchfiles' IntEnum for what its
 # users do with it (issue 13 point 8), and every Change the override hands
 # out (watch(), awatch(), FileChange, the "changes" signal, the filters'

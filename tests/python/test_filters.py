@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test_filters.py: BaseFilter, DefaultFilter and PythonFilter with
 # watchfiles' exact semantics (spec 2.5), and Change / FileChange.
 import os

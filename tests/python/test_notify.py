@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test_notify.py: what the override adds to RustNotify's own tests: the
 # override really loads from the source tree, argument checks, error types,
 # GObject API reachable, Ctrl+C in a real child process, close() from

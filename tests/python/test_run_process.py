@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test_run_process.py: Watchfiles.run_process() and arun_process() as
 # watchfiles' (issue 13 point 8): a command or a function as target, args
 # and kwargs, WATCHFILES_CHANGES, the callback, SIGINT then SIGKILL, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test_rust_notify.py: every case of watchfiles' tests/test_rust_notify.py
 # (spec 3.2), run against Watchfiles.Notify through the override, each on
 # its own copy of the test_files tree.

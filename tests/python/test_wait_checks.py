@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test_wait_checks.py: signals and stop events during Notify.watch(), as
 # RustNotify's loop has them (spec 1.4): signal handlers and is_set() run on
 # the calling thread with the GIL, a handler that does not raise keeps the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test_watch.py: watchfiles' watch() and awatch() on Watchfiles (spec 2.2-2.4,
 # 3.3): real files, stop events, awatch cancellation, the C-side ignore
 # rules, environment-driven defaults, and the mocked cases of upstream's

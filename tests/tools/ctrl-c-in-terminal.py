@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Runs a command in a new pseudo-terminal, as the foreground process group
 of its session, and types Ctrl+C once READY_FILE exists: the terminal then
 sends SIGINT to the whole group, as it does for a person.

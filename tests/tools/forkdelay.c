@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* forkdelay.c: an LD_PRELOAD module for the watchfiles command's tests.
  * It widens the window between fork and exec of the first child: the
  * child writes the file named by $FORK_READY, then sleeps

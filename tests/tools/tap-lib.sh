@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tap-lib.sh: what the watchfiles command's TAP tests share.  Sourced with
 # the tool's path in $1 and, in $2, 1 to run the tool under valgrind (the
 # scripts themselves must not run under it: the shell's own leaks would

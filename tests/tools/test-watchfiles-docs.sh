@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Every long option that `watchfiles --help` lists is documented in the man
 # page source and completed by the bash completion, and the completion
 # offers nothing that --help does not list; its --backend completer offers

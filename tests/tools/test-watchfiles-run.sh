@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The watchfiles command's run mode, with real child processes and real
 # file changes: restarts with WATCHFILES_CHANGES, the SIGINT-then-SIGKILL
 # sequence, --filter python, a child that died on its own, the grace

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The watchfiles command's stream mode (--print) and what both modes share:
 # it streams the changes of a real directory in the three formats, costs
 # no watch for what the ignore rules hide, stops cleanly on SIGINT, lists

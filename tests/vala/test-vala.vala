@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-vala.vala: the generated VAPI is usable from Vala.
  *
  * Compiled against build/core/watchfiles-1.0.vapi, so a wrong annotation

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # gi/overrides/Watchfiles.py: the PyGObject override of the Watchfiles
 # namespace.  It makes Watchfiles.Notify a drop-in for watchfiles'
 # RustNotify (six positional arguments, a set of (int, str) or 'signal',

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # gi/overrides/_watchfiles_run.py: what a process that Watchfiles'
 # run_process() spawns for a function target runs first.  A module of its
 # own, importing only the standard library, because the spawned interpreter
