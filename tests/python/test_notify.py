@@ -545,7 +545,7 @@ def test_backend_list_is_safe_to_free(backends):
         infos = Watchfiles.BackendInfo.list_all()
         names = [info.get_name() for info in infos]
         del infos
-    assert names == ['inotify', 'poll']
+    assert names == sorted(backends)
 
 
 @pytest.fixture
@@ -623,4 +623,3 @@ def test_watch_while_started_is_a_runtime_error(tmp_path):
         assert not isinstance(info.value, Watchfiles.WatchfilesRustInternalError)
         watcher.stop()
         assert watcher.watch(50, 10, 1, None) == 'timeout'
-    assert names == sorted(backends)
