@@ -613,6 +613,9 @@ test_created_then_written (Fixture *f, gconstpointer data)
    * only see by chance). */
   let_changes_arrive ();
   write_in (f, "fresh.txt", "hello");
+  /* And the write before the first batch can go: poll sees it up to a
+   * poll delay (20 ms) later, after the collecting call's 10 ms step. */
+  let_changes_arrive ();
 
   /* The modification adds nothing to a pending "added". */
   assert_collected (notify, expect_in (f, "1:fresh.txt", NULL), NULL);
