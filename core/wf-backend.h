@@ -24,7 +24,8 @@ G_BEGIN_DECLS
  * may be appended without a bump: struct_size tells which ones exist.
  * ABI 2: WfBackendOptions lost `debug` (use wf_sink_get_debug()) and gained
  * the watch-limit policy, the poll CPU budget and the polled filesystems;
- * WfBackendStatus gained n_polled_directories and the polled subtrees. */
+ * WfBackendStatus gained n_polled_directories and the polled subtrees; the
+ * vtable gained `flags`; add_root() is always handed an absolute root. */
 #define WF_BACKEND_ABI_MAJOR 2
 
 #define WF_BACKEND_ENTRY_SYMBOL "wf_backend_module_get_vtable"
@@ -33,10 +34,10 @@ G_BEGIN_DECLS
 #define WF_BACKEND_PRIORITY_NATIVE 100
 #define WF_BACKEND_PRIORITY_POLL   0
 
-/* Whether the struct behind @ptr, of type @Type whose first member is
- * `gsize struct_size`, is long enough to hold @field: the caller may have
- * been built against an older header of the same ABI major.  The one
- * check for every struct of this header. */
+/* Whether the struct behind @ptr, of type @Type whose `struct_size` member
+ * holds its size as its builder compiled it, is long enough to hold
+ * @field: the other side may have been built against an older header of
+ * the same ABI major.  The one check for every struct of this header. */
 #define WF_STRUCT_HAS_FIELD(ptr, Type, field) \
   ((ptr) != NULL && (ptr)->struct_size >= G_STRUCT_OFFSET (Type, field) + sizeof (((Type *) 0)->field))
 

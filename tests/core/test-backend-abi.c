@@ -197,7 +197,10 @@ test_status (WfTestFixture *fixture, gconstpointer data)
   copy = g_boxed_copy (WF_TYPE_STATUS, status);
   g_assert_true (copy == status);
   g_boxed_free (WF_TYPE_STATUS, copy);
-  g_assert_cmpstr (g_enum_to_string (WF_TYPE_POLL_REASON, WF_POLL_REASON_FILESYSTEM), ==, "WF_POLL_REASON_FILESYSTEM");
+  {
+    g_autofree char *name = g_enum_to_string (WF_TYPE_POLL_REASON, WF_POLL_REASON_FILESYSTEM);
+    g_assert_cmpstr (name, ==, "WF_POLL_REASON_FILESYSTEM");
+  }
 
   /* Closed: the snapshot taken before is kept; a new one counts nothing. */
   wf_notify_close (notify);

@@ -2,7 +2,8 @@
 // test-notify.js: Watchfiles from GJS, through the GIR only: the "changes"
 // signal (start/stop) and watch_async()/watch_finish() each receive the
 // batch of a file created in a temporary directory.  Prints TAP; exits
-// non-zero on any failure, or after a 10 s safety timeout.
+// non-zero on any failure, or after a 10 s safety timeout.  The status is
+// read through the GIR too.
 imports.gi.versions.Watchfiles = '1.0';
 const {GLib, Gio, Watchfiles} = imports.gi;
 const System = imports.system;
@@ -58,11 +59,16 @@ function removeTree(path) {
     file.delete(null);
 }
 
-print('1..3');
+print('1..4');
 // RustNotify's six arguments: paths, debug, force_polling, poll_delay_ms,
 // recursive, ignore_permission_denied.
 const notify = Watchfiles.Notify.new([dir], false, false, 300, true, false);
 ok(notify instanceof Watchfiles.Notify, `a watcher on ${dir} (backend ${notify.get_backend_name()})`);
+const status = notify.get_status();
+ok(status.get_backend_name() === notify.get_backend_name() && status.get_roots().length === 1 &&
+    status.get_roots()[0] === dir && status.get_n_directories() === 1 &&
+    status.get_polled_subtrees().length === 0 && status.get_n_rescans() === 0,
+`the status: ${status.get_n_directories()} directory, nothing polled`);
 
 function watchAsync(path) {
     notify.watch_async(1600, 50, 5000, null, null, guarded((source, result) => {
@@ -98,6 +104,6 @@ loop.run();
 
 notify.close();
 removeTree(dir);
-if (n_tests !== 3)
+if (n_tests !== 4)
     failed = true;
 System.exit(failed ? 1 : 0);
