@@ -1,9 +1,9 @@
 /* wf-cli-run.c: run mode, the process supervisor.  Watches the paths,
  * starts the command, and on each batch of changes stops it (SIGINT, then
  * SIGKILL after --sigint-timeout) and starts it again with the batch in
- * WATCHFILES_CHANGES, as watchfiles' run_process() does.  SIGINT and
- * SIGTERM stop the child the same way and end the command with status 0;
- * a second one while the child is being stopped sends SIGKILL at once (a
+ * WATCHFILES_CHANGES, as watchfiles' run_process() does.  SIGINT, SIGTERM
+ * and SIGHUP stop the command the same way and end the tool with status 0;
+ * a second one while the command is being stopped sends SIGKILL at once (a
  * second Ctrl+C cuts the Python CLI's wait short too).
  *
  * Unlike run_process(), the watches are in place before the command first
@@ -11,13 +11,30 @@
  * and no change made as the command starts goes unseen.  The changes of
  * the grace period are then logged and dropped rather than never seen.
  *
- * The child stays in our process group, as with the Python CLI, and gets
- * our stdin: it remains in the terminal's foreground group, so it can read
- * the terminal, and a Ctrl+C reaches it directly.  We then do not send a
- * second SIGINT (a second KeyboardInterrupt would cut a Python child's
- * clean-up short); we only wait, then SIGKILL.  A SIGINT or SIGTERM sent
- * to us alone by kill() is forwarded as one SIGINT.  Children are only
- * ever waited for by pid: GLib's spawn helpers reap their own.
+ * The command runs in a session of its own (setsid), so that it and
+ * everything it starts form one process group, and that group is what is
+ * signalled and waited for: a server started by a shell script, or the
+ * python3 below `sh -c`, never outlives a restart or the tool (watchexec
+ * does the same; the Python CLI signals the command's own process only and
+ * leaves such grandchildren running).  The tool is also their subreaper:
+ * orphans of the group become its children, so their exit wakes it and it
+ * reaps them.
+ *
+ * Why a session and not only a group: a process group that is not the
+ * terminal's foreground group is stopped (SIGTTIN, SIGTTOU) as soon as it
+ * reads the terminal or sets its modes, which hangs every interactive
+ * command (watchexec's default has that problem).  A session of its own
+ * has no controlling terminal, so the terminal on its stdin, stdout and
+ * stderr is an ordinary file to it: it reads, writes and sets modes
+ * freely.  The terminal is not handed over with tcsetpgrp() either: its
+ * Ctrl+C would then reach the command alone, and the tool could not
+ * restart or stop it, nor give the terminal back if it were killed.  So a
+ * Ctrl+C reaches the tool only (its group is the foreground one), and the
+ * tool forwards one SIGINT to the command's whole group.  The cost: the
+ * command cannot open /dev/tty (a password prompt that reads it fails).
+ *
+ * Children are waited for with waitpid(-1): the tool spawns nothing else,
+ * and as subreaper it must reap whatever is reparented to it.
  */
 #include "config.h"
 
@@ -25,21 +42,23 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "wf-cli.h"
 
 typedef struct {
   const WfCliConfig *config;
-  GPid pid;             /* 0 when no child is running */
-  gboolean reaped;      /* the child exited and was waited for */
+  GPid pid;             /* the command (its group's id), 0 when there is none */
+  gboolean reaped;      /* the command exited and was waited for */
+  gboolean was_reaped;  /* ... and that was already said */
   int exit_code;        /* as Python's: the exit status, or minus the signal */
-  gboolean forward_interrupt; /* a stop request came as it was forked */
-  GArray *lingering;    /* of GPid: killed, not yet reaped */
   WfCliSignals signals; /* what arrived so far */
 } Supervisor;
 
 typedef enum {
-  WAIT_EXITED,
+  WAIT_EXITED,          /* the command and every process of its group are gone */
   WAIT_TIMED_OUT,
   WAIT_HURRIED,         /* one more stop request than tolerated came */
 } WaitOutcome;
@@ -60,42 +79,55 @@ exit_code_from_status (int status)
   return 0;
 }
 
+/* Reaps every child that exited: the command (its status is kept), and
+ * orphans of its group that were reparented to us. */
 static void
 reap (Supervisor *self)
 {
   int status;
+  pid_t pid;
 
-  if (self->pid != 0 && !self->reaped && waitpid (self->pid, &status, WNOHANG) == self->pid)
-    {
-      self->reaped = TRUE;
-      self->exit_code = exit_code_from_status (status);
-    }
-  for (guint i = 0; i < self->lingering->len;)
-    {
-      if (waitpid (g_array_index (self->lingering, GPid, i), &status, WNOHANG) != 0)
-        g_array_remove_index_fast (self->lingering, i);
-      else
-        i++;
-    }
+  while ((pid = waitpid (-1, &status, WNOHANG)) > 0 || (pid < 0 && errno == EINTR))
+    if (pid == self->pid && self->pid != 0)
+      {
+        self->reaped = TRUE;
+        self->exit_code = exit_code_from_status (status);
+      }
+}
+
+/* Whether some process of the command's group is still there (reap()
+ * first: an unreaped child of ours would count). */
+static gboolean
+group_alive (const Supervisor *self)
+{
+  return self->pid != 0 && (kill (-self->pid, 0) == 0 || errno == EPERM);
+}
+
+static void
+signal_group (const Supervisor *self, int signum)
+{
+  if (kill (-self->pid, signum) < 0 && errno != ESRCH)
+    wf_cli_log (WF_CLI_LOG_WARNING, "cannot signal process group %d: %s", (int) self->pid, g_strerror (errno));
 }
 
 /* Reads the signal pipe and reaps what exited; says so in debug output. */
 static void
 handle_signals (Supervisor *self)
 {
-  gboolean was_reaped = self->reaped;
-
   self->signals.child = FALSE;
   wf_cli_signals_drain (&self->signals);
   if (!self->signals.child)
     return;
   reap (self);
-  if (self->reaped && !was_reaped)
-    wf_cli_log (WF_CLI_LOG_DEBUG, "process exited, exit code: %d", self->exit_code);
+  if (self->reaped && !self->was_reaped)
+    {
+      self->was_reaped = TRUE;
+      wf_cli_log (WF_CLI_LOG_DEBUG, "process exited, exit code: %d", self->exit_code);
+    }
 }
 
-/* Waits up to @seconds for the child to exit, or until more than
- * @patience stop requests have come. */
+/* Waits up to @seconds for the command and the rest of its group to exit,
+ * or until more than @patience stop requests have come. */
 static WaitOutcome
 wait_for_exit (Supervisor *self, double seconds, guint patience)
 {
@@ -104,23 +136,44 @@ wait_for_exit (Supervisor *self, double seconds, guint patience)
   for (;;)
     {
       gint64 remaining;
+      int timeout_ms;
 
       reap (self);
-      if (self->reaped)
+      if (self->reaped && !group_alive (self))
         return WAIT_EXITED;
       if (self->signals.stop_requests > patience)
         return WAIT_HURRIED;
       remaining = deadline - g_get_monotonic_time ();
       if (remaining <= 0)
         return WAIT_TIMED_OUT;
-      /* SIGCHLD wakes this; round up so the last wait is not 0 ms. */
-      if (wf_cli_signals_wait ((int) MIN ((remaining + 999) / 1000, G_MAXINT)))
+      /* SIGCHLD wakes this (round up, so the last wait is not 0 ms), also
+       * for orphans of the group, which are reparented to us.  A member
+       * whose parent is another member is only seen gone by looking: then
+       * look every 20 ms. */
+      timeout_ms = (int) MIN ((remaining + 999) / 1000, G_MAXINT);
+      if (self->reaped)
+        timeout_ms = MIN (timeout_ms, 20);
+      if (wf_cli_signals_wait (timeout_ms))
         handle_signals (self);
     }
 }
 
+static const char *
+stop_signal_name (const Supervisor *self)
+{
+  switch (self->signals.last_stop)
+    {
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    default: return "SIGINT";
+    }
+}
+
+/* Stops the command's whole process group: SIGINT, then SIGKILL after
+ * --sigint-timeout.  A command that exited on its own may have left
+ * processes in its group: they are stopped the same way. */
 static void
-stop_child (Supervisor *self, gboolean child_got_interrupt)
+stop_child (Supervisor *self)
 {
   const WfCliConfig *config = self->config;
   /* Stopping for a restart, the first stop request only makes this the
@@ -135,30 +188,32 @@ stop_child (Supervisor *self, gboolean child_got_interrupt)
   if (self->reaped)
     {
       wf_cli_log (WF_CLI_LOG_WARNING, "process already dead, exit code: %d", self->exit_code);
-      self->pid = 0;
-      return;
+      if (!group_alive (self))
+        {
+          self->pid = 0;
+          return;
+        }
+      wf_cli_log (WF_CLI_LOG_DEBUG, "stopping what is left of its process group...");
     }
+  else
+    wf_cli_log (WF_CLI_LOG_DEBUG, "stopping process...");
 
-  wf_cli_log (WF_CLI_LOG_DEBUG, "stopping process...");
-  if (!child_got_interrupt)
-    kill (self->pid, SIGINT);
+  signal_group (self, SIGINT);
+  /* A stopped member would keep the SIGINT pending until SIGKILL. */
+  signal_group (self, SIGCONT);
   outcome = wait_for_exit (self, config->sigint_timeout, patience);
   if (outcome != WAIT_EXITED)
     {
       if (outcome == WAIT_TIMED_OUT)
         wf_cli_log (WF_CLI_LOG_WARNING, "SIGINT timed out after %g seconds", config->sigint_timeout);
       else
-        wf_cli_log (WF_CLI_LOG_WARNING, "%s received again, not waiting",
-                    self->signals.terminate ? "SIGTERM" : "SIGINT");
+        wf_cli_log (WF_CLI_LOG_WARNING, "%s received again, not waiting", stop_signal_name (self));
       wf_cli_log (WF_CLI_LOG_WARNING, "process has not terminated, sending SIGKILL");
-      kill (self->pid, SIGKILL);
+      signal_group (self, SIGKILL);
       if (wait_for_exit (self, config->sigkill_timeout, G_MAXUINT) != WAIT_EXITED)
-        {
-          /* Stuck in the kernel: reaped later, or by init once we exit. */
-          wf_cli_log (WF_CLI_LOG_WARNING, "process %d still not dead %g seconds after SIGKILL",
-                      (int) self->pid, config->sigkill_timeout);
-          g_array_append_val (self->lingering, self->pid);
-        }
+        /* Stuck in the kernel: reaped later, or by init once we exit. */
+        wf_cli_log (WF_CLI_LOG_WARNING, "process group %d still not gone %g seconds after SIGKILL",
+                    (int) self->pid, config->sigkill_timeout);
     }
   if (self->reaped)
     wf_cli_log (WF_CLI_LOG_DEBUG, "process stopped, exit code: %d", self->exit_code);
@@ -168,6 +223,10 @@ stop_child (Supervisor *self, gboolean child_got_interrupt)
 static void
 child_setup (gpointer user_data)
 {
+  /* A session (and group) of its own; see the top of the file.  Before
+   * the signals are unblocked: a Ctrl+C held back since the fork then
+   * ends this child, as it would have ended the command. */
+  setsid ();
   wf_cli_signals_reset_in_child ();
 }
 
@@ -180,7 +239,6 @@ start_child (Supervisor *self, GPtrArray *changes, GError **error)
   g_autofree char *json = wf_cli_changes_to_env_json (changes);
   g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "WATCHFILES_CHANGES", json, TRUE);
   g_autoptr(GError) local_error = NULL;
-  guint stop_requests;
   gboolean spawned;
 
   /* Held back from the fork to the child's exec; see child_setup(). */
@@ -191,17 +249,16 @@ start_child (Supervisor *self, GPtrArray *changes, GError **error)
       wf_cli_signals_block (FALSE);
       return TRUE;
     }
-  stop_requests = self->signals.stop_requests;
   wf_cli_log (WF_CLI_LOG_DEBUG, "running \"%s\" as command", config->command_line);
   self->reaped = FALSE;
+  self->was_reaped = FALSE;
   spawned = g_spawn_async (NULL, config->command_argv, envp,
                            G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN,
                            child_setup, NULL, &self->pid, &local_error);
   wf_cli_signals_block (FALSE);
+  /* A stop request that came as it was forked is seen here, and the last
+   * stop sends the group its SIGINT. */
   handle_signals (self);
-  /* A Ctrl+C of the spawn may have come before the fork, and missed the
-   * child: the last stop then sends SIGINT itself. */
-  self->forward_interrupt = spawned && self->signals.stop_requests != stop_requests;
 
   if (!spawned)
     {
@@ -309,7 +366,7 @@ supervise (Supervisor *self, WfNotify *notify)
       else
         wf_cli_log (WF_CLI_LOG_INFO, "%u change%s detected", kept->len, kept->len == 1 ? "" : "s");
 
-      stop_child (self, FALSE);
+      stop_child (self);
       if (!start_child (self, kept, &error))
         {
           /* The next change may fix it (a script being written): go on. */
@@ -324,14 +381,16 @@ int
 wf_cli_run (const WfCliConfig *config)
 {
   Supervisor self = { .config = config };
-  g_autoptr(GArray) lingering = g_array_new (FALSE, FALSE, sizeof (GPid));
   g_autoptr(GError) error = NULL;
   g_autoptr(WfNotify) notify = NULL;
   g_autoptr(GString) shown_paths = g_string_new (NULL);
   g_autofree char *watching = NULL;
   int status = WF_CLI_EXIT_OK;
 
-  self.lingering = lingering;
+#ifdef PR_SET_CHILD_SUBREAPER
+  /* Orphans of the command's group become our children: see the top. */
+  prctl (PR_SET_CHILD_SUBREAPER, 1);
+#endif
   if (!wf_cli_signals_install (TRUE, &error))
     {
       g_printerr ("watchfiles: %s\n", error->message);
@@ -370,10 +429,8 @@ wf_cli_run (const WfCliConfig *config)
     status = supervise (&self, notify);
 
   if (stop_requested (&self))
-    wf_cli_log (WF_CLI_LOG_INFO, "%s received, stopping", self.signals.terminate ? "SIGTERM" : "SIGINT");
-  /* A Ctrl+C already reached a child of our (foreground) process group. */
-  stop_child (&self, self.signals.terminal_interrupt && !self.forward_interrupt && self.pid != 0 &&
-                     getpgid (self.pid) == getpgrp ());
+    wf_cli_log (WF_CLI_LOG_INFO, "%s received, stopping", stop_signal_name (&self));
+  stop_child (&self);
   reap (&self);
   return status;
 }

@@ -70,13 +70,11 @@ void wf_cli_log_set_level (WfCliLogLevel level);
 gboolean wf_cli_log_enabled (WfCliLogLevel level);
 void wf_cli_log (WfCliLogLevel level, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
-/* wf-cli-signals.c: SIGINT, SIGTERM and SIGCHLD become bytes on a pipe. */
+/* wf-cli-signals.c: SIGINT, SIGTERM, SIGHUP and SIGCHLD become bytes on a pipe. */
 typedef struct {
-  gboolean interrupt;         /* SIGINT sent by a process (kill) */
-  gboolean terminal_interrupt; /* SIGINT sent by the terminal (Ctrl+C) */
-  gboolean terminate;         /* SIGTERM */
+  int last_stop;              /* the last stop request's signal, or 0 */
   gboolean child;             /* SIGCHLD */
-  guint stop_requests;        /* SIGINT and SIGTERM received so far */
+  guint stop_requests;        /* SIGINT, SIGTERM and SIGHUP received so far */
 } WfCliSignals;
 
 gboolean wf_cli_signals_install (gboolean want_sigchld, GError **error);

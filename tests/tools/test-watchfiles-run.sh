@@ -5,10 +5,13 @@
 # period, the child's stdin, a watcher that cannot start (the command never
 # runs), and Ctrl+C sent with kill, sent twice, and typed in a terminal
 # (also inside the fork-to-exec window): the child is stopped, reaped, and
-# the command exits 0.  TAP output; run by `meson test --suite tools`.
+# the command exits 0.  The command's whole process group is stopped: real
+# grandchildren (a background job, a python3 http.server below sh -c) are
+# gone after a restart, SIGTERM, SIGHUP and Ctrl+C, and the command still
+# reads the terminal.  TAP output; run by `meson test --suite tools`.
 set -u
 . "$(dirname "$0")/tap-lib.sh"
-echo "1..17"
+echo "1..23"
 here=$(cd "$(dirname "$0")" && pwd)
 
 # A child that appends its pid and WATCHFILES_CHANGES to $tmp/starts, then
@@ -266,4 +269,85 @@ if [ "$result" = "exit 0" ] && [ ! -e "$tmp/ran" ] && awk "BEGIN { exit !($took 
 else
   not_ok "Ctrl+C between fork and exec: $result after ${took}s, ran: $(cat "$tmp/ran" 2>/dev/null):"
   show "$tmp/tty"
+fi
+
+# The command's whole process group is stopped, not only its own process:
+# a grandchild (a background job of sh, which ignores SIGINT as every
+# background job of a script does) is gone after a restart, after
+# SIGTERM and after SIGHUP to the tool.
+grandchild="sh -c 'sleep 60 & echo \$! >>$tmp/grandchildren; wait'"
+rm -f "$tmp/w"/* "$tmp/grandchildren"
+start --sigint-timeout 1 "$grandchild" "$tmp/w"
+wait_lines "$tmp/grandchildren" 1
+wait_for "$tmp/err" "watching 1 directory"
+: > "$tmp/w/restart"
+if wait_lines "$tmp/grandchildren" 2 && wait_gone "$(sed -n 1p "$tmp/grandchildren")" &&
+   kill -0 "$(sed -n 2p "$tmp/grandchildren")"; then
+  ok "a restart stops the command's grandchild too (SIGKILL to the group after --sigint-timeout)"
+else
+  not_ok "grandchild after a restart: $(ps -o pid,ppid,pgid,args -p "$(sed -n 1p "$tmp/grandchildren")" | tail -1)"
+  show "$tmp/err"
+fi
+for signal in TERM HUP; do
+  last=$(tail -n 1 "$tmp/grandchildren")
+  kill -$signal "$tool_pid"
+  wait "$tool_pid"
+  status=$?
+  if [ "$status" -eq 0 ] && wait_gone "$last" && grep -q "SIG$signal received, stopping" "$tmp/err"; then
+    ok "SIG$signal to the tool stops the command's grandchild, and exits 0"
+  else
+    not_ok "grandchild after SIG$signal: status $status: $(ps -o pid,ppid,pgid,args -p "$last" | tail -1)"
+    show "$tmp/err"
+  fi
+  [ $signal = TERM ] && { start --sigint-timeout 1 "$grandchild" "$tmp/w"; wait_lines "$tmp/grandchildren" 3; }
+done
+
+# The issue's case: a server below `sh -c` holding a port.  The restart
+# must find the port free, and the tool leave it free when it exits.
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$tmp/srv"
+rm -f "$tmp/srv.log"
+start --sigint-timeout 1 \
+  "sh -c 'cd $tmp/srv && /usr/bin/python3 -u -m http.server --bind 127.0.0.1 $port >>$tmp/srv.log 2>&1; true'" "$tmp/w"
+wait_for "$tmp/srv.log" "Serving HTTP"
+wait_for "$tmp/err" "watching 1 directory"
+: > "$tmp/w/server-change"
+wait_lines "$tmp/srv.log" 2
+sleep 0.5
+n_serving=$(grep -c "Serving HTTP" "$tmp/srv.log")
+kill -TERM "$tool_pid"
+wait "$tool_pid"
+status=$?
+if [ "$n_serving" = 2 ] && ! grep -q "Address already in use" "$tmp/srv.log" && [ "$status" -eq 0 ] &&
+   /usr/bin/python3 -c 'import socket, sys; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$port"; then
+  ok "python3 -m http.server below sh -c: the restart binds the port again, and the tool leaves it free"
+else
+  not_ok "server below sh -c (status $status):"; show "$tmp/srv.log"; show "$tmp/err"
+fi
+
+# Ctrl+C typed in a terminal reaches the tool only (the command has a
+# session of its own); the tool stops the command's whole group.  The
+# session leader stays, as the user's shell does: the terminal's hangup
+# does not clean up for the tool.
+rm -f "$tmp/grandchildren"
+result=$(/usr/bin/python3 "$here/ctrl-c-in-terminal.py" --outlive "$tmp/grandchildren" "$tmp/grandchildren" $((20 * slow)) \
+           $run "$tool" --sigint-timeout 1 "$grandchild" "$tmp/w" 2>"$tmp/tty")
+gc=$(cat "$tmp/grandchildren" 2>/dev/null)
+if [ "$result" = "exit 0" ] && [ -n "$gc" ] && wait_gone "$gc"; then
+  ok "Ctrl+C in a terminal: the command's grandchild is gone too, and the tool exits 0"
+else
+  not_ok "Ctrl+C in a terminal with a grandchild: $result, $(ps -o pid,ppid,pgid,args -p "$gc" | tail -1):"
+  show "$tmp/tty"
+fi
+
+# In a session of its own the command still reads the terminal (a process
+# group in the background of it would be stopped by SIGTTIN).
+rm -f "$tmp/typed"
+result=$(/usr/bin/python3 "$here/ctrl-c-in-terminal.py" --type "typed line" --then "$tmp/typed" \
+           "output:watching 1 directory" $((20 * slow)) \
+           $run "$tool" "sh -c 'read -r line; echo \"\$line\" >$tmp/typed; exec sleep 60'" "$tmp/w" 2>"$tmp/tty")
+if [ "$result" = "exit 0" ] && [ "$(cat "$tmp/typed" 2>/dev/null)" = "typed line" ]; then
+  ok "the command reads a line typed in the terminal, and Ctrl+C then stops it"
+else
+  not_ok "reading the terminal: $result, typed: $(cat "$tmp/typed" 2>/dev/null)"; show "$tmp/tty"
 fi
