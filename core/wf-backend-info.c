@@ -1,6 +1,6 @@
 /* wf-backend-info.c: a listing of the backends installed here, what their
- * probe says on this machine, and which one is chosen by default (the answer
- * to WATCHFILES_BACKEND=help). */
+ * probe says on this machine, and which one is chosen (the one text that
+ * WATCHFILES_BACKEND=help and `watchfiles --list-backends` print). */
 #include "config.h"
 
 #include "wf-backend-info.h"
@@ -215,10 +215,73 @@ wf_backend_info_list_all (void)
 }
 
 /**
+ * wf_backend_info_format_list_full:
+ * @backend: (nullable): the backend asked for by name, as the
+ *   [property@Watchfiles.Notify:backend] property takes it, or %NULL to use
+ *   `WATCHFILES_BACKEND`
+ * @force_polling: whether polling is forced, as the `force_polling`
+ *   argument of [ctor@Watchfiles.Notify.new]
+ *
+ * The text that lists each backend module found, whether its probe passes
+ * on this machine, its priority and its file (or why it fails), and which
+ * one a watcher created with these arguments would use, and why; chosen
+ * as [class@Watchfiles.Notify] chooses.  `WATCHFILES_BACKEND=help` prints
+ * it (with the defaults), and so does `watchfiles --list-backends` (with
+ * its options):
+ *
+ * |[
+ * Watchfiles backends (choose one with WATCHFILES_BACKEND=NAME):
+ *   BACKEND    PROBE   PRIORITY  MODULE
+ * * inotify    passes  100       /usr/lib/x86_64-linux-gnu/watchfiles-1.0/backends/inotify.so
+ *   poll       passes  0         /usr/lib/x86_64-linux-gnu/watchfiles-1.0/backends/poll.so
+ * Chosen here: inotify (the highest priority whose probe passes)
+ * ]|
+ *
+ * Returns: (transfer full): a multi-line text
+ *
+ * Since: 1.0
+ */
+char *
+wf_backend_info_format_list_full (const char *backend, gboolean force_polling)
+{
+  g_autoptr(GPtrArray) infos = wf_backend_info_list_all ();
+  GString *text = g_string_new ("Watchfiles backends (choose one with WATCHFILES_BACKEND=NAME):\n");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rejected = NULL;
+  gboolean explicit_choice = FALSE;
+  const WfBackendModule *chosen = wf_backend_registry_choose (NULL, force_polling, backend, &explicit_choice,
+                                                              &rejected, &error);
+
+  g_string_append_printf (text, "  %-10s %-7s %-9s %s\n", "BACKEND", "PROBE", "PRIORITY", "MODULE");
+  for (guint i = 0; i < infos->len; i++)
+    {
+      const WfBackendInfo *info = g_ptr_array_index (infos, i);
+
+      if (info->available)
+        g_string_append_printf (text, "%s %-10s %-7s %-9d %s\n",
+                                chosen != NULL && g_strcmp0 (chosen->filename, info->filename) == 0 ? "*" : " ",
+                                info->name, "passes", info->priority, info->filename);
+      else
+        g_string_append_printf (text, "  %-10s %-7s %-9s %s\n", info->name, "fails", "-", info->reason);
+    }
+  if (infos->len == 0)
+    g_string_append (text, "  (no backend modules found)\n");
+  if (chosen == NULL)
+    g_string_append_printf (text, "Chosen here: none: %s\n", error->message);
+  else
+    g_string_append_printf (text, "Chosen here: %s (%s)\n", chosen->name,
+                            force_polling ? "polling is forced"
+                            : explicit_choice ? "asked for by name; never substituted"
+                            : "the highest priority whose probe passes");
+  return g_string_free (text, FALSE);
+}
+
+/**
  * wf_backend_info_format_list:
  *
- * The text that `WATCHFILES_BACKEND=help` prints: each backend, whether it
- * works here, its priority, and the one chosen by default.
+ * The text that `WATCHFILES_BACKEND=help` prints:
+ * [func@Watchfiles.BackendInfo.format_list_full] for a watcher created
+ * with the default arguments.
  *
  * Returns: (transfer full): a multi-line text
  *
@@ -227,26 +290,5 @@ wf_backend_info_list_all (void)
 char *
 wf_backend_info_format_list (void)
 {
-  g_autoptr(GPtrArray) infos = wf_backend_info_list_all ();
-  GString *text = g_string_new ("Watchfiles backends (choose one with WATCHFILES_BACKEND=NAME):\n");
-  const WfBackendInfo *chosen = NULL;
-
-  for (guint i = 0; i < infos->len; i++)
-    {
-      const WfBackendInfo *info = g_ptr_array_index (infos, i);
-
-      if (info->available)
-        {
-          g_string_append_printf (text, "  %-10s available    priority %-4d %s\n",
-                                  info->name, info->priority, info->filename);
-          if (chosen == NULL || info->priority > chosen->priority)
-            chosen = info;
-        }
-      else
-        g_string_append_printf (text, "  %-10s unavailable  %s\n", info->name, info->reason);
-    }
-  if (infos->len == 0)
-    g_string_append (text, "  (no backend modules found)\n");
-  g_string_append_printf (text, "Default: %s\n", chosen != NULL ? chosen->name : "none");
-  return g_string_free (text, FALSE);
+  return wf_backend_info_format_list_full (NULL, FALSE);
 }

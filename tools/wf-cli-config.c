@@ -218,6 +218,11 @@ check_options (const Options *o, WfCliConfig *config)
 
   if (o->debounce_ms < 0 || o->step_ms < 0)
     return usage_error ("--debounce and --step take a number of milliseconds >= 0");
+  /* Accepted, as watchfiles' watch() accepts it; but the user surely
+   * meant something else. */
+  if (o->step_ms > o->debounce_ms)
+    g_printerr ("watchfiles: warning: --step %d is longer than --debounce %d: each batch then ends one step "
+                "after its first change, and --debounce has no effect\n", o->step_ms, o->debounce_ms);
   if (o->poll_delay_ms < -1)
     return usage_error ("--poll-delay-ms takes a number of milliseconds >= 0");
   if (!seconds_valid (o->grace_period) || !seconds_valid (o->sigint_timeout) || !seconds_valid (o->sigkill_timeout))
@@ -299,10 +304,11 @@ build_ignore_rules (const Options *o, WfCliConfig *config)
     }
   for (guint i = 0; o->ignore_patterns != NULL && o->ignore_patterns[i] != NULL; i++)
     if (!wf_ignore_rules_add_entity_pattern (rules, o->ignore_patterns[i], &error))
-      return usage_error ("--ignore-pattern “%s”: %s", o->ignore_patterns[i], error->message);
+      /* The library's message names the pattern: not again. */
+      return usage_error ("--ignore-pattern: %s", error->message);
   for (guint i = 0; o->ignore_globs != NULL && o->ignore_globs[i] != NULL; i++)
     if (!wf_ignore_rules_add_glob (rules, o->ignore_globs[i], &error))
-      return usage_error ("--ignore-glob “%s”: %s", o->ignore_globs[i], error->message);
+      return usage_error ("--ignore-glob: %s", error->message);
 
   if (!wf_ignore_rules_is_empty (rules))
     config->ignore_rules = g_steal_pointer (&rules);
@@ -324,7 +330,7 @@ resolve_watched_paths (char *const *given, WfCliConfig *config)
 
       if (real == NULL)
         {
-          g_printerr ("path \"%s\" does not exist\n", given[i]);
+          g_printerr ("watchfiles: path \"%s\" does not exist\n", given[i]);
           return WF_CLI_EXIT_FAILURE;
         }
       g_ptr_array_add (paths, g_strdup (real));

@@ -237,7 +237,7 @@ start_child (Supervisor *self, GPtrArray *changes, GError **error)
 {
   const WfCliConfig *config = self->config;
   g_autofree char *json = wf_cli_changes_to_env_json (changes);
-  g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "WATCHFILES_CHANGES", json, TRUE);
+  g_auto(GStrv) envp = g_environ_setenv (wf_cli_child_environ (), "WATCHFILES_CHANGES", json, TRUE);
   g_autoptr(GError) local_error = NULL;
   gboolean spawned;
 

@@ -7,10 +7,36 @@
 
 static const char *const python_extensions[] = { ".py", ".pyx", ".pyd" };
 
+/* The library says where it looked; say what to do about it, since the
+ * first to meet this is someone running a build tree's tool by hand. */
+static void
+explain_missing_backends (GError *error)
+{
+  g_autoptr(GPtrArray) infos = NULL;
+  const char *dirs = g_getenv ("WATCHFILES_BACKEND_DIR");
+  char *message;
+
+  if (!g_error_matches (error, WF_ERROR, WF_ERROR_BACKEND_UNAVAILABLE) &&
+      !g_error_matches (error, WF_ERROR, WF_ERROR_BACKEND_NOT_FOUND))
+    return;
+  infos = wf_backend_info_list_all ();
+  if (infos->len > 0)
+    return;
+  message = g_strdup_printf ("%s\nwatchfiles: no backend module (inotify.so, poll.so) is installed in %s, "
+                             "and WATCHFILES_BACKEND_DIR %s%s%s: install the backends, or set "
+                             "WATCHFILES_BACKEND_DIR to the directory that holds them (a build tree's "
+                             "tools/watchfiles finds its own build tree's, and so does `meson devenv -C BUILDDIR`)",
+                             error->message, WF_BACKEND_DIR, dirs != NULL && *dirs != '\0' ? "(" : "is not set",
+                             dirs != NULL && *dirs != '\0' ? dirs : "", dirs != NULL && *dirs != '\0' ? ") holds none" : "");
+  g_free (error->message);
+  error->message = message;
+}
+
 WfNotify *
 wf_cli_notify_new (const WfCliConfig *config, GError **error)
 {
-  return g_initable_new (WF_TYPE_NOTIFY, NULL, error,
+  GError *local_error = NULL;
+  WfNotify *notify = g_initable_new (WF_TYPE_NOTIFY, NULL, &local_error,
                          "paths", (const char *const *) config->paths,
                          "debug", config->debug,
                          "force-polling", config->force_polling,
@@ -20,6 +46,13 @@ wf_cli_notify_new (const WfCliConfig *config, GError **error)
                          "backend", config->backend,
                          "ignore-rules", config->ignore_rules,
                          NULL);
+
+  if (notify == NULL)
+    {
+      explain_missing_backends (local_error);
+      g_propagate_error (error, local_error);
+    }
+  return notify;
 }
 
 /* "3 directories with the inotify backend", or "1 file …" or "2 directories

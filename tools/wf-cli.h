@@ -3,7 +3,8 @@
  * the watcher and the --filter python rule (wf-cli-watch.c), run mode
  * (wf-cli-run.c), stream mode (wf-cli-stream.c), --list-backends
  * (wf-cli-backends.c), signals (wf-cli-signals.c), output formats
- * (wf-cli-format.c) and log lines (wf-cli-log.c). */
+ * (wf-cli-format.c), log lines (wf-cli-log.c) and the build tree's
+ * backends for the uninstalled tool (wf-cli-build-tree.c). */
 #pragma once
 
 #include <watchfiles.h>
@@ -83,6 +84,10 @@ void wf_cli_signals_drain (WfCliSignals *received);
 gboolean wf_cli_signals_wait (int timeout_ms);
 void wf_cli_signals_block (gboolean block);
 void wf_cli_signals_reset_in_child (void);
+
+/* wf-cli-build-tree.c: run from the build tree, use its backend modules. */
+gboolean wf_cli_build_tree_setup (void);
+char **wf_cli_child_environ (void);
 
 /* wf-cli-format.c */
 const char *wf_cli_change_name (WfChange change);

@@ -3,10 +3,14 @@
 # it streams the changes of a real directory in the three formats, costs
 # no watch for what the ignore rules hide, stops cleanly on SIGINT, lists
 # its backends, and refuses bad input with the exit codes of the Python
-# CLI (1 missing path, 2 usage; options are checked first).  TAP output; run by `meson test --suite tools`.
+# CLI (1 missing path, 2 usage; options are checked first), in messages
+# that say what is wrong once; WATCHFILES_BACKEND=help and --list-backends
+# print the same text; run from the build tree, it finds the build tree's
+# backends itself, and without any it says where it looked and what to do.
+# TAP output; run by `meson test --suite tools`.
 set -u
 . "$(dirname "$0")/tap-lib.sh"
-echo "1..18"
+echo "1..23"
 
 # Starts the tool in the background with the given arguments; its stdout
 # goes to $tmp/out, its stderr to $tmp/err; $child is its pid.
@@ -139,8 +143,8 @@ fi
 
 $run "$tool" --print "$tmp/missing" >/dev/null 2>"$tmp/err1"
 status=$?
-if [ "$status" -eq 1 ] && grep -qx "path \"$tmp/missing\" does not exist" "$tmp/err1"; then
-  ok "a missing path exits 1 with the Python CLI's message"
+if [ "$status" -eq 1 ] && [ "$(cat "$tmp/err1")" = "watchfiles: path \"$tmp/missing\" does not exist" ]; then
+  ok "a missing path exits 1 with the Python CLI's message, prefixed watchfiles: as every error"
 else
   not_ok "status $status: $(cat "$tmp/err1")"
 fi
@@ -188,7 +192,7 @@ s2=$?
 if [ $s1 -eq 0 ] && [ $s2 -eq 0 ] &&
    grep -Eq '^\* inotify +passes +100 ' "$tmp/list" && grep -Eq '^  poll +passes +0 ' "$tmp/list" &&
    grep -q '^Chosen here: inotify (the highest priority whose probe passes)$' "$tmp/list" &&
-   grep -Eq '^\* poll +passes +0 ' "$tmp/list-poll" && grep -q '^Chosen here: poll (forced' "$tmp/list-poll"; then
+   grep -Eq '^\* poll +passes +0 ' "$tmp/list-poll" && grep -q '^Chosen here: poll (polling is forced)$' "$tmp/list-poll"; then
   ok "--list-backends: probe, priority and the choice, which follows the environment"
 else
   not_ok "--list-backends:"; show "$tmp/list"; show "$tmp/list-poll"
@@ -208,4 +212,93 @@ if grep -q "directories with the inotify backend" "$tmp/err" && [ "$s3" -eq 2 ] 
   ok "--backend inotify wins over WATCHFILES_FORCE_POLLING; with --force-polling it is a usage error"
 else
   not_ok "--backend and polling:"; show "$tmp/err"; show "$tmp/err3"
+fi
+
+# An invalid pattern or glob: the library's message, which names it, is
+# not wrapped in a second one that names it again.
+$run "$tool" --print --ignore-pattern 'ab(c' "$tmp/w" >/dev/null 2>"$tmp/err"
+s1=$?
+$run "$tool" --print --ignore-glob '/' "$tmp/w" >/dev/null 2>"$tmp/err2"
+s2=$?
+if [ $s1 -eq 2 ] && [ "$(head -n 1 "$tmp/err" | grep -o '“ab(c”' | wc -l)" = 1 ] &&
+   head -n 1 "$tmp/err" | grep -q '^watchfiles: --ignore-pattern: Invalid ignore pattern “ab(c”: .*missing' &&
+   [ $s2 -eq 2 ] && [ "$(head -n 1 "$tmp/err2")" = "watchfiles: --ignore-glob: Invalid ignore glob “/”: it matches no name" ]; then
+  ok "an invalid --ignore-pattern or --ignore-glob: the library's message, not wrapped twice"
+else
+  not_ok "pattern and glob messages:"; show "$tmp/err"; show "$tmp/err2"
+fi
+
+# WATCHFILES_BACKEND=help prints what --list-backends prints, as it is.
+$run "$tool" --list-backends >"$tmp/list" 2>/dev/null
+WATCHFILES_BACKEND=help $run "$tool" --print "$tmp/w" >/dev/null 2>"$tmp/err" &
+child=$!
+pids="$pids $child"
+wait_for "$tmp/err" "watching"
+stop
+sed '/^watchfiles: watching/,$d' "$tmp/err" >"$tmp/help"
+if [ -s "$tmp/list" ] && cmp -s "$tmp/list" "$tmp/help"; then
+  ok "WATCHFILES_BACKEND=help and --list-backends print the same text"
+else
+  not_ok "WATCHFILES_BACKEND=help differs from --list-backends:"; show "$tmp/list"; show "$tmp/help"
+fi
+
+# --step longer than --debounce is accepted, as by watchfiles, with a warning.
+start --print --debounce 100 --step 300 "$tmp/w"
+wait_for "$tmp/err" "watching"
+: > "$tmp/w/step-test"
+wait_for "$tmp/out" "step-test"
+found=$?
+stop
+$run "$tool" --print --debounce 100 --step 100 "$tmp/missing" 2>"$tmp/err2"
+if [ $found -eq 0 ] && [ "$status" -eq 0 ] &&
+   grep -qx "watchfiles: warning: --step 300 is longer than --debounce 100: each batch then ends one step after its first change, and --debounce has no effect" "$tmp/err" &&
+   ! grep -q "warning" "$tmp/err2"; then
+  ok "--step longer than --debounce: a warning, and it watches"
+else
+  not_ok "--step > --debounce:"; show "$tmp/err"; show "$tmp/err2"
+fi
+
+# Run from the build tree with no WATCHFILES_BACKEND_DIR (no meson devenv),
+# the tool finds the build tree's backends; the command it runs gets the
+# environment as it was.
+env -u WATCHFILES_BACKEND_DIR $run "$tool" --print "$tmp/w" >/dev/null 2>"$tmp/err" &
+child=$!
+pids="$pids $child"
+wait_for "$tmp/err" "watching"
+stop
+env -u WATCHFILES_BACKEND_DIR $run "$tool" --list-backends >"$tmp/list" 2>&1
+rm -f "$tmp/env"
+env -u WATCHFILES_BACKEND_DIR $run "$tool" "sh -c 'echo \${WATCHFILES_BACKEND_DIR-unset} >$tmp/env'" "$tmp/w" \
+  >/dev/null 2>"$tmp/err2" &
+child=$!
+pids="$pids $child"
+wait_lines "$tmp/env" 1
+stop
+build_dir=$(cd "$(dirname "$tool")/.." && pwd)
+if grep -q "watching .* with the inotify backend" "$tmp/err" && [ "$(cat "$tmp/env")" = unset ] &&
+   grep -Eq "^\* inotify +passes +100 +$build_dir/backends/inotify/inotify.so\$" "$tmp/list"; then
+  ok "run from the build tree, it finds the build tree's backends without devenv, and does not pass them on"
+else
+  not_ok "build tree without devenv:"; show "$tmp/err"; show "$tmp/list"; show "$tmp/env" 2>/dev/null
+fi
+
+# A copy of the tool is not the build tree's: with no backend anywhere it
+# says what is missing, where it looked, and what to do.
+mkdir "$tmp/bin"
+cp "$tool" "$tmp/bin/watchfiles"
+env -u WATCHFILES_BACKEND_DIR $run "$tmp/bin/watchfiles" --list-backends >"$tmp/list" 2>&1
+if ! grep -q "(no backend modules found)" "$tmp/list"; then
+  ok "# SKIP backend modules are installed on this machine"
+else
+  env -u WATCHFILES_BACKEND_DIR $run "$tmp/bin/watchfiles" --print "$tmp/w" >/dev/null 2>"$tmp/err"
+  s1=$?
+  WATCHFILES_BACKEND_DIR=$tmp/nothing $run "$tmp/bin/watchfiles" --print "$tmp/w" >/dev/null 2>"$tmp/err2"
+  s2=$?
+  if [ $s1 -eq 1 ] && [ $s2 -eq 1 ] && grep -q "no backend module found" "$tmp/err" &&
+     grep -q "^watchfiles: no backend module (inotify.so, poll.so) is installed in /.*, and WATCHFILES_BACKEND_DIR is not set: .*meson devenv" "$tmp/err" &&
+     grep -q "and WATCHFILES_BACKEND_DIR ($tmp/nothing) holds none" "$tmp/err2"; then
+    ok "no backend module anywhere: says so, names the directories and WATCHFILES_BACKEND_DIR, exits 1"
+  else
+    not_ok "no backend module (status $s1, $s2):"; show "$tmp/err"; show "$tmp/err2"
+  fi
 fi
