@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "wf-cli.h"
@@ -30,6 +31,9 @@ static const char help_description[] =
   "  json  {\"change\": \"added\", \"path\": \"/abs/path\"}; a byte that is not UTF-8\n"
   "        is written \\udcXX (Python's surrogateescape)\n"
   "  tsv   “added<TAB>/abs/path”; \\ tab newline CR in paths written \\\\ \\t \\n \\r\n"
+  "  json-batch  one line per batch: a JSON array of the json objects\n"
+  "A change to the regular file that stdout or stderr is written to (by\n"
+  "device and inode) is never reported: `watchfiles --print . >log` works.\n"
   "\n"
   "Exit status: 0 stopped by SIGINT (Ctrl+C), SIGTERM or SIGHUP, 1 a path does not\n"
   "exist, the command cannot start or watching failed, 2 usage error.\n"
@@ -86,7 +90,8 @@ parse_options (Options *o, int *argc, char ***argv, int *exit_status)
 {
   const GOptionEntry entries[] = {
     { "print", 0, 0, G_OPTION_ARG_NONE, &o->print, "Stream mode: print each change instead of running a command", NULL },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &o->format, "Stream mode's line format: text (default), json or tsv", "FORMAT" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &o->format,
+      "Stream mode's line format: text (default), json, json-batch or tsv", "FORMAT" },
     { "filter", 0, 0, G_OPTION_ARG_STRING, &o->filter,
       "Which changes count: default (watchfiles' DefaultFilter), python (only .py, .pyx, .pyd files, "
       "plus the default rules) or all (no rule)", "FILTER" },
@@ -237,7 +242,7 @@ check_options (const Options *o, WfCliConfig *config)
   if (o->format != NULL && !o->print)
     return usage_error ("--format goes with --print");
   if (o->format != NULL && !wf_cli_format_from_name (o->format, &config->format))
-    return usage_error ("--format takes text, json or tsv, not “%s”", o->format);
+    return usage_error ("--format takes text, json, json-batch or tsv, not “%s”", o->format);
   /* The library would silently poll: say which one the user meant. */
   if (o->force_polling && o->backend != NULL && strcmp (o->backend, "poll") != 0)
     return usage_error ("--force-polling and --backend %s contradict each other: give one", o->backend);
@@ -315,6 +320,29 @@ build_ignore_rules (const Options *o, WfCliConfig *config)
   return WF_CLI_EXIT_OK;
 }
 
+/* The regular files stdout and stderr go to: writing them must not be
+ * reported, or `watchfiles --print . >changes.log` would report its own
+ * output for ever.  Recognised by device and inode, whatever the path. */
+static void
+find_output_files (WfCliConfig *config)
+{
+  for (int fd = 1; fd <= 2; fd++)
+    {
+      struct stat st;
+      gboolean seen = FALSE;
+
+      if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+        continue;
+      for (guint i = 0; i < config->n_output_files; i++)
+        seen |= config->output_files[i].dev == (guint64) st.st_dev && config->output_files[i].ino == (guint64) st.st_ino;
+      if (seen)
+        continue;
+      config->output_files[config->n_output_files].dev = st.st_dev;
+      config->output_files[config->n_output_files].ino = st.st_ino;
+      config->n_output_files++;
+    }
+}
+
 /* As the Python CLI: each path must exist, and is resolved. */
 static int
 resolve_watched_paths (char *const *given, WfCliConfig *config)
@@ -384,6 +412,7 @@ wf_cli_config_parse (WfCliConfig *config, int *argc, char ***argv, int *exit_sta
       paths = o.positional + 1;
     }
 
+  find_output_files (config);
   if ((*exit_status = build_ignore_rules (&o, config)) != WF_CLI_EXIT_OK ||
       (*exit_status = resolve_watched_paths (paths, config)) != WF_CLI_EXIT_OK)
     return FALSE;

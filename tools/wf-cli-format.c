@@ -1,5 +1,6 @@
-/* wf-cli-format.c: how the command writes changes: the text, json and tsv
- * lines of stream mode, and the WATCHFILES_CHANGES value of run mode.
+/* wf-cli-format.c: how the command writes changes: the text, json, tsv and
+ * json-batch lines of stream mode, and the WATCHFILES_CHANGES value of run
+ * mode.
  *
  * Paths are bytes and need not be UTF-8.  JSON keeps them losslessly the
  * way Python's os.fsdecode() and json.dumps() do: each byte that is not
@@ -35,6 +36,8 @@ wf_cli_format_from_name (const char *name, WfCliFormat *format)
     *format = WF_CLI_FORMAT_JSON;
   else if (g_strcmp0 (name, "tsv") == 0)
     *format = WF_CLI_FORMAT_TSV;
+  else if (g_strcmp0 (name, "json-batch") == 0)
+    *format = WF_CLI_FORMAT_JSON_BATCH;
   else
     return FALSE;
   return TRUE;
@@ -131,29 +134,55 @@ append_tsv_field (GString *out, const char *bytes)
       }
 }
 
-/* One line, newline included. */
-void
-wf_cli_append_change (GString *out, WfCliFormat format, const WfFileChange *change)
+/* {"change": "added", "path": "/abs/path"}: the json and json-batch forms. */
+static void
+append_json_object (GString *out, const WfFileChange *change)
 {
-  const char *name = wf_cli_change_name (wf_file_change_get_change (change));
-  const char *path = wf_file_change_get_path (change);
+  g_string_append_printf (out, "{\"change\": \"%s\", \"path\": ",
+                          wf_cli_change_name (wf_file_change_get_change (change)));
+  wf_cli_append_json_string (out, wf_file_change_get_path (change), FALSE);
+  g_string_append_c (out, '}');
+}
 
-  switch (format)
+/* The lines of one batch, newlines included: one per change, or with
+ * json-batch one for the whole batch (a JSON array of the json objects). */
+void
+wf_cli_append_changes (GString *out, WfCliFormat format, GPtrArray *changes)
+{
+  if (format == WF_CLI_FORMAT_JSON_BATCH)
     {
-    case WF_CLI_FORMAT_TEXT:
-      g_string_append_printf (out, "%s %s\n", name, path);
-      break;
-    case WF_CLI_FORMAT_JSON:
-      g_string_append_printf (out, "{\"change\": \"%s\", \"path\": ", name);
-      wf_cli_append_json_string (out, path, FALSE);
-      g_string_append (out, "}\n");
-      break;
-    case WF_CLI_FORMAT_TSV:
-      g_string_append_printf (out, "%s\t", name);
-      append_tsv_field (out, path);
-      g_string_append_c (out, '\n');
-      break;
-    default:
-      g_assert_not_reached ();
+      g_string_append_c (out, '[');
+      for (guint i = 0; i < changes->len; i++)
+        {
+          if (i > 0)
+            g_string_append (out, ", ");
+          append_json_object (out, g_ptr_array_index (changes, i));
+        }
+      g_string_append (out, "]\n");
+      return;
+    }
+
+  for (guint i = 0; i < changes->len; i++)
+    {
+      const WfFileChange *change = g_ptr_array_index (changes, i);
+      const char *name = wf_cli_change_name (wf_file_change_get_change (change));
+
+      switch (format)
+        {
+        case WF_CLI_FORMAT_TEXT:
+          g_string_append_printf (out, "%s %s\n", name, wf_file_change_get_path (change));
+          break;
+        case WF_CLI_FORMAT_JSON:
+          append_json_object (out, change);
+          g_string_append_c (out, '\n');
+          break;
+        case WF_CLI_FORMAT_TSV:
+          g_string_append_printf (out, "%s\t", name);
+          append_tsv_field (out, wf_file_change_get_path (change));
+          g_string_append_c (out, '\n');
+          break;
+        default:
+          g_assert_not_reached ();
+        }
     }
 }

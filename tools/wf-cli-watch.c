@@ -1,7 +1,10 @@
 /* wf-cli-watch.c: the watcher both modes use, the line that says what it
- * watches, and the one rule the library does not apply: --filter python
- * keeps only Python source files (PythonFilter's extensions). */
+ * watches, and the rules the library does not apply: --filter python keeps
+ * only Python source files (PythonFilter's extensions), and a change to
+ * the file our stdout or stderr goes to is never one. */
 #include "config.h"
+
+#include <sys/stat.h>
 
 #include "wf-cli.h"
 
@@ -77,6 +80,22 @@ wf_cli_describe_watch (const WfCliConfig *config, WfNotify *notify)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+/* Whether @change is a write to the file stdout or stderr goes to.  A
+ * deleted path is not: whoever deleted it, it was not our writing. */
+static gboolean
+is_output_file (const WfCliConfig *config, const WfFileChange *change)
+{
+  struct stat st;
+
+  if (config->n_output_files == 0 || wf_file_change_get_change (change) == WF_CHANGE_DELETED ||
+      lstat (wf_file_change_get_path (change), &st) != 0)
+    return FALSE;
+  for (guint i = 0; i < config->n_output_files; i++)
+    if (config->output_files[i].dev == (guint64) st.st_dev && config->output_files[i].ino == (guint64) st.st_ino)
+      return TRUE;
+  return FALSE;
+}
+
 GPtrArray *
 wf_cli_filter_changes (const WfCliConfig *config, GPtrArray *changes)
 {
@@ -90,6 +109,11 @@ wf_cli_filter_changes (const WfCliConfig *config, GPtrArray *changes)
       /* PythonFilter: the default rules (in the library) and these suffixes. */
       for (gsize j = 0; !keep && j < G_N_ELEMENTS (python_extensions); j++)
         keep = g_str_has_suffix (wf_file_change_get_path (change), python_extensions[j]);
+      if (keep && is_output_file (config, change))
+        {
+          wf_cli_log (WF_CLI_LOG_DEBUG, "not reported, our own output file: %s", wf_file_change_get_path (change));
+          keep = FALSE;
+        }
       if (keep)
         g_ptr_array_add (kept, wf_file_change_copy (change));
     }

@@ -26,6 +26,7 @@ typedef enum {
   WF_CLI_FORMAT_TEXT,
   WF_CLI_FORMAT_JSON,
   WF_CLI_FORMAT_TSV,
+  WF_CLI_FORMAT_JSON_BATCH,
 } WfCliFormat;
 
 typedef enum {
@@ -59,6 +60,10 @@ typedef struct {
   double sigkill_timeout;
   /* Stream mode. */
   WfCliFormat format;
+  /* The regular files stdout and stderr are written to: changes to them
+   * are the tool's own (or its command's) output, never reported. */
+  guint n_output_files;
+  struct { guint64 dev, ino; } output_files[2];
 } WfCliConfig;
 
 /* wf-cli-config.c */
@@ -93,7 +98,7 @@ char **wf_cli_child_environ (void);
 const char *wf_cli_change_name (WfChange change);
 void wf_cli_append_json_string (GString *out, const char *bytes, gboolean ascii_only);
 char *wf_cli_changes_to_env_json (GPtrArray *changes);
-void wf_cli_append_change (GString *out, WfCliFormat format, const WfFileChange *change);
+void wf_cli_append_changes (GString *out, WfCliFormat format, GPtrArray *changes);
 gboolean wf_cli_format_from_name (const char *name, WfCliFormat *format);
 
 /* wf-cli-watch.c */

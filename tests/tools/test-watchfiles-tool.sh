@@ -10,7 +10,7 @@
 # TAP output; run by `meson test --suite tools`.
 set -u
 . "$(dirname "$0")/tap-lib.sh"
-echo "1..23"
+echo "1..26"
 
 # Starts the tool in the background with the given arguments; its stdout
 # goes to $tmp/out, its stderr to $tmp/err; $child is its pid.
@@ -301,4 +301,74 @@ else
   else
     not_ok "no backend module (status $s1, $s2):"; show "$tmp/err"; show "$tmp/err2"
   fi
+fi
+
+# --format json-batch: one line per batch, a JSON array of the json
+# objects, escaped the same way.
+mkdir "$tmp/jb"
+start --print --format json-batch "$tmp/jb"
+wait_for "$tmp/err" "watching"
+for name in one "$latin1" "$quote"; do : > "$tmp/jb/$name"; done
+wait_lines "$tmp/out" 1
+sleep 0.3
+: > "$tmp/jb/two"
+wait_lines "$tmp/out" 2
+stop
+if [ "$status" -eq 0 ] && [ "$(wc -l <"$tmp/out")" = 2 ] && /usr/bin/python3 - "$tmp/jb" "$tmp/out" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+lines = open(sys.argv[2], encoding="utf-8").read().splitlines()
+first, second = (json.loads(line) for line in lines)
+want = {("added", os.fsencode(os.path.join(d, n))) for n in ["one", "caf\udce9", 'q"b\\s']}
+assert {(c["change"], os.fsencode(c["path"])) for c in first} == want, first
+assert second == [{"change": "added", "path": d + "/two"}], second
+# The same objects as --format json writes, joined with ", ".
+assert lines[1] == '[{"change": "added", "path": "%s/two"}]' % d
+assert '"path": "%s/caf\\udce9"' % d in lines[0], lines[0]
+PY
+then
+  ok "--format json-batch: one JSON array per batch and line, escaped as json"
+else
+  not_ok "--format json-batch (status $status):"; show "$tmp/out"
+fi
+
+# The file stdout is redirected to, inside the watched directory, is not
+# reported (the tool would otherwise report its own writes for ever); nor
+# is stderr's.  Other changes still are.
+mkdir "$tmp/self"
+(cd "$tmp/self" && exec $run "$tool" --print --debounce 50 --step 10 . >changes.log 2>errors.log) &
+child=$!
+pids="$pids $child"
+wait_for "$tmp/self/errors.log" "watching"
+: > "$tmp/self/f"
+wait_for "$tmp/self/changes.log" "added $tmp/self/f"
+found=$?
+sleep 1
+: > "$tmp/self/g"
+wait_for "$tmp/self/changes.log" "added $tmp/self/g"
+sleep 0.5
+stop
+if [ $found -eq 0 ] && [ "$status" -eq 0 ] &&
+   [ "$(cat "$tmp/self/changes.log")" = "$(printf 'added %s\nadded %s' "$tmp/self/f" "$tmp/self/g")" ]; then
+  ok "--print . >changes.log inside the watched directory does not report its own output file"
+else
+  not_ok "own output file reported (status $status):"; show "$tmp/self/changes.log"
+fi
+
+# Only the very file (device and inode): another file of that name later is.
+mkdir "$tmp/self2"
+(cd "$tmp/self2" && exec $run "$tool" --print --debounce 50 --step 10 . >>changes.log 2>/dev/null) &
+child=$!
+pids="$pids $child"
+wait_lines "$tmp/self2/changes.log" 0
+sleep 1
+mv "$tmp/self2/changes.log" "$tmp/out-moved"
+: > "$tmp/self2/changes.log"
+wait_for "$tmp/out-moved" "added $tmp/self2/changes.log"
+found=$?
+stop
+if [ $found -eq 0 ] && grep -qx "deleted $tmp/self2/changes.log" "$tmp/out-moved"; then
+  ok "a new file where the output file was is reported (only the same device and inode is ours)"
+else
+  not_ok "replaced output file:"; show "$tmp/out-moved"
 fi
