@@ -36,7 +36,8 @@ static const char help_description[] =
   "device and inode) is never reported: `watchfiles --print . >log` works.\n"
   "\n"
   "Exit status: 0 stopped by SIGINT (Ctrl+C), SIGTERM or SIGHUP, 1 a path does not\n"
-  "exist, the command cannot start or watching failed, 2 usage error.\n"
+  "exist, the command cannot start or watching failed, 2 usage error; run\n"
+  "mode with --once: the command's own.\n"
   "\n"
   "Environment: WATCHFILES_FORCE_POLLING (non-empty and not false, disable\n"
   "or disabled: poll), WATCHFILES_POLL_DELAY_MS (digits), WATCHFILES_DEBUG\n"
@@ -47,10 +48,11 @@ static const char help_description[] =
 /* What main()'s options parse into, before it is checked. */
 typedef struct {
   gboolean print, list, non_recursive, force_polling, verbose, version, ignore_permission_denied;
+  gboolean clear, shell, once;
   int debounce_ms, step_ms, poll_delay_ms;
   double grace_period, sigint_timeout, sigkill_timeout;
-  char *backend, *filter, *format, *verbosity;
-  char **positional, **ignore_paths, **ignore_dirs, **ignore_patterns, **ignore_globs;
+  char *backend, *filter, *format, *verbosity, *on_busy_update;
+  char **positional, **ignore_paths, **ignore_dirs, **ignore_patterns, **ignore_globs, **exts;
 } Options;
 
 static void
@@ -60,6 +62,8 @@ options_clear (Options *options)
   g_free (options->filter);
   g_free (options->format);
   g_free (options->verbosity);
+  g_free (options->on_busy_update);
+  g_strfreev (options->exts);
   g_strfreev (options->positional);
   g_strfreev (options->ignore_paths);
   g_strfreev (options->ignore_dirs);
@@ -104,6 +108,9 @@ parse_options (Options *o, int *argc, char ***argv, int *exit_status)
     { "ignore-glob", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->ignore_globs,
       "Ignore what this shell glob matches: a name without /, else a path below the watched one (repeatable)",
       "GLOB" },
+    { "exts", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->exts,
+      "Only changes to files with these extensions count, with the other rules (comma-separated, "
+      "as py,c; repeatable)", "EXT,…" },
     { "non-recursive", 0, 0, G_OPTION_ARG_NONE, &o->non_recursive, "Watch only the direct children of directories", NULL },
     { "ignore-permission-denied", 0, 0, G_OPTION_ARG_NONE, &o->ignore_permission_denied,
       "Skip paths and directories that cannot be read instead of failing", NULL },
@@ -113,6 +120,16 @@ parse_options (Options *o, int *argc, char ***argv, int *exit_status)
       "Run mode: seconds to wait after SIGINT before SIGKILL (default 5)", "SECONDS" },
     { "sigkill-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->sigkill_timeout,
       "Run mode: seconds to wait after SIGKILL (default 1)", "SECONDS" },
+    { "on-busy-update", 0, 0, G_OPTION_ARG_STRING, &o->on_busy_update,
+      "Run mode: what a change does while the command still runs: restart it (default), queue (run it "
+      "again once it exits) or do-nothing", "WHAT" },
+    { "shell", 0, 0, G_OPTION_ARG_NONE, &o->shell,
+      "Run mode: run COMMAND with /bin/sh -c, for pipes, && and variables", NULL },
+    { "clear", 0, 0, G_OPTION_ARG_NONE, &o->clear,
+      "Run mode: clear the screen (and scrollback) before each run, when stdout is a terminal", NULL },
+    { "once", 0, 0, G_OPTION_ARG_NONE, &o->once,
+      "Stop after the first batch: stream mode exits 0 once it is printed; run mode runs the command once "
+      "more and exits with its status", NULL },
     { "debounce", 0, 0, G_OPTION_ARG_INT, &o->debounce_ms, "Longest time a batch grows (default 1600)", "MS" },
     { "step", 0, 0, G_OPTION_ARG_INT, &o->step_ms, "Quiet time that ends a batch (default 50)", "MS" },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &o->backend,
@@ -243,6 +260,16 @@ check_options (const Options *o, WfCliConfig *config)
     return usage_error ("--format goes with --print");
   if (o->format != NULL && !wf_cli_format_from_name (o->format, &config->format))
     return usage_error ("--format takes text, json, json-batch or tsv, not “%s”", o->format);
+  if (o->print && (o->clear || o->shell || o->on_busy_update != NULL))
+    return usage_error ("--clear, --shell and --on-busy-update go with a COMMAND, not with --print");
+  if (o->on_busy_update == NULL || strcmp (o->on_busy_update, "restart") == 0)
+    config->on_busy_update = WF_CLI_BUSY_RESTART;
+  else if (strcmp (o->on_busy_update, "queue") == 0)
+    config->on_busy_update = WF_CLI_BUSY_QUEUE;
+  else if (strcmp (o->on_busy_update, "do-nothing") == 0)
+    config->on_busy_update = WF_CLI_BUSY_DO_NOTHING;
+  else
+    return usage_error ("--on-busy-update takes restart, queue or do-nothing, not “%s”", o->on_busy_update);
   /* The library would silently poll: say which one the user meant. */
   if (o->force_polling && o->backend != NULL && strcmp (o->backend, "poll") != 0)
     return usage_error ("--force-polling and --backend %s contradict each other: give one", o->backend);
@@ -261,6 +288,37 @@ check_options (const Options *o, WfCliConfig *config)
   config->grace_period = o->grace_period;
   config->sigint_timeout = o->sigint_timeout;
   config->sigkill_timeout = o->sigkill_timeout;
+  config->clear = o->clear;
+  config->once = o->once;
+  return WF_CLI_EXIT_OK;
+}
+
+/* --exts py,c --exts .h: [".py", ".c", ".h"]. */
+static int
+parse_extensions (const Options *o, WfCliConfig *config)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; o->exts != NULL && o->exts[i] != NULL; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (o->exts[i], ",", -1);
+
+      if (parts[0] == NULL)
+        return usage_error ("--exts takes file name extensions, as py,c, not “%s”", o->exts[i]);
+
+      for (guint j = 0; parts[j] != NULL; j++)
+        {
+          const char *ext = parts[j][0] == '.' ? parts[j] + 1 : parts[j];
+          g_autofree char *suffix = NULL;
+
+          if (*ext == '\0' || strchr (ext, '/') != NULL)
+            return usage_error ("--exts takes file name extensions, as py,c, not “%s”", o->exts[i]);
+          suffix = g_strconcat (".", ext, NULL);
+          g_strv_builder_add (builder, suffix);
+        }
+    }
+  if (o->exts != NULL)
+    config->exts = g_strv_builder_end (builder);
   return WF_CLI_EXIT_OK;
 }
 
@@ -389,7 +447,8 @@ wf_cli_config_parse (WfCliConfig *config, int *argc, char ***argv, int *exit_sta
       config->mode = WF_CLI_MODE_VERSION;
       return TRUE;
     }
-  if ((*exit_status = check_options (&o, config)) != WF_CLI_EXIT_OK)
+  if ((*exit_status = check_options (&o, config)) != WF_CLI_EXIT_OK ||
+      (*exit_status = parse_extensions (&o, config)) != WF_CLI_EXIT_OK)
     return FALSE;
   if (config->mode == WF_CLI_MODE_LIST_BACKENDS)
     return TRUE;
@@ -400,6 +459,15 @@ wf_cli_config_parse (WfCliConfig *config, int *argc, char ***argv, int *exit_sta
     {
       *exit_status = usage_error ("a COMMAND to run is needed (or --print to print the changes)");
       return FALSE;
+    }
+  else if (o.shell)
+    {
+      /* Given as it is: sh does the splitting. */
+      const char *argv_sh[] = { "/bin/sh", "-c", o.positional[0], NULL };
+
+      config->command_argv = g_strdupv ((char **) argv_sh);
+      config->command_line = g_strdup (o.positional[0]);
+      paths = o.positional + 1;
     }
   else if (!g_shell_parse_argv (o.positional[0], NULL, &config->command_argv, &error))
     {
@@ -413,6 +481,13 @@ wf_cli_config_parse (WfCliConfig *config, int *argc, char ***argv, int *exit_sta
     }
 
   find_output_files (config);
+  {
+    g_autofree char *cwd = g_get_current_dir ();
+    char *real = realpath (cwd, NULL);
+
+    config->current_dir = g_strdup (real != NULL ? real : cwd);
+    free (real);
+  }
   if ((*exit_status = build_ignore_rules (&o, config)) != WF_CLI_EXIT_OK ||
       (*exit_status = resolve_watched_paths (paths, config)) != WF_CLI_EXIT_OK)
     return FALSE;
@@ -427,4 +502,6 @@ wf_cli_config_clear (WfCliConfig *config)
   g_clear_pointer (&config->backend, g_free);
   g_clear_pointer (&config->command_argv, g_strfreev);
   g_clear_pointer (&config->command_line, g_free);
+  g_clear_pointer (&config->exts, g_strfreev);
+  g_clear_pointer (&config->current_dir, g_free);
 }

@@ -120,6 +120,35 @@ wf_cli_changes_to_env_json (GPtrArray *changes)
   return g_string_free (out, FALSE);
 }
 
+/* The paths of a batch on one line, for people: "modified src/a.py,
+ * added b.c, and 3 more"; relative to @current_dir when below it, with
+ * control characters escaped so that the line stays one. */
+char *
+wf_cli_changes_summary (GPtrArray *changes, const char *current_dir)
+{
+  const guint shown = 5;
+  gsize dir_len = strlen (current_dir);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < changes->len && i < shown; i++)
+    {
+      const WfFileChange *change = g_ptr_array_index (changes, i);
+      const char *path = wf_file_change_get_path (change);
+
+      if (strcmp (current_dir, "/") != 0 && strncmp (path, current_dir, dir_len) == 0 && path[dir_len] == '/')
+        path += dir_len + 1;
+      g_string_append_printf (out, "%s%s ", i > 0 ? ", " : "", wf_cli_change_name (wf_file_change_get_change (change)));
+      for (const char *p = path; *p != '\0'; p++)
+        if ((guchar) *p < 0x20 || *p == 0x7f || *p == '\\')
+          g_string_append_printf (out, *p == '\\' ? "\\\\" : "\\x%02x", (guchar) *p);
+        else
+          g_string_append_c (out, *p);
+    }
+  if (changes->len > shown)
+    g_string_append_printf (out, ", and %u more", changes->len - shown);
+  return g_string_free (out, FALSE);
+}
+
 static void
 append_tsv_field (GString *out, const char *bytes)
 {

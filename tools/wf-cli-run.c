@@ -40,6 +40,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -53,6 +54,7 @@ typedef struct {
   GPid pid;             /* the command (its group's id), 0 when there is none */
   gboolean reaped;      /* the command exited and was waited for */
   gboolean was_reaped;  /* ... and that was already said */
+  gboolean exit_expected; /* waited for it to exit: that it did is no news */
   int exit_code;        /* as Python's: the exit status, or minus the signal */
   WfCliSignals signals; /* what arrived so far */
 } Supervisor;
@@ -187,7 +189,8 @@ stop_child (Supervisor *self)
   reap (self);
   if (self->reaped)
     {
-      wf_cli_log (WF_CLI_LOG_WARNING, "process already dead, exit code: %d", self->exit_code);
+      wf_cli_log (self->exit_expected ? WF_CLI_LOG_DEBUG : WF_CLI_LOG_WARNING, "process already dead, exit code: %d",
+                  self->exit_code);
       if (!group_alive (self))
         {
           self->pid = 0;
@@ -252,6 +255,7 @@ start_child (Supervisor *self, GPtrArray *changes, GError **error)
   wf_cli_log (WF_CLI_LOG_DEBUG, "running \"%s\" as command", config->command_line);
   self->reaped = FALSE;
   self->was_reaped = FALSE;
+  self->exit_expected = FALSE;
   spawned = g_spawn_async (NULL, config->command_argv, envp,
                            G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN,
                            child_setup, NULL, &self->pid, &local_error);
@@ -323,25 +327,135 @@ drop_grace_period_changes (Supervisor *self, WfNotify *notify, GError **error)
   return TRUE;
 }
 
-/* Watches, restarting the command on each batch, until a stop request or
- * a watch error. */
+/* The line that says which changes start the command again: their paths
+ * at the default level, the JSON of WATCHFILES_CHANGES in debug output. */
+static void
+log_batch (Supervisor *self, GPtrArray *kept, const char *then)
+{
+  g_autofree char *listing = NULL;
+
+  if (wf_cli_log_enabled (WF_CLI_LOG_DEBUG))
+    listing = wf_cli_changes_to_env_json (kept);
+  else
+    listing = wf_cli_changes_summary (kept, self->config->current_dir);
+  wf_cli_log (WF_CLI_LOG_INFO, "%u change%s detected: %s%s", kept->len, kept->len == 1 ? "" : "s", listing, then);
+}
+
+/* --clear: the screen and its scrollback, as `clear` does; only on a
+ * terminal, where escape sequences mean something. */
+static void
+clear_screen (const WfCliConfig *config)
+{
+  if (config->clear && isatty (STDOUT_FILENO))
+    {
+      fputs ("\033[H\033[2J\033[3J", stdout);
+      fflush (stdout);
+    }
+}
+
+static gboolean
+running (Supervisor *self)
+{
+  reap (self);
+  return self->pid != 0 && !self->reaped;
+}
+
+/* Stops the command (what is left of it) and starts it again with @kept.
+ * FALSE if it could not be started. */
+static gboolean
+run_again (Supervisor *self, GPtrArray *kept)
+{
+  const WfCliConfig *config = self->config;
+  g_autoptr(GError) error = NULL;
+
+  /* With --clear, the line comes after the clearing, above the new run. */
+  if (!config->clear)
+    log_batch (self, kept, "");
+  stop_child (self);
+  if (config->clear)
+    {
+      clear_screen (config);
+      log_batch (self, kept, "");
+    }
+  if (!start_child (self, kept, &error))
+    {
+      /* The next change may fix it (a script being written): go on. */
+      wf_cli_log (WF_CLI_LOG_WARNING, "cannot run “%s”: %s", config->command_line, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* --once: the last run goes to its end; its status is the tool's. */
+static int
+finish_once (Supervisor *self)
+{
+  int code;
+
+  while (running (self) && !stop_requested (self))
+    if (wf_cli_signals_wait (-1))
+      handle_signals (self);
+  if (stop_requested (self))
+    return WF_CLI_EXIT_OK;
+  code = self->exit_code;
+  wf_cli_log (WF_CLI_LOG_DEBUG, "process exited, exit code: %d", code);
+  /* What it left in its group goes too. */
+  self->exit_expected = TRUE;
+  stop_child (self);
+  return code >= 0 ? code : 128 - code;
+}
+
+/* Adds the changes of @more not yet in @queued. */
+static void
+queue_changes (GPtrArray *queued, GPtrArray *more)
+{
+  for (guint i = 0; i < more->len; i++)
+    {
+      const WfFileChange *change = g_ptr_array_index (more, i);
+      gboolean known = FALSE;
+
+      for (guint j = 0; !known && j < queued->len; j++)
+        known = wf_file_change_get_change (g_ptr_array_index (queued, j)) == wf_file_change_get_change (change) &&
+                g_strcmp0 (wf_file_change_get_path (g_ptr_array_index (queued, j)),
+                           wf_file_change_get_path (change)) == 0;
+      if (!known)
+        g_ptr_array_add (queued, wf_file_change_copy (change));
+    }
+}
+
+/* Watches, starting the command again on each batch as --on-busy-update
+ * says, until a stop request, a watch error or, with --once, the end of
+ * the run after the first batch. */
 static int
 supervise (Supervisor *self, WfNotify *notify)
 {
   const WfCliConfig *config = self->config;
   g_autoptr(GError) error = NULL;
+  /* --on-busy-update queue: the batches that came while it ran. */
+  g_autoptr(GPtrArray) queued = g_ptr_array_new_with_free_func ((GDestroyNotify) wf_file_change_free);
 
   while (!stop_requested (self))
     {
       g_autoptr(GPtrArray) changes = NULL;
       g_autoptr(GPtrArray) kept = NULL;
-      g_autofree char *listing = NULL;
       WfWatchResult result = wf_notify_watch (notify, config->debounce_ms, config->step_ms, 0, NULL,
                                               wf_cli_signals_get_fd (), &changes, &error);
 
       if (result == WF_WATCH_RESULT_SIGNAL)
         {
           handle_signals (self);
+          if (queued->len > 0 && !stop_requested (self) && !running (self))
+            {
+              /* The command exited: the queued changes run it again. */
+              g_autoptr(GPtrArray) batch = g_steal_pointer (&queued);
+
+              queued = g_ptr_array_new_with_free_func ((GDestroyNotify) wf_file_change_free);
+              self->exit_expected = TRUE;
+              if (run_again (self, batch) && config->once)
+                return finish_once (self);
+              if (config->once)
+                return WF_CLI_EXIT_FAILURE;
+            }
           continue;
         }
       if (result == WF_WATCH_RESULT_ERROR)
@@ -358,21 +472,21 @@ supervise (Supervisor *self, WfNotify *notify)
           wf_cli_log (WF_CLI_LOG_DEBUG, "all changes filtered out, raw_changes=%u", changes->len);
           continue;
         }
-      if (wf_cli_log_enabled (WF_CLI_LOG_DEBUG))
+      if (config->on_busy_update != WF_CLI_BUSY_RESTART && running (self))
         {
-          listing = wf_cli_changes_to_env_json (kept);
-          wf_cli_log (WF_CLI_LOG_DEBUG, "%u change%s detected: %s", kept->len, kept->len == 1 ? "" : "s", listing);
+          if (config->on_busy_update == WF_CLI_BUSY_QUEUE)
+            {
+              log_batch (self, kept, "; queued until the command exits");
+              queue_changes (queued, kept);
+            }
+          else
+            log_batch (self, kept, "; ignored, the command still runs");
+          continue;
         }
-      else
-        wf_cli_log (WF_CLI_LOG_INFO, "%u change%s detected", kept->len, kept->len == 1 ? "" : "s");
-
-      stop_child (self);
-      if (!start_child (self, kept, &error))
-        {
-          /* The next change may fix it (a script being written): go on. */
-          wf_cli_log (WF_CLI_LOG_WARNING, "cannot run “%s”: %s", config->command_line, error->message);
-          g_clear_error (&error);
-        }
+      if (run_again (self, kept) && config->once)
+        return finish_once (self);
+      if (config->once)
+        return WF_CLI_EXIT_FAILURE;
     }
   return WF_CLI_EXIT_OK;
 }
@@ -411,6 +525,7 @@ wf_cli_run (const WfCliConfig *config)
   watching = wf_cli_describe_watch (config, notify);
   wf_cli_log (WF_CLI_LOG_INFO, "watching %s", watching);
 
+  clear_screen (config);
   if (!start_child (&self, NULL, &error))
     {
       g_printerr ("watchfiles: cannot run “%s”: %s\n", config->command_line, error->message);

@@ -1,6 +1,7 @@
 /* wf-cli-stream.c: stream mode (`watchfiles --print`), each change printed
  * on stdout as a line in one of the formats of wf-cli-format.c, flushed
- * per batch, until SIGINT or SIGTERM. */
+ * per batch, until SIGINT, SIGTERM or SIGHUP (or, with --once, the first
+ * batch). */
 #include "config.h"
 
 #include <errno.h>
@@ -57,5 +58,7 @@ wf_cli_stream (const WfCliConfig *config)
           g_printerr ("watchfiles: cannot write the changes: %s\n", g_strerror (errno));
           return WF_CLI_EXIT_FAILURE;
         }
+      if (config->once)
+        return WF_CLI_EXIT_OK;
     }
 }

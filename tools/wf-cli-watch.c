@@ -1,9 +1,11 @@
 /* wf-cli-watch.c: the watcher both modes use, the line that says what it
  * watches, and the rules the library does not apply: --filter python keeps
- * only Python source files (PythonFilter's extensions), and a change to
- * the file our stdout or stderr goes to is never one. */
+ * only Python source files (PythonFilter's extensions), --exts only files
+ * with the given extensions, and a change to the file our stdout or stderr
+ * goes to is never one. */
 #include "config.h"
 
+#include <string.h>
 #include <sys/stat.h>
 
 #include "wf-cli.h"
@@ -109,6 +111,16 @@ wf_cli_filter_changes (const WfCliConfig *config, GPtrArray *changes)
       /* PythonFilter: the default rules (in the library) and these suffixes. */
       for (gsize j = 0; !keep && j < G_N_ELEMENTS (python_extensions); j++)
         keep = g_str_has_suffix (wf_file_change_get_path (change), python_extensions[j]);
+      if (keep && config->exts != NULL)
+        {
+          const char *path = wf_file_change_get_path (change);
+          const char *name = strrchr (path, '/') != NULL ? strrchr (path, '/') + 1 : path;
+
+          /* An extension follows a name: ".py" alone has none. */
+          keep = FALSE;
+          for (guint j = 0; !keep && config->exts[j] != NULL; j++)
+            keep = strlen (name) > strlen (config->exts[j]) && g_str_has_suffix (name, config->exts[j]);
+        }
       if (keep && is_output_file (config, change))
         {
           wf_cli_log (WF_CLI_LOG_DEBUG, "not reported, our own output file: %s", wf_file_change_get_path (change));

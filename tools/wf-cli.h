@@ -29,6 +29,13 @@ typedef enum {
   WF_CLI_FORMAT_JSON_BATCH,
 } WfCliFormat;
 
+/* --on-busy-update: what a batch does while the command still runs. */
+typedef enum {
+  WF_CLI_BUSY_RESTART,
+  WF_CLI_BUSY_QUEUE,
+  WF_CLI_BUSY_DO_NOTHING,
+} WfCliBusyUpdate;
+
 typedef enum {
   WF_CLI_MODE_RUN,
   WF_CLI_MODE_STREAM,
@@ -43,6 +50,8 @@ typedef struct {
   char **paths;              /* absolute, real */
   const char *filter_name;   /* as the Python CLI logs it */
   gboolean python_only;      /* --filter python: keep .py/.pyx/.pyd only */
+  char **exts;               /* (nullable) --exts, as ".py": only these count */
+  gboolean once;             /* --once */
   WfIgnoreRules *ignore_rules; /* (nullable) */
   gboolean debug;
   gboolean force_polling;
@@ -58,6 +67,9 @@ typedef struct {
   double grace_period;
   double sigint_timeout;
   double sigkill_timeout;
+  WfCliBusyUpdate on_busy_update;
+  gboolean clear;
+  char *current_dir;         /* real; the summary line shows paths below it relative */
   /* Stream mode. */
   WfCliFormat format;
   /* The regular files stdout and stderr are written to: changes to them
@@ -98,6 +110,7 @@ char **wf_cli_child_environ (void);
 const char *wf_cli_change_name (WfChange change);
 void wf_cli_append_json_string (GString *out, const char *bytes, gboolean ascii_only);
 char *wf_cli_changes_to_env_json (GPtrArray *changes);
+char *wf_cli_changes_summary (GPtrArray *changes, const char *current_dir);
 void wf_cli_append_changes (GString *out, WfCliFormat format, GPtrArray *changes);
 gboolean wf_cli_format_from_name (const char *name, WfCliFormat *format);
 

@@ -10,7 +10,7 @@
 # TAP output; run by `meson test --suite tools`.
 set -u
 . "$(dirname "$0")/tap-lib.sh"
-echo "1..26"
+echo "1..28"
 
 # Starts the tool in the background with the given arguments; its stdout
 # goes to $tmp/out, its stderr to $tmp/err; $child is its pid.
@@ -357,11 +357,10 @@ fi
 
 # Only the very file (device and inode): another file of that name later is.
 mkdir "$tmp/self2"
-(cd "$tmp/self2" && exec $run "$tool" --print --debounce 50 --step 10 . >>changes.log 2>/dev/null) &
+(cd "$tmp/self2" && exec $run "$tool" --print --debounce 50 --step 10 . >>changes.log 2>"$tmp/self2.err") &
 child=$!
 pids="$pids $child"
-wait_lines "$tmp/self2/changes.log" 0
-sleep 1
+wait_for "$tmp/self2.err" "watching"
 mv "$tmp/self2/changes.log" "$tmp/out-moved"
 : > "$tmp/self2/changes.log"
 wait_for "$tmp/out-moved" "added $tmp/self2/changes.log"
@@ -371,4 +370,32 @@ if [ $found -eq 0 ] && grep -qx "deleted $tmp/self2/changes.log" "$tmp/out-moved
   ok "a new file where the output file was is reported (only the same device and inode is ours)"
 else
   not_ok "replaced output file:"; show "$tmp/out-moved"
+fi
+
+# --once: stream mode exits 0 by itself after the first batch.
+mkdir "$tmp/once"
+start --print --once "$tmp/once"
+wait_for "$tmp/err" "watching"
+: > "$tmp/once/a"
+i=0
+while kill -0 "$child" 2>/dev/null && [ $i -lt $((200 * slow)) ]; do i=$((i + 1)); sleep 0.05; done
+if ! kill -0 "$child" 2>/dev/null; then wait "$child"; status=$?; else status=running; fi
+if [ "$status" = 0 ] && [ "$(cat "$tmp/out")" = "added $tmp/once/a" ]; then
+  ok "--print --once: prints the first batch and exits 0"
+else
+  not_ok "--print --once: status $status:"; show "$tmp/out"; show "$tmp/err"
+fi
+
+# --exts in stream mode, with the default rules.
+mkdir "$tmp/exts"
+start --print --exts py --exts c,h "$tmp/exts"
+wait_for "$tmp/err" "watching"
+for name in a.txt b.py c.pyc d.h e.c f.cc; do : > "$tmp/exts/$name"; done
+wait_lines "$tmp/out" 3
+sleep 0.3
+stop
+if [ "$(LC_ALL=C sort "$tmp/out")" = "$(printf 'added %s\n' "$tmp/exts/b.py" "$tmp/exts/d.h" "$tmp/exts/e.c")" ]; then
+  ok "--exts py --exts c,h: only those extensions are printed, and the default rules still hide .pyc"
+else
+  not_ok "--exts in stream mode:"; show "$tmp/out"
 fi
