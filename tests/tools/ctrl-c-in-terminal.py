@@ -23,6 +23,7 @@ wrote to the terminal on stderr.
 import os
 import pty
 import select
+import signal
 import sys
 import time
 
@@ -46,9 +47,11 @@ pid, master = pty.fork()
 if pid == 0:
     if '--cwd' in options:
         os.chdir(options['--cwd'])
+    # As in a terminal's session, whatever this was started with (`cmd &`
+    # in a script ignores SIGINT, and an ignored SIGINT survives exec).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     if '--outlive' not in options:
         os.execvp(command[0], command)
-    import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     child = os.fork()
     if child == 0:
