@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* wf-backend-info.c: a listing of the backends installed here, what their
- * probe says on this machine, and which one is chosen by default (the answer
- * to WATCHFILES_BACKEND=help). */
+ * probe says on this machine, and which one is chosen (the one text that
+ * WATCHFILES_BACKEND=help and `watchfiles --list-backends` print). */
 #include "config.h"
 
 #include "wf-backend-info.h"
@@ -211,10 +211,44 @@ wf_backend_info_list_all (void)
 }
 
 /**
+ * wf_backend_info_format_list_full:
+ * @backend: (nullable): the backend asked for by name, as the
+ *   [property@Watchfiles.Notify:backend] property takes it, or %NULL to use
+ *   `WATCHFILES_BACKEND`
+ * @force_polling: whether polling is forced, as the `force_polling`
+ *   argument of [ctor@Watchfiles.Notify.new]
+ *
+ * The text that lists each backend module found, whether its probe passes
+ * on this machine, its priority and its file (or why it fails), and which
+ * one a watcher created with these arguments would use, and why; chosen
+ * as [class@Watchfiles.Notify] chooses.  `WATCHFILES_BACKEND=help` prints
+ * it (with the defaults), and so does `watchfiles --list-backends` (with
+ * its options):
+ *
+ * |[
+ * Watchfiles backends (choose one with WATCHFILES_BACKEND=NAME):
+ *   BACKEND    PROBE   PRIORITY  MODULE
+ * * inotify    passes  100       /usr/lib/x86_64-linux-gnu/watchfiles-1.0/backends/inotify.so
+ *   poll       passes  0         /usr/lib/x86_64-linux-gnu/watchfiles-1.0/backends/poll.so
+ * Chosen here: inotify (the highest priority whose probe passes)
+ * ]|
+ *
+ * Returns: (transfer full): a multi-line text
+ *
+ * Since: 1.0
+ */
+char *
+wf_backend_info_format_list_full (const char *backend, gboolean force_polling)
+{
+  return wf_backend_registry_format_help (backend, force_polling);
+}
+
+/**
  * wf_backend_info_format_list:
  *
- * The text that `WATCHFILES_BACKEND=help` prints: each backend, whether it
- * works here, its priority, and the one chosen by default.
+ * The text that `WATCHFILES_BACKEND=help` prints:
+ * [func@Watchfiles.BackendInfo.format_list_full] for a watcher created
+ * with the default arguments.
  *
  * Returns: (transfer full): a multi-line text
  *
@@ -223,5 +257,5 @@ wf_backend_info_list_all (void)
 char *
 wf_backend_info_format_list (void)
 {
-  return wf_backend_registry_format_help ();
+  return wf_backend_info_format_list_full (NULL, FALSE);
 }

@@ -40,6 +40,8 @@ GPtrArray *wf_backend_info_list_all (void);
 
 WF_AVAILABLE_IN_ALL
 char *wf_backend_info_format_list (void);
+WF_AVAILABLE_IN_ALL
+char *wf_backend_info_format_list_full (const char *backend, gboolean force_polling);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WfBackendInfo, wf_backend_info_free)
 

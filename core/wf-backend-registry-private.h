@@ -58,9 +58,11 @@ void wf_backend_probe_free (WfBackendProbe *probe);
  * Returns: (element-type WfBackendProbe) */
 GPtrArray *wf_backend_registry_probe_all (void);
 
-/* What WATCHFILES_BACKEND=help prints: each module, whether it works here,
- * its priority, and the default. */
-char *wf_backend_registry_format_help (void);
+/* What WATCHFILES_BACKEND=help and `watchfiles --list-backends` print: each
+ * module, whether its probe passes here, its priority, and the one chosen
+ * for @requested (or WATCHFILES_BACKEND when %NULL) and @force_polling, as
+ * wf_backend_registry_choose() chooses it. */
+char *wf_backend_registry_format_help (const char *requested, gboolean force_polling);
 
 /* Chooses the backend for @roots as wf_backend_registry_choose() does and
  * starts it on @sink with @options: the whole policy of DESIGN section 4.

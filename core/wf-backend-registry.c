@@ -350,29 +350,37 @@ wf_backend_registry_probe_all (void)
 }
 
 char *
-wf_backend_registry_format_help (void)
+wf_backend_registry_format_help (const char *requested, gboolean force_polling)
 {
   g_autoptr(GPtrArray) probes = wf_backend_registry_probe_all ();
   GString *text = g_string_new ("Watchfiles backends (choose one with WATCHFILES_BACKEND=NAME):\n");
-  const WfBackendProbe *chosen = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rejected = NULL;
+  gboolean explicit_choice = FALSE;
+  const WfBackendModule *chosen = wf_backend_registry_choose (NULL, force_polling, requested, &explicit_choice,
+                                                              &rejected, &error);
 
+  g_string_append_printf (text, "  %-10s %-7s %-9s %s\n", "BACKEND", "PROBE", "PRIORITY", "MODULE");
   for (guint i = 0; i < probes->len; i++)
     {
       const WfBackendProbe *probe = g_ptr_array_index (probes, i);
 
       if (probe->available)
-        {
-          g_string_append_printf (text, "  %-10s available    priority %-4d %s\n",
-                                  probe->name, probe->priority, probe->filename);
-          if (chosen == NULL || probe->priority > chosen->priority)
-            chosen = probe;
-        }
+        g_string_append_printf (text, "%s %-10s %-7s %-9d %s\n",
+                                chosen != NULL && g_strcmp0 (chosen->filename, probe->filename) == 0 ? "*" : " ",
+                                probe->name, "passes", probe->priority, probe->filename);
       else
-        g_string_append_printf (text, "  %-10s unavailable  %s\n", probe->name, probe->reason);
+        g_string_append_printf (text, "  %-10s %-7s %-9s %s\n", probe->name, "fails", "-", probe->reason);
     }
   if (probes->len == 0)
     g_string_append (text, "  (no backend modules found)\n");
-  g_string_append_printf (text, "Default: %s\n", chosen != NULL ? chosen->name : "none");
+  if (chosen == NULL)
+    g_string_append_printf (text, "Chosen here: none: %s\n", error->message);
+  else
+    g_string_append_printf (text, "Chosen here: %s (%s)\n", chosen->name,
+                            force_polling ? "polling is forced"
+                            : explicit_choice ? "asked for by name; never substituted"
+                            : "the highest priority whose probe passes");
   return g_string_free (text, FALSE);
 }
 
@@ -421,7 +429,7 @@ wf_backend_registry_start (const char *const *roots,
   *module = NULL;
   if (g_strcmp0 (g_getenv ("WATCHFILES_BACKEND"), "help") == 0)
     {
-      g_autofree char *listing = wf_backend_registry_format_help ();
+      g_autofree char *listing = wf_backend_registry_format_help (requested, force_polling);
       fputs (listing, stderr);
     }
 

@@ -18,6 +18,7 @@ main (int argc, char **argv)
   int status;
 
   setlocale (LC_ALL, "");
+  wf_cli_build_tree_setup ();
   if (!wf_cli_config_parse (&config, &argc, &argv, &status))
     return status;
 

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "wf-cli.h"
@@ -16,7 +17,8 @@ static const char help_description[] =
   "  watchfiles [OPTION…] COMMAND [PATH…]\n"
   "      Run COMMAND (one argument, split like a POSIX shell would, without\n"
   "      running one) and restart it on each batch of changes: SIGINT, then\n"
-  "      SIGKILL after --sigint-timeout (at once on a second Ctrl+C).  The\n"
+  "      SIGKILL after --sigint-timeout (at once on a second Ctrl+C), to the\n"
+  "      command's whole process group (it runs in a session of its own).  The\n"
   "      batch is passed in the environment variable WATCHFILES_CHANGES as\n"
   "      JSON, [[\"added\", \"/abs/path\"], …] ([] at the first start).  The\n"
   "      paths are watched before COMMAND first starts.  Compatible with\n"
@@ -30,9 +32,13 @@ static const char help_description[] =
   "  json  {\"change\": \"added\", \"path\": \"/abs/path\"}; a byte that is not UTF-8\n"
   "        is written \\udcXX (Python's surrogateescape)\n"
   "  tsv   “added<TAB>/abs/path”; \\ tab newline CR in paths written \\\\ \\t \\n \\r\n"
+  "  json-batch  one line per batch: a JSON array of the json objects\n"
+  "A change to the regular file that stdout or stderr is written to (by\n"
+  "device and inode) is never reported: `watchfiles --print . >log` works.\n"
   "\n"
-  "Exit status: 0 stopped by SIGINT or SIGTERM (Ctrl+C), 1 a path does not\n"
-  "exist, the command cannot start or watching failed, 2 usage error.\n"
+  "Exit status: 0 stopped by SIGINT (Ctrl+C), SIGTERM or SIGHUP, 1 a path does not\n"
+  "exist, the command cannot start or watching failed, 2 usage error; run\n"
+  "mode with --once: the command's own.\n"
   "\n"
   "Environment: WATCHFILES_FORCE_POLLING (non-empty and not false, disable\n"
   "or disabled: poll), WATCHFILES_POLL_DELAY_MS (digits), WATCHFILES_DEBUG\n"
@@ -43,10 +49,11 @@ static const char help_description[] =
 /* What main()'s options parse into, before it is checked. */
 typedef struct {
   gboolean print, list, non_recursive, force_polling, verbose, version, ignore_permission_denied;
+  gboolean clear, shell, once;
   int debounce_ms, step_ms, poll_delay_ms, poll_cpu_percent;
   double grace_period, sigint_timeout, sigkill_timeout;
-  char *backend, *filter, *format, *verbosity, *watch_limit_policy, *polled_filesystems;
-  char **positional, **ignore_paths, **ignore_dirs, **ignore_patterns, **ignore_globs;
+  char *backend, *filter, *format, *verbosity, *on_busy_update, *watch_limit_policy, *polled_filesystems;
+  char **positional, **ignore_paths, **ignore_dirs, **ignore_patterns, **ignore_globs, **exts;
 } Options;
 
 static void
@@ -58,6 +65,8 @@ options_clear (Options *options)
   g_free (options->verbosity);
   g_free (options->watch_limit_policy);
   g_free (options->polled_filesystems);
+  g_free (options->on_busy_update);
+  g_strfreev (options->exts);
   g_strfreev (options->positional);
   g_strfreev (options->ignore_paths);
   g_strfreev (options->ignore_dirs);
@@ -88,7 +97,8 @@ parse_options (Options *o, int *argc, char ***argv, int *exit_status)
 {
   const GOptionEntry entries[] = {
     { "print", 0, 0, G_OPTION_ARG_NONE, &o->print, "Stream mode: print each change instead of running a command", NULL },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &o->format, "Stream mode's line format: text (default), json or tsv", "FORMAT" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &o->format,
+      "Stream mode's line format: text (default), json, json-batch or tsv", "FORMAT" },
     { "filter", 0, 0, G_OPTION_ARG_STRING, &o->filter,
       "Which changes count: default (watchfiles' DefaultFilter), python (only .py, .pyx, .pyd files, "
       "plus the default rules) or all (no rule)", "FILTER" },
@@ -101,6 +111,9 @@ parse_options (Options *o, int *argc, char ***argv, int *exit_status)
     { "ignore-glob", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->ignore_globs,
       "Ignore what this shell glob matches: a name without /, else a path below the watched one (repeatable)",
       "GLOB" },
+    { "exts", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->exts,
+      "Only changes to files with these extensions count, with the other rules (comma-separated, "
+      "as py,c; repeatable)", "EXT,…" },
     { "non-recursive", 0, 0, G_OPTION_ARG_NONE, &o->non_recursive, "Watch only the direct children of directories", NULL },
     { "ignore-permission-denied", 0, 0, G_OPTION_ARG_NONE, &o->ignore_permission_denied,
       "Skip paths and directories that cannot be read instead of failing", NULL },
@@ -110,6 +123,16 @@ parse_options (Options *o, int *argc, char ***argv, int *exit_status)
       "Run mode: seconds to wait after SIGINT before SIGKILL (default 5)", "SECONDS" },
     { "sigkill-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->sigkill_timeout,
       "Run mode: seconds to wait after SIGKILL (default 1)", "SECONDS" },
+    { "on-busy-update", 0, 0, G_OPTION_ARG_STRING, &o->on_busy_update,
+      "Run mode: what a change does while the command still runs: restart it (default), queue (run it "
+      "again once it exits) or do-nothing", "WHAT" },
+    { "shell", 0, 0, G_OPTION_ARG_NONE, &o->shell,
+      "Run mode: run COMMAND with /bin/sh -c, for pipes, && and variables", NULL },
+    { "clear", 0, 0, G_OPTION_ARG_NONE, &o->clear,
+      "Run mode: clear the screen (and scrollback) before each run, when stdout is a terminal", NULL },
+    { "once", 0, 0, G_OPTION_ARG_NONE, &o->once,
+      "Stop after the first batch: stream mode exits 0 once it is printed; run mode runs the command once "
+      "more and exits with its status", NULL },
     { "debounce", 0, 0, G_OPTION_ARG_INT, &o->debounce_ms, "Longest time a batch grows (default 1600)", "MS" },
     { "step", 0, 0, G_OPTION_ARG_INT, &o->step_ms, "Quiet time that ends a batch (default 50)", "MS" },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &o->backend,
@@ -228,6 +251,11 @@ check_options (const Options *o, WfCliConfig *config)
 
   if (o->debounce_ms < 0 || o->step_ms < 0)
     return usage_error ("--debounce and --step take a number of milliseconds >= 0");
+  /* Accepted, as watchfiles' watch() accepts it; but the user surely
+   * meant something else. */
+  if (o->step_ms > o->debounce_ms)
+    g_printerr ("watchfiles: warning: --step %d is longer than --debounce %d: each batch then ends one step "
+                "after its first change, and --debounce has no effect\n", o->step_ms, o->debounce_ms);
   if (o->poll_delay_ms < -1)
     return usage_error ("--poll-delay-ms takes a number of milliseconds >= 0");
   if (o->poll_cpu_percent != -1 && (o->poll_cpu_percent < 1 || o->poll_cpu_percent > 100))
@@ -264,7 +292,17 @@ check_options (const Options *o, WfCliConfig *config)
   if (o->format != NULL && !o->print)
     return usage_error ("--format goes with --print");
   if (o->format != NULL && !wf_cli_format_from_name (o->format, &config->format))
-    return usage_error ("--format takes text, json or tsv, not “%s”", o->format);
+    return usage_error ("--format takes text, json, json-batch or tsv, not “%s”", o->format);
+  if (o->print && (o->clear || o->shell || o->on_busy_update != NULL))
+    return usage_error ("--clear, --shell and --on-busy-update go with a COMMAND, not with --print");
+  if (o->on_busy_update == NULL || strcmp (o->on_busy_update, "restart") == 0)
+    config->on_busy_update = WF_CLI_BUSY_RESTART;
+  else if (strcmp (o->on_busy_update, "queue") == 0)
+    config->on_busy_update = WF_CLI_BUSY_QUEUE;
+  else if (strcmp (o->on_busy_update, "do-nothing") == 0)
+    config->on_busy_update = WF_CLI_BUSY_DO_NOTHING;
+  else
+    return usage_error ("--on-busy-update takes restart, queue or do-nothing, not “%s”", o->on_busy_update);
   /* The library would silently poll: say which one the user meant. */
   if (o->force_polling && o->backend != NULL && strcmp (o->backend, "poll") != 0)
     return usage_error ("--force-polling and --backend %s contradict each other: give one", o->backend);
@@ -284,6 +322,37 @@ check_options (const Options *o, WfCliConfig *config)
   config->grace_period = o->grace_period;
   config->sigint_timeout = o->sigint_timeout;
   config->sigkill_timeout = o->sigkill_timeout;
+  config->clear = o->clear;
+  config->once = o->once;
+  return WF_CLI_EXIT_OK;
+}
+
+/* --exts py,c --exts .h: [".py", ".c", ".h"]. */
+static int
+parse_extensions (const Options *o, WfCliConfig *config)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; o->exts != NULL && o->exts[i] != NULL; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (o->exts[i], ",", -1);
+
+      if (parts[0] == NULL)
+        return usage_error ("--exts takes file name extensions, as py,c, not “%s”", o->exts[i]);
+
+      for (guint j = 0; parts[j] != NULL; j++)
+        {
+          const char *ext = parts[j][0] == '.' ? parts[j] + 1 : parts[j];
+          g_autofree char *suffix = NULL;
+
+          if (*ext == '\0' || strchr (ext, '/') != NULL)
+            return usage_error ("--exts takes file name extensions, as py,c, not “%s”", o->exts[i]);
+          suffix = g_strconcat (".", ext, NULL);
+          g_strv_builder_add (builder, suffix);
+        }
+    }
+  if (o->exts != NULL)
+    config->exts = g_strv_builder_end (builder);
   return WF_CLI_EXIT_OK;
 }
 
@@ -332,14 +401,38 @@ build_ignore_rules (const Options *o, WfCliConfig *config)
     }
   for (guint i = 0; o->ignore_patterns != NULL && o->ignore_patterns[i] != NULL; i++)
     if (!wf_ignore_rules_add_entity_pattern (rules, o->ignore_patterns[i], &error))
-      return usage_error ("--ignore-pattern “%s”: %s", o->ignore_patterns[i], error->message);
+      /* The library's message names the pattern: not again. */
+      return usage_error ("--ignore-pattern: %s", error->message);
   for (guint i = 0; o->ignore_globs != NULL && o->ignore_globs[i] != NULL; i++)
     if (!wf_ignore_rules_add_glob (rules, o->ignore_globs[i], &error))
-      return usage_error ("--ignore-glob “%s”: %s", o->ignore_globs[i], error->message);
+      return usage_error ("--ignore-glob: %s", error->message);
 
   if (!wf_ignore_rules_is_empty (rules))
     config->ignore_rules = g_steal_pointer (&rules);
   return WF_CLI_EXIT_OK;
+}
+
+/* The regular files stdout and stderr go to: writing them must not be
+ * reported, or `watchfiles --print . >changes.log` would report its own
+ * output for ever.  Recognised by device and inode, whatever the path. */
+static void
+find_output_files (WfCliConfig *config)
+{
+  for (int fd = 1; fd <= 2; fd++)
+    {
+      struct stat st;
+      gboolean seen = FALSE;
+
+      if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+        continue;
+      for (guint i = 0; i < config->n_output_files; i++)
+        seen |= config->output_files[i].dev == (guint64) st.st_dev && config->output_files[i].ino == (guint64) st.st_ino;
+      if (seen)
+        continue;
+      config->output_files[config->n_output_files].dev = st.st_dev;
+      config->output_files[config->n_output_files].ino = st.st_ino;
+      config->n_output_files++;
+    }
 }
 
 /* As the Python CLI: each path must exist, and is resolved. */
@@ -357,7 +450,7 @@ resolve_watched_paths (char *const *given, WfCliConfig *config)
 
       if (real == NULL)
         {
-          g_printerr ("path \"%s\" does not exist\n", given[i]);
+          g_printerr ("watchfiles: path \"%s\" does not exist\n", given[i]);
           return WF_CLI_EXIT_FAILURE;
         }
       g_ptr_array_add (paths, g_strdup (real));
@@ -389,7 +482,8 @@ wf_cli_config_parse (WfCliConfig *config, int *argc, char ***argv, int *exit_sta
       config->mode = WF_CLI_MODE_VERSION;
       return TRUE;
     }
-  if ((*exit_status = check_options (&o, config)) != WF_CLI_EXIT_OK)
+  if ((*exit_status = check_options (&o, config)) != WF_CLI_EXIT_OK ||
+      (*exit_status = parse_extensions (&o, config)) != WF_CLI_EXIT_OK)
     return FALSE;
   if (config->mode == WF_CLI_MODE_LIST_BACKENDS)
     return TRUE;
@@ -400,6 +494,15 @@ wf_cli_config_parse (WfCliConfig *config, int *argc, char ***argv, int *exit_sta
     {
       *exit_status = usage_error ("a COMMAND to run is needed (or --print to print the changes)");
       return FALSE;
+    }
+  else if (o.shell)
+    {
+      /* Given as it is: sh does the splitting. */
+      const char *argv_sh[] = { "/bin/sh", "-c", o.positional[0], NULL };
+
+      config->command_argv = g_strdupv ((char **) argv_sh);
+      config->command_line = g_strdup (o.positional[0]);
+      paths = o.positional + 1;
     }
   else if (!g_shell_parse_argv (o.positional[0], NULL, &config->command_argv, &error))
     {
@@ -412,6 +515,14 @@ wf_cli_config_parse (WfCliConfig *config, int *argc, char ***argv, int *exit_sta
       paths = o.positional + 1;
     }
 
+  find_output_files (config);
+  {
+    g_autofree char *cwd = g_get_current_dir ();
+    char *real = realpath (cwd, NULL);
+
+    config->current_dir = g_strdup (real != NULL ? real : cwd);
+    free (real);
+  }
   if ((*exit_status = build_ignore_rules (&o, config)) != WF_CLI_EXIT_OK ||
       (*exit_status = resolve_watched_paths (paths, config)) != WF_CLI_EXIT_OK)
     return FALSE;
@@ -427,4 +538,6 @@ wf_cli_config_clear (WfCliConfig *config)
   g_clear_pointer (&config->polled_filesystems, g_strfreev);
   g_clear_pointer (&config->command_argv, g_strfreev);
   g_clear_pointer (&config->command_line, g_free);
+  g_clear_pointer (&config->exts, g_strfreev);
+  g_clear_pointer (&config->current_dir, g_free);
 }

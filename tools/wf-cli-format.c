@@ -1,6 +1,6 @@
-/* SPDX-License-Identifier: MIT */
-/* wf-cli-format.c: how the command writes changes: the text, json and tsv
- * lines of stream mode, and the WATCHFILES_CHANGES value of run mode.
+/* wf-cli-format.c: how the command writes changes: the text, json, tsv and
+ * json-batch lines of stream mode, and the WATCHFILES_CHANGES value of run
+ * mode.
  *
  * Paths are bytes and need not be UTF-8.  JSON keeps them losslessly the
  * way Python's os.fsdecode() and json.dumps() do: each byte that is not
@@ -36,6 +36,8 @@ wf_cli_format_from_name (const char *name, WfCliFormat *format)
     *format = WF_CLI_FORMAT_JSON;
   else if (g_strcmp0 (name, "tsv") == 0)
     *format = WF_CLI_FORMAT_TSV;
+  else if (g_strcmp0 (name, "json-batch") == 0)
+    *format = WF_CLI_FORMAT_JSON_BATCH;
   else
     return FALSE;
   return TRUE;
@@ -118,6 +120,35 @@ wf_cli_changes_to_env_json (GPtrArray *changes)
   return g_string_free (out, FALSE);
 }
 
+/* The paths of a batch on one line, for people: "modified src/a.py,
+ * added b.c, and 3 more"; relative to @current_dir when below it, with
+ * control characters escaped so that the line stays one. */
+char *
+wf_cli_changes_summary (GPtrArray *changes, const char *current_dir)
+{
+  const guint shown = 5;
+  gsize dir_len = strlen (current_dir);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < changes->len && i < shown; i++)
+    {
+      const WfFileChange *change = g_ptr_array_index (changes, i);
+      const char *path = wf_file_change_get_path (change);
+
+      if (strcmp (current_dir, "/") != 0 && strncmp (path, current_dir, dir_len) == 0 && path[dir_len] == '/')
+        path += dir_len + 1;
+      g_string_append_printf (out, "%s%s ", i > 0 ? ", " : "", wf_cli_change_name (wf_file_change_get_change (change)));
+      for (const char *p = path; *p != '\0'; p++)
+        if ((guchar) *p < 0x20 || *p == 0x7f || *p == '\\')
+          g_string_append_printf (out, *p == '\\' ? "\\\\" : "\\x%02x", (guchar) *p);
+        else
+          g_string_append_c (out, *p);
+    }
+  if (changes->len > shown)
+    g_string_append_printf (out, ", and %u more", changes->len - shown);
+  return g_string_free (out, FALSE);
+}
+
 static void
 append_tsv_field (GString *out, const char *bytes)
 {
@@ -132,29 +163,55 @@ append_tsv_field (GString *out, const char *bytes)
       }
 }
 
-/* One line, newline included. */
-void
-wf_cli_append_change (GString *out, WfCliFormat format, const WfFileChange *change)
+/* {"change": "added", "path": "/abs/path"}: the json and json-batch forms. */
+static void
+append_json_object (GString *out, const WfFileChange *change)
 {
-  const char *name = wf_cli_change_name (wf_file_change_get_change (change));
-  const char *path = wf_file_change_get_path (change);
+  g_string_append_printf (out, "{\"change\": \"%s\", \"path\": ",
+                          wf_cli_change_name (wf_file_change_get_change (change)));
+  wf_cli_append_json_string (out, wf_file_change_get_path (change), FALSE);
+  g_string_append_c (out, '}');
+}
 
-  switch (format)
+/* The lines of one batch, newlines included: one per change, or with
+ * json-batch one for the whole batch (a JSON array of the json objects). */
+void
+wf_cli_append_changes (GString *out, WfCliFormat format, GPtrArray *changes)
+{
+  if (format == WF_CLI_FORMAT_JSON_BATCH)
     {
-    case WF_CLI_FORMAT_TEXT:
-      g_string_append_printf (out, "%s %s\n", name, path);
-      break;
-    case WF_CLI_FORMAT_JSON:
-      g_string_append_printf (out, "{\"change\": \"%s\", \"path\": ", name);
-      wf_cli_append_json_string (out, path, FALSE);
-      g_string_append (out, "}\n");
-      break;
-    case WF_CLI_FORMAT_TSV:
-      g_string_append_printf (out, "%s\t", name);
-      append_tsv_field (out, path);
-      g_string_append_c (out, '\n');
-      break;
-    default:
-      g_assert_not_reached ();
+      g_string_append_c (out, '[');
+      for (guint i = 0; i < changes->len; i++)
+        {
+          if (i > 0)
+            g_string_append (out, ", ");
+          append_json_object (out, g_ptr_array_index (changes, i));
+        }
+      g_string_append (out, "]\n");
+      return;
+    }
+
+  for (guint i = 0; i < changes->len; i++)
+    {
+      const WfFileChange *change = g_ptr_array_index (changes, i);
+      const char *name = wf_cli_change_name (wf_file_change_get_change (change));
+
+      switch (format)
+        {
+        case WF_CLI_FORMAT_TEXT:
+          g_string_append_printf (out, "%s %s\n", name, wf_file_change_get_path (change));
+          break;
+        case WF_CLI_FORMAT_JSON:
+          append_json_object (out, change);
+          g_string_append_c (out, '\n');
+          break;
+        case WF_CLI_FORMAT_TSV:
+          g_string_append_printf (out, "%s\t", name);
+          append_tsv_field (out, wf_file_change_get_path (change));
+          g_string_append_c (out, '\n');
+          break;
+        default:
+          g_assert_not_reached ();
+        }
     }
 }

@@ -1,13 +1,9 @@
-/* SPDX-License-Identifier: MIT */
-/* wf-cli-signals.c: SIGINT, SIGTERM and SIGCHLD turned into bytes on a
- * self-pipe, whose read end is the signal descriptor wf_notify_watch()
+/* wf-cli-signals.c: SIGINT, SIGTERM, SIGHUP and SIGCHLD turned into bytes
+ * on a self-pipe, whose read end is the signal descriptor wf_notify_watch()
  * polls: a signal ends the wait at once (the pending changes are kept for
  * the next call), and the main loop then reads what arrived outside of any
- * handler.
- *
- * A SIGINT is told apart by who sent it: the terminal's Ctrl+C
- * (SI_KERNEL) has already reached every process of the foreground group,
- * the child included, while one sent with kill() reached only us.
+ * handler.  SIGHUP (the terminal hung up) is a stop request like SIGTERM:
+ * the command, in a session of its own, would not get it otherwise.
  */
 #include "config.h"
 
@@ -32,8 +28,9 @@ on_signal (int signum, siginfo_t *info, void *context)
   /* Only async-signal-safe work here. */
   switch (signum)
     {
-    case SIGINT: byte = info != NULL && info->si_code == SI_KERNEL ? 'I' : 'i'; break;
+    case SIGINT: byte = 'I'; break;
     case SIGTERM: byte = 'T'; break;
+    case SIGHUP: byte = 'H'; break;
     case SIGCHLD: byte = 'C'; break;
     default: byte = '?'; break;
     }
@@ -60,6 +57,7 @@ wf_cli_signals_install (gboolean want_sigchld, GError **error)
   sigemptyset (&action.sa_mask);
   sigaction (SIGINT, &action, NULL);
   sigaction (SIGTERM, &action, NULL);
+  sigaction (SIGHUP, &action, NULL);
   if (want_sigchld)
     {
       action.sa_flags |= SA_NOCLDSTOP;
@@ -84,9 +82,9 @@ wf_cli_signals_drain (WfCliSignals *received)
     for (ssize_t i = 0; i < n; i++)
       switch (bytes[i])
         {
-        case 'I': received->terminal_interrupt = TRUE; received->stop_requests++; break;
-        case 'i': received->interrupt = TRUE; received->stop_requests++; break;
-        case 'T': received->terminate = TRUE; received->stop_requests++; break;
+        case 'I': received->last_stop = SIGINT; received->stop_requests++; break;
+        case 'T': received->last_stop = SIGTERM; received->stop_requests++; break;
+        case 'H': received->last_stop = SIGHUP; received->stop_requests++; break;
         case 'C': received->child = TRUE; break;
         default: break;
         }
@@ -101,7 +99,7 @@ wf_cli_signals_wait (int timeout_ms)
   return poll (&pfd, 1, timeout_ms) > 0;
 }
 
-/* Holds SIGINT, SIGTERM and SIGCHLD back in the calling thread while it
+/* Holds SIGINT, SIGTERM, SIGHUP and SIGCHLD back in the calling thread while it
  * forks a child: one arriving between fork and exec would otherwise run
  * our handler in the child, whose byte lands on our pipe while the command
  * never sees it.  (Another thread of ours may still take the signal: the
@@ -114,6 +112,7 @@ wf_cli_signals_block (gboolean block)
   sigemptyset (&set);
   sigaddset (&set, SIGINT);
   sigaddset (&set, SIGTERM);
+  sigaddset (&set, SIGHUP);
   sigaddset (&set, SIGCHLD);
   pthread_sigmask (block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
@@ -127,7 +126,7 @@ wf_cli_signals_block (gboolean block)
 void
 wf_cli_signals_reset_in_child (void)
 {
-  static const int reset[] = { SIGINT, SIGTERM, SIGCHLD, SIGQUIT, SIGPIPE };
+  static const int reset[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGQUIT, SIGPIPE };
   sigset_t none;
 
   for (gsize i = 0; i < G_N_ELEMENTS (reset); i++)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* wf-cli-stream.c: stream mode (`watchfiles --print`), each change printed
  * on stdout as a line in one of the formats of wf-cli-format.c, flushed
- * per batch, until SIGINT or SIGTERM. */
+ * per batch, until SIGINT, SIGTERM or SIGHUP (or, with --once, the first
+ * batch). */
 #include "config.h"
 
 #include <errno.h>
@@ -50,13 +51,16 @@ wf_cli_stream (const WfCliConfig *config)
         continue;
       kept = wf_cli_filter_changes (config, changes);
       wf_cli_log (WF_CLI_LOG_DEBUG, "%u change%s detected", kept->len, kept->len == 1 ? "" : "s");
+      if (kept->len == 0)
+        continue;
       lines = g_string_new (NULL);
-      for (guint i = 0; i < kept->len; i++)
-        wf_cli_append_change (lines, config->format, g_ptr_array_index (kept, i));
+      wf_cli_append_changes (lines, config->format, kept);
       if (fwrite (lines->str, 1, lines->len, stdout) != lines->len || fflush (stdout) != 0)
         {
           g_printerr ("watchfiles: cannot write the changes: %s\n", g_strerror (errno));
           return WF_CLI_EXIT_FAILURE;
         }
+      if (config->once)
+        return WF_CLI_EXIT_OK;
     }
 }

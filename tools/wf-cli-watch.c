@@ -1,17 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /* wf-cli-watch.c: the watcher both modes use, the line that says what it
- * watches, and the one rule the library does not apply: --filter python
- * keeps only Python source files (PythonFilter's extensions). */
+ * watches, and the rules the library does not apply: --filter python keeps
+ * only Python source files (PythonFilter's extensions), --exts only files
+ * with the given extensions, and a change to the file our stdout or stderr
+ * goes to is never one. */
 #include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
 
 #include "wf-cli.h"
 
 static const char *const python_extensions[] = { ".py", ".pyx", ".pyd" };
 
+/* The library says where it looked; say what to do about it, since the
+ * first to meet this is someone running a build tree's tool by hand. */
+static void
+explain_missing_backends (GError *error)
+{
+  char *message;
+
+  /* The library's message says where it looked; what it cannot know is
+   * how a build tree is run. */
+  if (!g_error_matches (error, WF_ERROR, WF_ERROR_BACKEND_NOT_FOUND))
+    return;
+  message = g_strdup_printf ("%s\nwatchfiles: a build tree's tools/watchfiles finds that tree's backends by itself, "
+                             "and `meson devenv -C BUILDDIR` sets WATCHFILES_BACKEND_DIR to them", error->message);
+  g_free (error->message);
+  error->message = message;
+}
+
 WfNotify *
 wf_cli_notify_new (const WfCliConfig *config, GError **error)
 {
-  return g_initable_new (WF_TYPE_NOTIFY, NULL, error,
+  GError *local_error = NULL;
+  WfNotify *notify = g_initable_new (WF_TYPE_NOTIFY, NULL, &local_error,
                          "paths", (const char *const *) config->paths,
                          "debug", config->debug,
                          "force-polling", config->force_polling,
@@ -24,6 +47,13 @@ wf_cli_notify_new (const WfCliConfig *config, GError **error)
                          "poll-cpu-percent", config->poll_cpu_percent,
                          "polled-filesystems", config->polled_filesystems,
                          NULL);
+
+  if (notify == NULL)
+    {
+      explain_missing_backends (local_error);
+      g_propagate_error (error, local_error);
+    }
+  return notify;
 }
 
 static const char *
@@ -107,6 +137,22 @@ wf_cli_warn_degraded (WfNotify *notify)
               first, n_limited == 1 ? "it" : "them");
 }
 
+/* Whether @change is a write to the file stdout or stderr goes to.  A
+ * deleted path is not: whoever deleted it, it was not our writing. */
+static gboolean
+is_output_file (const WfCliConfig *config, const WfFileChange *change)
+{
+  struct stat st;
+
+  if (config->n_output_files == 0 || wf_file_change_get_change (change) == WF_CHANGE_DELETED ||
+      lstat (wf_file_change_get_path (change), &st) != 0)
+    return FALSE;
+  for (guint i = 0; i < config->n_output_files; i++)
+    if (config->output_files[i].dev == (guint64) st.st_dev && config->output_files[i].ino == (guint64) st.st_ino)
+      return TRUE;
+  return FALSE;
+}
+
 GPtrArray *
 wf_cli_filter_changes (const WfCliConfig *config, GPtrArray *changes)
 {
@@ -120,6 +166,21 @@ wf_cli_filter_changes (const WfCliConfig *config, GPtrArray *changes)
       /* PythonFilter: the default rules (in the library) and these suffixes. */
       for (gsize j = 0; !keep && j < G_N_ELEMENTS (python_extensions); j++)
         keep = g_str_has_suffix (wf_file_change_get_path (change), python_extensions[j]);
+      if (keep && config->exts != NULL)
+        {
+          const char *path = wf_file_change_get_path (change);
+          const char *name = strrchr (path, '/') != NULL ? strrchr (path, '/') + 1 : path;
+
+          /* An extension follows a name: ".py" alone has none. */
+          keep = FALSE;
+          for (guint j = 0; !keep && config->exts[j] != NULL; j++)
+            keep = strlen (name) > strlen (config->exts[j]) && g_str_has_suffix (name, config->exts[j]);
+        }
+      if (keep && is_output_file (config, change))
+        {
+          wf_cli_log (WF_CLI_LOG_DEBUG, "not reported, our own output file: %s", wf_file_change_get_path (change));
+          keep = FALSE;
+        }
       if (keep)
         g_ptr_array_add (kept, wf_file_change_copy (change));
     }

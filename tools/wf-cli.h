@@ -4,7 +4,8 @@
  * the watcher and the --filter python rule (wf-cli-watch.c), run mode
  * (wf-cli-run.c), stream mode (wf-cli-stream.c), --list-backends
  * (wf-cli-backends.c), signals (wf-cli-signals.c), output formats
- * (wf-cli-format.c) and log lines (wf-cli-log.c). */
+ * (wf-cli-format.c), log lines (wf-cli-log.c) and the build tree's
+ * backends for the uninstalled tool (wf-cli-build-tree.c). */
 #pragma once
 
 #include <watchfiles.h>
@@ -26,7 +27,15 @@ typedef enum {
   WF_CLI_FORMAT_TEXT,
   WF_CLI_FORMAT_JSON,
   WF_CLI_FORMAT_TSV,
+  WF_CLI_FORMAT_JSON_BATCH,
 } WfCliFormat;
+
+/* --on-busy-update: what a batch does while the command still runs. */
+typedef enum {
+  WF_CLI_BUSY_RESTART,
+  WF_CLI_BUSY_QUEUE,
+  WF_CLI_BUSY_DO_NOTHING,
+} WfCliBusyUpdate;
 
 typedef enum {
   WF_CLI_MODE_RUN,
@@ -42,6 +51,8 @@ typedef struct {
   char **paths;              /* absolute, real */
   const char *filter_name;   /* as the Python CLI logs it */
   gboolean python_only;      /* --filter python: keep .py/.pyx/.pyd only */
+  char **exts;               /* (nullable) --exts, as ".py": only these count */
+  gboolean once;             /* --once */
   WfIgnoreRules *ignore_rules; /* (nullable) */
   gboolean debug;
   gboolean force_polling;
@@ -60,8 +71,15 @@ typedef struct {
   double grace_period;
   double sigint_timeout;
   double sigkill_timeout;
+  WfCliBusyUpdate on_busy_update;
+  gboolean clear;
+  char *current_dir;         /* real; the summary line shows paths below it relative */
   /* Stream mode. */
   WfCliFormat format;
+  /* The regular files stdout and stderr are written to: changes to them
+   * are the tool's own (or its command's) output, never reported. */
+  guint n_output_files;
+  struct { guint64 dev, ino; } output_files[2];
 } WfCliConfig;
 
 /* wf-cli-config.c */
@@ -74,13 +92,11 @@ void wf_cli_log_set_level (WfCliLogLevel level);
 gboolean wf_cli_log_enabled (WfCliLogLevel level);
 void wf_cli_log (WfCliLogLevel level, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
-/* wf-cli-signals.c: SIGINT, SIGTERM and SIGCHLD become bytes on a pipe. */
+/* wf-cli-signals.c: SIGINT, SIGTERM, SIGHUP and SIGCHLD become bytes on a pipe. */
 typedef struct {
-  gboolean interrupt;         /* SIGINT sent by a process (kill) */
-  gboolean terminal_interrupt; /* SIGINT sent by the terminal (Ctrl+C) */
-  gboolean terminate;         /* SIGTERM */
+  int last_stop;              /* the last stop request's signal, or 0 */
   gboolean child;             /* SIGCHLD */
-  guint stop_requests;        /* SIGINT and SIGTERM received so far */
+  guint stop_requests;        /* SIGINT, SIGTERM and SIGHUP received so far */
 } WfCliSignals;
 
 gboolean wf_cli_signals_install (gboolean want_sigchld, GError **error);
@@ -90,11 +106,16 @@ gboolean wf_cli_signals_wait (int timeout_ms);
 void wf_cli_signals_block (gboolean block);
 void wf_cli_signals_reset_in_child (void);
 
+/* wf-cli-build-tree.c: run from the build tree, use its backend modules. */
+gboolean wf_cli_build_tree_setup (void);
+char **wf_cli_child_environ (void);
+
 /* wf-cli-format.c */
 const char *wf_cli_change_name (WfChange change);
 void wf_cli_append_json_string (GString *out, const char *bytes, gboolean ascii_only);
 char *wf_cli_changes_to_env_json (GPtrArray *changes);
-void wf_cli_append_change (GString *out, WfCliFormat format, const WfFileChange *change);
+char *wf_cli_changes_summary (GPtrArray *changes, const char *current_dir);
+void wf_cli_append_changes (GString *out, WfCliFormat format, GPtrArray *changes);
 gboolean wf_cli_format_from_name (const char *name, WfCliFormat *format);
 
 /* wf-cli-watch.c */

@@ -108,11 +108,12 @@ test_format_list (void)
 
   g_assert_true (g_str_has_prefix (text, "Watchfiles backends"));
   if (wf_test_have_backend ("inotify"))
-    g_assert_nonnull (strstr (text, "  inotify    available    priority 100"));
-  g_assert_nonnull (strstr (text, "  poll       available    priority 0"));
-  g_assert_nonnull (strstr (text, "  unprobed   unavailable  "));
+    g_assert_nonnull (strstr (text, "\n  inotify    passes  100       "));
+  g_assert_nonnull (strstr (text, "\n  poll       passes  0         "));
+  g_assert_nonnull (strstr (text, "\n  unprobed   fails   -         "));
   /* The test module outranks inotify on purpose. */
-  g_assert_nonnull (strstr (text, "Default: enosys\n"));
+  g_assert_nonnull (strstr (text, "\n* enosys     passes  500       "));
+  g_assert_true (g_str_has_suffix (text, "\nChosen here: enosys (the highest priority whose probe passes)\n"));
 }
 
 static void
@@ -134,8 +135,8 @@ test_help_env (Fixture *fixture, gconstpointer data)
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stderr (wf_test_have_backend ("inotify")
-                             ? "*Watchfiles backends (choose one with WATCHFILES_BACKEND=NAME):*inotify*poll*Default: *"
-                             : "*Watchfiles backends (choose one with WATCHFILES_BACKEND=NAME):*poll*Default: *");
+                             ? "*Watchfiles backends (choose one with WATCHFILES_BACKEND=NAME):*inotify*poll*Chosen here: *"
+                             : "*Watchfiles backends (choose one with WATCHFILES_BACKEND=NAME):*poll*Chosen here: *");
 }
 
 static void

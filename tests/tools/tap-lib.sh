@@ -3,7 +3,8 @@
 # the tool's path in $1 and, in $2, 1 to run the tool under valgrind (the
 # scripts themselves must not run under it: the shell's own leaks would
 # count).
-tool=$1
+# Absolute: some tests run it from another directory.
+tool=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 if [ "${2:-0}" = 1 ]; then
   run="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
   slow=4   # valgrind starts in ~1-2 s and runs ~20x slower

@@ -6,10 +6,15 @@
 # period, the child's stdin, a watcher that cannot start (the command never
 # runs), and Ctrl+C sent with kill, sent twice, and typed in a terminal
 # (also inside the fork-to-exec window): the child is stopped, reaped, and
-# the command exits 0.  TAP output; run by `meson test --suite tools`.
+# the command exits 0.  The command's whole process group is stopped: real
+# grandchildren (a background job, a python3 http.server below sh -c) are
+# gone after a restart, SIGTERM, SIGHUP and Ctrl+C, and the command still
+# reads the terminal.  The watchexec habits: --exts, --clear, --shell,
+# --on-busy-update queue and do-nothing, --once, and the summary line.
+# TAP output; run by `meson test --suite tools`.
 set -u
 . "$(dirname "$0")/tap-lib.sh"
-echo "1..17"
+echo "1..31"
 here=$(cd "$(dirname "$0")" && pwd)
 
 # A child that appends its pid and WATCHFILES_CHANGES to $tmp/starts, then
@@ -83,8 +88,9 @@ else
   not_ok "DEL in a name:"; show "$tmp/starts"
 fi
 
-if [ "$(grep -Ec '^\[[0-9]{2}:[0-9]{2}:[0-9]{2}\] 1 change detected$' "$tmp/err")" = 3 ]; then
-  ok "logs each batch as watchfiles does: [HH:MM:SS] 1 change detected"
+if [ "$(grep -Ec "^\[[0-9]{2}:[0-9]{2}:[0-9]{2}\] 1 change detected: added $tmp/w/" "$tmp/err")" = 3 ] &&
+   grep -qx "\[[0-9:]*\] 1 change detected: added $tmp/w/f" "$tmp/err"; then
+  ok "logs each batch as watchfiles does, naming the changes: [HH:MM:SS] 1 change detected: added PATH"
 else
   not_ok "no batch log line:"; show "$tmp/err"
 fi
@@ -267,4 +273,246 @@ if [ "$result" = "exit 0" ] && [ ! -e "$tmp/ran" ] && awk "BEGIN { exit !($took 
 else
   not_ok "Ctrl+C between fork and exec: $result after ${took}s, ran: $(cat "$tmp/ran" 2>/dev/null):"
   show "$tmp/tty"
+fi
+
+# The command's whole process group is stopped, not only its own process:
+# a grandchild (a background job of sh, which ignores SIGINT as every
+# background job of a script does) is gone after a restart, after
+# SIGTERM and after SIGHUP to the tool.
+grandchild="sh -c 'sleep 60 & echo \$! >>$tmp/grandchildren; wait'"
+rm -f "$tmp/w"/* "$tmp/grandchildren"
+start --sigint-timeout 1 "$grandchild" "$tmp/w"
+wait_lines "$tmp/grandchildren" 1
+wait_for "$tmp/err" "watching 1 directory"
+: > "$tmp/w/restart"
+if wait_lines "$tmp/grandchildren" 2 && wait_gone "$(sed -n 1p "$tmp/grandchildren")" &&
+   kill -0 "$(sed -n 2p "$tmp/grandchildren")"; then
+  ok "a restart stops the command's grandchild too (SIGKILL to the group after --sigint-timeout)"
+else
+  not_ok "grandchild after a restart: $(ps -o pid,ppid,pgid,args -p "$(sed -n 1p "$tmp/grandchildren")" | tail -1)"
+  show "$tmp/err"
+fi
+for signal in TERM HUP; do
+  last=$(tail -n 1 "$tmp/grandchildren")
+  kill -$signal "$tool_pid"
+  wait "$tool_pid"
+  status=$?
+  if [ "$status" -eq 0 ] && wait_gone "$last" && grep -q "SIG$signal received, stopping" "$tmp/err"; then
+    ok "SIG$signal to the tool stops the command's grandchild, and exits 0"
+  else
+    not_ok "grandchild after SIG$signal: status $status: $(ps -o pid,ppid,pgid,args -p "$last" | tail -1)"
+    show "$tmp/err"
+  fi
+  [ $signal = TERM ] && { start --sigint-timeout 1 "$grandchild" "$tmp/w"; wait_lines "$tmp/grandchildren" 3; }
+done
+
+# The issue's case: a server below `sh -c` holding a port.  The restart
+# must find the port free, and the tool leave it free when it exits.
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$tmp/srv"
+rm -f "$tmp/srv.log"
+start --sigint-timeout 1 \
+  "sh -c 'cd $tmp/srv && /usr/bin/python3 -u -m http.server --bind 127.0.0.1 $port >>$tmp/srv.log 2>&1; true'" "$tmp/w"
+wait_for "$tmp/srv.log" "Serving HTTP"
+wait_for "$tmp/err" "watching 1 directory"
+: > "$tmp/w/server-change"
+wait_lines "$tmp/srv.log" 2
+sleep 0.5
+n_serving=$(grep -c "Serving HTTP" "$tmp/srv.log")
+kill -TERM "$tool_pid"
+wait "$tool_pid"
+status=$?
+if [ "$n_serving" = 2 ] && ! grep -q "Address already in use" "$tmp/srv.log" && [ "$status" -eq 0 ] &&
+   /usr/bin/python3 -c 'import socket, sys; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$port"; then
+  ok "python3 -m http.server below sh -c: the restart binds the port again, and the tool leaves it free"
+else
+  not_ok "server below sh -c (status $status):"; show "$tmp/srv.log"; show "$tmp/err"
+fi
+
+# Ctrl+C typed in a terminal reaches the tool only (the command has a
+# session of its own); the tool stops the command's whole group.  The
+# session leader stays, as the user's shell does: the terminal's hangup
+# does not clean up for the tool.
+rm -f "$tmp/grandchildren"
+result=$(/usr/bin/python3 "$here/ctrl-c-in-terminal.py" --outlive "$tmp/grandchildren" "$tmp/grandchildren" $((20 * slow)) \
+           $run "$tool" --sigint-timeout 1 "$grandchild" "$tmp/w" 2>"$tmp/tty")
+gc=$(cat "$tmp/grandchildren" 2>/dev/null)
+if [ "$result" = "exit 0" ] && [ -n "$gc" ] && wait_gone "$gc"; then
+  ok "Ctrl+C in a terminal: the command's grandchild is gone too, and the tool exits 0"
+else
+  not_ok "Ctrl+C in a terminal with a grandchild: $result, $(ps -o pid,ppid,pgid,args -p "$gc" | tail -1):"
+  show "$tmp/tty"
+fi
+
+# In a session of its own the command still reads the terminal (a process
+# group in the background of it would be stopped by SIGTTIN).
+rm -f "$tmp/typed"
+result=$(/usr/bin/python3 "$here/ctrl-c-in-terminal.py" --type "typed line" --then "$tmp/typed" \
+           "output:watching 1 directory" $((20 * slow)) \
+           $run "$tool" "sh -c 'read -r line; echo \"\$line\" >$tmp/typed; exec sleep 60'" "$tmp/w" 2>"$tmp/tty")
+if [ "$result" = "exit 0" ] && [ "$(cat "$tmp/typed" 2>/dev/null)" = "typed line" ]; then
+  ok "the command reads a line typed in the terminal, and Ctrl+C then stops it"
+else
+  not_ok "reading the terminal: $result, typed: $(cat "$tmp/typed" 2>/dev/null)"; show "$tmp/tty"
+fi
+
+# The summary line names the changed paths, relative to the current
+# directory when below it, five at most.
+rm -rf "$tmp/w"/*
+rm -f "$tmp/starts"
+(cd "$tmp" && exec $run "$tool" --debounce 50 --step 10 "$tmp/child.sh" w 2>"$tmp/err") &
+tool_pid=$!
+pids="$pids $tool_pid"
+wait_lines "$tmp/starts" 1
+wait_for "$tmp/err" "watching 1 directory"
+mkdir "$tmp/w/d"
+wait_lines "$tmp/starts" 2
+for i in 1 2 3 4 5 6 7; do : > "$tmp/w/d/f$i"; done
+wait_for "$tmp/err" "7 changes detected"
+stop
+if grep -qx '\[[0-9:]*\] 1 change detected: added w/d' "$tmp/err" &&
+   grep -Eqx '\[[0-9:]*\] 7 changes detected: (added w/d/f[1-7], ){4}added w/d/f[1-7], and 2 more' "$tmp/err"; then
+  ok "the summary line names the changes below the current directory relatively, and counts the rest"
+else
+  not_ok "summary line:"; show "$tmp/err"
+fi
+
+# --exts: only changes to files with these extensions count.
+rm -rf "$tmp/w"/*
+start --exts py,.c "$tmp/child.sh" "$tmp/w"
+wait_lines "$tmp/starts" 1
+wait_for "$tmp/err" "watching 1 directory"
+: > "$tmp/w/notes.txt"
+: > "$tmp/w/.py"
+: > "$tmp/w/main.c"
+wait_lines "$tmp/starts" 2
+: > "$tmp/w/notes2.txt"
+: > "$tmp/w/app.py"
+wait_lines "$tmp/starts" 3
+stop
+if [ "$(start_env 2)" = "[[\"added\", \"$tmp/w/main.c\"]]" ] && [ "$(start_env 3)" = "[[\"added\", \"$tmp/w/app.py\"]]" ]; then
+  ok "--exts py,.c: only .py and .c files restart the command (not .txt, nor a file named .py)"
+else
+  not_ok "--exts:"; show "$tmp/starts"; show "$tmp/err"
+fi
+
+# --shell: COMMAND runs with /bin/sh -c (a pipe and &&).
+rm -f "$tmp/shell-out"
+start --shell "echo abc | tr a x >>$tmp/shell-out && echo \"\$WATCHFILES_CHANGES\" >>$tmp/shell-out" "$tmp/w"
+wait_lines "$tmp/shell-out" 2
+stop
+if [ "$(cat "$tmp/shell-out")" = "$(printf 'xbc\n[]')" ]; then
+  ok "--shell runs COMMAND with /bin/sh -c"
+else
+  not_ok "--shell:"; show "$tmp/shell-out"; show "$tmp/err"
+fi
+
+# A command that runs until $tmp/release exists (outside the watched
+# directory), logging its start and its end.
+cat >"$tmp/busy.sh" <<BUSY
+#!/bin/sh
+echo "start \$WATCHFILES_CHANGES" >>"$tmp/busy"
+while [ ! -e "$tmp/release" ]; do sleep 0.05; done
+echo end >>"$tmp/busy"
+BUSY
+chmod +x "$tmp/busy.sh"
+
+# --on-busy-update queue: changes while it runs start it again once it
+# has exited, all of them in one WATCHFILES_CHANGES.
+rm -rf "$tmp/w"/* "$tmp/busy" "$tmp/release"
+start --on-busy-update queue "$tmp/busy.sh" "$tmp/w"
+wait_lines "$tmp/busy" 1
+wait_for "$tmp/err" "watching 1 directory"
+: > "$tmp/w/a"
+wait_for "$tmp/err" "queued until the command exits"
+: > "$tmp/w/b"
+wait_for "$tmp/err" "added $tmp/w/b; queued"
+: > "$tmp/release"
+wait_lines "$tmp/busy" 4
+stop
+if [ "$(cat "$tmp/busy")" = "$(printf 'start []\nend\nstart [["added", "%s"], ["added", "%s"]]\nend' "$tmp/w/a" "$tmp/w/b")" ]; then
+  ok "--on-busy-update queue: the command is not stopped; once it exits it runs again with the queued changes"
+else
+  not_ok "--on-busy-update queue:"; show "$tmp/busy"; show "$tmp/err"
+fi
+
+# --on-busy-update do-nothing: changes while it runs are dropped; once it
+# has exited, the next change starts it.
+rm -rf "$tmp/w"/* "$tmp/busy" "$tmp/release"
+start --on-busy-update do-nothing "$tmp/busy.sh" "$tmp/w"
+wait_lines "$tmp/busy" 1
+wait_for "$tmp/err" "watching 1 directory"
+: > "$tmp/w/a"
+wait_for "$tmp/err" "ignored, the command still runs"
+: > "$tmp/release"
+wait_lines "$tmp/busy" 2
+sleep 0.5
+: > "$tmp/w/c"
+wait_lines "$tmp/busy" 4
+stop
+if [ "$(cat "$tmp/busy")" = "$(printf 'start []\nend\nstart [["added", "%s"]]\nend' "$tmp/w/c")" ]; then
+  ok "--on-busy-update do-nothing: changes while it runs are dropped, the next one after it exited runs it"
+else
+  not_ok "--on-busy-update do-nothing:"; show "$tmp/busy"; show "$tmp/err"
+fi
+
+# --once: one more run after the first batch, to its end; its status is
+# the tool's, and the tool does not stop it.
+rm -rf "$tmp/w"/* "$tmp/once"
+start --once "sh -c 'echo \"\$WATCHFILES_CHANGES\" >>$tmp/once; [ \"\$WATCHFILES_CHANGES\" = \"[]\" ] || { sleep 1; exit 7; }'" "$tmp/w"
+wait_lines "$tmp/once" 1
+wait_for "$tmp/err" "watching 1 directory"
+: > "$tmp/w/a"
+wait "$tool_pid"
+status=$?
+if [ "$status" -eq 7 ] && [ "$(cat "$tmp/once")" = "$(printf '[]\n[["added", "%s"]]' "$tmp/w/a")" ]; then
+  ok "--once: runs the command once more after the first batch and exits with its status (7)"
+else
+  not_ok "--once (status $status):"; show "$tmp/once"; show "$tmp/err"
+fi
+
+# --clear: the screen is cleared before each run on a terminal, and never
+# into a file.
+rm -rf "$tmp/w"/* "$tmp/runs" "$tmp/cleared"
+/usr/bin/python3 "$here/ctrl-c-in-terminal.py" "$tmp/cleared" $((20 * slow)) \
+  $run "$tool" --clear "sh -c 'echo ran-\$\$; echo x >>$tmp/runs'" "$tmp/w" >"$tmp/result" 2>"$tmp/tty" &
+helper=$!
+pids="$pids $helper"
+wait_lines "$tmp/runs" 1
+wait_for "$tmp/tty" "watching 1 directory"
+: > "$tmp/w/a"
+wait_lines "$tmp/runs" 2
+sleep 0.3
+echo done >"$tmp/cleared"
+wait "$helper"
+rm -f "$tmp/runs"
+start --clear "sh -c 'echo x >>$tmp/runs'" "$tmp/w" >"$tmp/out"
+wait_lines "$tmp/runs" 1
+stop
+if [ "$(cat "$tmp/result")" = "exit 0" ] &&
+   [ "$(grep -o "$(printf '\033\\[H\033\\[2J\033\\[3J')" "$tmp/tty" | wc -l)" = 2 ] &&
+   [ "$(grep -o "$(printf '\033\\[3J')ran-" "$tmp/tty" | wc -l)" = 1 ] && [ "$(grep -c "ran-[0-9]" "$tmp/tty")" = 2 ] &&
+   grep -q "$(printf '\033\\[3J').*1 change detected: added $tmp/w/a" "$tmp/tty" &&
+   [ -f "$tmp/out" ] && ! grep -q "$(printf '\033')" "$tmp/out"; then
+  ok "--clear: the terminal is cleared before each of the 2 runs (the summary line after it), a file is not"
+else
+  not_ok "--clear: $(cat "$tmp/result")"; od -c "$tmp/tty" | tail -20 | show /dev/stdin
+fi
+
+# Options of run mode are usage errors with --print.
+bad=0
+for opt in --clear --shell "--on-busy-update queue" "--on-busy-update never" "--exts ''"; do
+  eval "set -- $opt"
+  if [ "$opt" = "--on-busy-update never" ] || [ "$opt" = "--exts ''" ]; then
+    $run "$tool" "$@" true "$tmp/w" >/dev/null 2>"$tmp/err"
+  else
+    $run "$tool" --print "$@" "$tmp/w" >/dev/null 2>"$tmp/err"
+  fi
+  status=$?
+  [ "$status" -eq 2 ] && grep -q "Try “watchfiles --help”" "$tmp/err" || { bad=1; echo "# $opt: status $status"; show "$tmp/err"; }
+done
+if [ $bad = 0 ]; then
+  ok "--clear, --shell, --on-busy-update with --print, a bad --on-busy-update or --exts: usage errors"
+else
+  not_ok "run-mode options not refused"
 fi

@@ -4,10 +4,14 @@
 # it streams the changes of a real directory in the three formats, costs
 # no watch for what the ignore rules hide, stops cleanly on SIGINT, lists
 # its backends, and refuses bad input with the exit codes of the Python
-# CLI (1 missing path, 2 usage; options are checked first).  TAP output; run by `meson test --suite tools`.
+# CLI (1 missing path, 2 usage; options are checked first), in messages
+# that say what is wrong once; WATCHFILES_BACKEND=help and --list-backends
+# print the same text; run from the build tree, it finds the build tree's
+# backends itself, and without any it says where it looked and what to do.
+# TAP output; run by `meson test --suite tools`.
 set -u
 . "$(dirname "$0")/tap-lib.sh"
-echo "1..20"
+echo "1..30"
 
 # Starts the tool in the background with the given arguments; its stdout
 # goes to $tmp/out, its stderr to $tmp/err; $child is its pid.
@@ -140,8 +144,8 @@ fi
 
 $run "$tool" --print "$tmp/missing" >/dev/null 2>"$tmp/err1"
 status=$?
-if [ "$status" -eq 1 ] && grep -qx "path \"$tmp/missing\" does not exist" "$tmp/err1"; then
-  ok "a missing path exits 1 with the Python CLI's message"
+if [ "$status" -eq 1 ] && [ "$(cat "$tmp/err1")" = "watchfiles: path \"$tmp/missing\" does not exist" ]; then
+  ok "a missing path exits 1 with the Python CLI's message, prefixed watchfiles: as every error"
 else
   not_ok "status $status: $(cat "$tmp/err1")"
 fi
@@ -197,7 +201,7 @@ fi
 listed=$?
 if [ $s1 -eq 0 ] && [ $s2 -eq 0 ] && [ $listed -eq 0 ] &&
    grep -q "^Chosen here: $native (the highest priority whose probe passes)\$" "$tmp/list" &&
-   grep -Eq '^\* poll +passes +0 ' "$tmp/list-poll" && grep -q '^Chosen here: poll (forced' "$tmp/list-poll"; then
+   grep -Eq '^\* poll +passes +0 ' "$tmp/list-poll" && grep -q '^Chosen here: poll (polling is forced)$' "$tmp/list-poll"; then
   ok "--list-backends: probe, priority and the choice, which follows the environment"
 else
   not_ok "--list-backends:"; show "$tmp/list"; show "$tmp/list-poll"
@@ -248,3 +252,190 @@ else
     not_ok "--backend and polling:"; show "$tmp/err"; show "$tmp/err3"
   fi
   fi
+
+# An invalid pattern or glob: the library's message, which names it, is
+# not wrapped in a second one that names it again.
+$run "$tool" --print --ignore-pattern 'ab(c' "$tmp/w" >/dev/null 2>"$tmp/err"
+s1=$?
+$run "$tool" --print --ignore-glob '/' "$tmp/w" >/dev/null 2>"$tmp/err2"
+s2=$?
+if [ $s1 -eq 2 ] && [ "$(head -n 1 "$tmp/err" | grep -o '“ab(c”' | wc -l)" = 1 ] &&
+   head -n 1 "$tmp/err" | grep -q '^watchfiles: --ignore-pattern: Invalid ignore pattern “ab(c”: .*missing' &&
+   [ $s2 -eq 2 ] && [ "$(head -n 1 "$tmp/err2")" = "watchfiles: --ignore-glob: Invalid ignore glob “/”: it matches no name" ]; then
+  ok "an invalid --ignore-pattern or --ignore-glob: the library's message, not wrapped twice"
+else
+  not_ok "pattern and glob messages:"; show "$tmp/err"; show "$tmp/err2"
+fi
+
+# WATCHFILES_BACKEND=help prints what --list-backends prints, as it is.
+$run "$tool" --list-backends >"$tmp/list" 2>/dev/null
+WATCHFILES_BACKEND=help $run "$tool" --print "$tmp/w" >/dev/null 2>"$tmp/err" &
+child=$!
+pids="$pids $child"
+wait_for "$tmp/err" "watching"
+stop
+sed '/^watchfiles: watching/,$d' "$tmp/err" >"$tmp/help"
+if [ -s "$tmp/list" ] && cmp -s "$tmp/list" "$tmp/help"; then
+  ok "WATCHFILES_BACKEND=help and --list-backends print the same text"
+else
+  not_ok "WATCHFILES_BACKEND=help differs from --list-backends:"; show "$tmp/list"; show "$tmp/help"
+fi
+
+# --step longer than --debounce is accepted, as by watchfiles, with a warning.
+start --print --debounce 100 --step 300 "$tmp/w"
+wait_for "$tmp/err" "watching"
+: > "$tmp/w/step-test"
+wait_for "$tmp/out" "step-test"
+found=$?
+stop
+$run "$tool" --print --debounce 100 --step 100 "$tmp/missing" 2>"$tmp/err2"
+if [ $found -eq 0 ] && [ "$status" -eq 0 ] &&
+   grep -qx "watchfiles: warning: --step 300 is longer than --debounce 100: each batch then ends one step after its first change, and --debounce has no effect" "$tmp/err" &&
+   ! grep -q "warning" "$tmp/err2"; then
+  ok "--step longer than --debounce: a warning, and it watches"
+else
+  not_ok "--step > --debounce:"; show "$tmp/err"; show "$tmp/err2"
+fi
+
+# Run from the build tree with no WATCHFILES_BACKEND_DIR (no meson devenv),
+# the tool finds the build tree's backends; the command it runs gets the
+# environment as it was.
+env -u WATCHFILES_BACKEND_DIR $run "$tool" --print "$tmp/w" >/dev/null 2>"$tmp/err" &
+child=$!
+pids="$pids $child"
+wait_for "$tmp/err" "watching"
+stop
+env -u WATCHFILES_BACKEND_DIR $run "$tool" --list-backends >"$tmp/list" 2>&1
+rm -f "$tmp/env"
+env -u WATCHFILES_BACKEND_DIR $run "$tool" "sh -c 'echo \${WATCHFILES_BACKEND_DIR-unset} >$tmp/env'" "$tmp/w" \
+  >/dev/null 2>"$tmp/err2" &
+child=$!
+pids="$pids $child"
+wait_lines "$tmp/env" 1
+stop
+build_dir=$(cd "$(dirname "$tool")/.." && pwd)
+if grep -q "watching .* with the inotify backend" "$tmp/err" && [ "$(cat "$tmp/env")" = unset ] &&
+   grep -Eq "^\* inotify +passes +100 +$build_dir/backends/inotify/inotify.so\$" "$tmp/list"; then
+  ok "run from the build tree, it finds the build tree's backends without devenv, and does not pass them on"
+else
+  not_ok "build tree without devenv:"; show "$tmp/err"; show "$tmp/list"; show "$tmp/env" 2>/dev/null
+fi
+
+# A copy of the tool is not the build tree's: with no backend anywhere it
+# says what is missing, where it looked, and what to do.
+mkdir "$tmp/bin"
+cp "$tool" "$tmp/bin/watchfiles"
+env -u WATCHFILES_BACKEND_DIR $run "$tmp/bin/watchfiles" --list-backends >"$tmp/list" 2>&1
+if ! grep -q "(no backend modules found)" "$tmp/list"; then
+  ok "# SKIP backend modules are installed on this machine"
+else
+  env -u WATCHFILES_BACKEND_DIR $run "$tmp/bin/watchfiles" --print "$tmp/w" >/dev/null 2>"$tmp/err"
+  s1=$?
+  WATCHFILES_BACKEND_DIR=$tmp/nothing $run "$tmp/bin/watchfiles" --print "$tmp/w" >/dev/null 2>"$tmp/err2"
+  s2=$?
+  if [ $s1 -eq 1 ] && [ $s2 -eq 1 ] &&
+     grep -q "^watchfiles: No backend module found: looked for \*.so files in /.* (no such directory); install the backend modules (inotify.so, poll.so) there, or name the directory holding them in WATCHFILES_BACKEND_DIR\$" "$tmp/err" &&
+     grep -q "^watchfiles: a build tree's tools/watchfiles finds that tree's backends by itself, and .meson devenv -C BUILDDIR. sets WATCHFILES_BACKEND_DIR to them\$" "$tmp/err" &&
+     grep -q "looked for \*.so files in $tmp/nothing (no such directory), /" "$tmp/err2"; then
+    ok "no backend module anywhere: says so, names the directories and WATCHFILES_BACKEND_DIR, exits 1"
+  else
+    not_ok "no backend module (status $s1, $s2):"; show "$tmp/err"; show "$tmp/err2"
+  fi
+fi
+
+# --format json-batch: one line per batch, a JSON array of the json
+# objects, escaped the same way.
+mkdir "$tmp/jb"
+start --print --format json-batch "$tmp/jb"
+wait_for "$tmp/err" "watching"
+for name in one "$latin1" "$quote"; do : > "$tmp/jb/$name"; done
+wait_lines "$tmp/out" 1
+sleep 0.3
+: > "$tmp/jb/two"
+wait_lines "$tmp/out" 2
+stop
+if [ "$status" -eq 0 ] && [ "$(wc -l <"$tmp/out")" = 2 ] && /usr/bin/python3 - "$tmp/jb" "$tmp/out" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+lines = open(sys.argv[2], encoding="utf-8").read().splitlines()
+first, second = (json.loads(line) for line in lines)
+want = {("added", os.fsencode(os.path.join(d, n))) for n in ["one", "caf\udce9", 'q"b\\s']}
+assert {(c["change"], os.fsencode(c["path"])) for c in first} == want, first
+assert second == [{"change": "added", "path": d + "/two"}], second
+# The same objects as --format json writes, joined with ", ".
+assert lines[1] == '[{"change": "added", "path": "%s/two"}]' % d
+assert '"path": "%s/caf\\udce9"' % d in lines[0], lines[0]
+PY
+then
+  ok "--format json-batch: one JSON array per batch and line, escaped as json"
+else
+  not_ok "--format json-batch (status $status):"; show "$tmp/out"
+fi
+
+# The file stdout is redirected to, inside the watched directory, is not
+# reported (the tool would otherwise report its own writes for ever); nor
+# is stderr's.  Other changes still are.
+mkdir "$tmp/self"
+(cd "$tmp/self" && exec $run "$tool" --print --debounce 50 --step 10 . >changes.log 2>errors.log) &
+child=$!
+pids="$pids $child"
+wait_for "$tmp/self/errors.log" "watching"
+: > "$tmp/self/f"
+wait_for "$tmp/self/changes.log" "added $tmp/self/f"
+found=$?
+sleep 1
+: > "$tmp/self/g"
+wait_for "$tmp/self/changes.log" "added $tmp/self/g"
+sleep 0.5
+stop
+if [ $found -eq 0 ] && [ "$status" -eq 0 ] &&
+   [ "$(cat "$tmp/self/changes.log")" = "$(printf 'added %s\nadded %s' "$tmp/self/f" "$tmp/self/g")" ]; then
+  ok "--print . >changes.log inside the watched directory does not report its own output file"
+else
+  not_ok "own output file reported (status $status):"; show "$tmp/self/changes.log"
+fi
+
+# Only the very file (device and inode): another file of that name later is.
+mkdir "$tmp/self2"
+(cd "$tmp/self2" && exec $run "$tool" --print --debounce 50 --step 10 . >>changes.log 2>"$tmp/self2.err") &
+child=$!
+pids="$pids $child"
+wait_for "$tmp/self2.err" "watching"
+mv "$tmp/self2/changes.log" "$tmp/out-moved"
+: > "$tmp/self2/changes.log"
+wait_for "$tmp/out-moved" "added $tmp/self2/changes.log"
+found=$?
+stop
+if [ $found -eq 0 ] && grep -qx "deleted $tmp/self2/changes.log" "$tmp/out-moved"; then
+  ok "a new file where the output file was is reported (only the same device and inode is ours)"
+else
+  not_ok "replaced output file:"; show "$tmp/out-moved"
+fi
+
+# --once: stream mode exits 0 by itself after the first batch.
+mkdir "$tmp/once"
+start --print --once "$tmp/once"
+wait_for "$tmp/err" "watching"
+: > "$tmp/once/a"
+i=0
+while kill -0 "$child" 2>/dev/null && [ $i -lt $((200 * slow)) ]; do i=$((i + 1)); sleep 0.05; done
+if ! kill -0 "$child" 2>/dev/null; then wait "$child"; status=$?; else status=running; fi
+if [ "$status" = 0 ] && [ "$(cat "$tmp/out")" = "added $tmp/once/a" ]; then
+  ok "--print --once: prints the first batch and exits 0"
+else
+  not_ok "--print --once: status $status:"; show "$tmp/out"; show "$tmp/err"
+fi
+
+# --exts in stream mode, with the default rules.
+mkdir "$tmp/exts"
+start --print --exts py --exts c,h "$tmp/exts"
+wait_for "$tmp/err" "watching"
+for name in a.txt b.py c.pyc d.h e.c f.cc; do : > "$tmp/exts/$name"; done
+wait_lines "$tmp/out" 3
+sleep 0.3
+stop
+if [ "$(LC_ALL=C sort "$tmp/out")" = "$(printf 'added %s\n' "$tmp/exts/b.py" "$tmp/exts/d.h" "$tmp/exts/e.c")" ]; then
+  ok "--exts py --exts c,h: only those extensions are printed, and the default rules still hide .pyc"
+else
+  not_ok "--exts in stream mode:"; show "$tmp/out"
+fi
