@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-cli-backends.c: --list-backends prints the library's own listing
  * (the text WATCHFILES_BACKEND=help prints too): each backend module
  * found, its probe here, its priority, and the one that would be chosen

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-cli-build-tree.c: the tool run from its build tree finds that tree's
  * backend modules by itself, so `build/tools/watchfiles` works without
  * `meson devenv` (whose Python wrapper answers Ctrl+C with a traceback).

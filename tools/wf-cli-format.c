@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wf-cli-format.c: how the command writes changes: the text, json, tsv and
  * json-batch lines of stream mode, and the WATCHFILES_CHANGES value of run
  * mode.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test-readme-commands.sh: README's two commands at the top, taken from it
 # and run literally, as a user runs them, in a fresh copy of the source
 # tree with a clean environment (no WATCHFILES_BACKEND_DIR, no devenv): the
