@@ -58,6 +58,7 @@ typedef struct {
   gboolean exit_expected; /* waited for it to exit: that it did is no news */
   int exit_code;        /* as Python's: the exit status, or minus the signal */
   WfCliSignals signals; /* what arrived so far */
+  guint n_warned;       /* subtrees polled past the watch limit, as last said */
 } Supervisor;
 
 typedef enum {
@@ -442,6 +443,7 @@ supervise (Supervisor *self, WfNotify *notify)
       WfWatchResult result = wf_notify_watch (notify, config->debounce_ms, config->step_ms, 0, NULL,
                                               wf_cli_signals_get_fd (), &changes, &error);
 
+      wf_cli_warn_degraded (notify, &self->n_warned);
       if (result == WF_WATCH_RESULT_SIGNAL)
         {
           handle_signals (self);
@@ -523,7 +525,7 @@ wf_cli_run (const WfCliConfig *config)
       g_printerr ("watchfiles: %s\n", error->message);
       return WF_CLI_EXIT_FAILURE;
     }
-  wf_cli_warn_degraded (notify);
+  wf_cli_warn_degraded (notify, &self.n_warned);
   watching = wf_cli_describe_watch (config, notify);
   wf_cli_log (WF_CLI_LOG_INFO, "watching %s", watching);
 

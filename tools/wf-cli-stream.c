@@ -16,6 +16,7 @@ wf_cli_stream (const WfCliConfig *config)
   g_autoptr(GError) error = NULL;
   g_autoptr(WfNotify) notify = NULL;
   g_autofree char *watching = NULL;
+  guint n_warned = 0;
 
   if (!wf_cli_signals_install (FALSE, &error))
     {
@@ -28,7 +29,7 @@ wf_cli_stream (const WfCliConfig *config)
       g_printerr ("watchfiles: %s\n", error->message);
       return WF_CLI_EXIT_FAILURE;
     }
-  wf_cli_warn_degraded (notify);
+  wf_cli_warn_degraded (notify, &n_warned);
   watching = wf_cli_describe_watch (config, notify);
   g_printerr ("watchfiles: watching %s; Ctrl+C stops\n", watching);
 
@@ -42,6 +43,7 @@ wf_cli_stream (const WfCliConfig *config)
 
       if (result == WF_WATCH_RESULT_SIGNAL)
         return WF_CLI_EXIT_OK;
+      wf_cli_warn_degraded (notify, &n_warned);
       if (result == WF_WATCH_RESULT_ERROR)
         {
           g_printerr ("watchfiles: %s\n", error->message);

@@ -111,10 +111,11 @@ wf_cli_describe_watch (const WfCliConfig *config, WfNotify *notify)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
-/* DESIGN rule 3: a watch limit that degrades to polling at start is said
- * once, as a warning, with the way out. */
+/* DESIGN rule 3: a watch limit that degrades to polling is said as a
+ * warning, with the way out: at start, and again whenever more subtrees
+ * are polled for it than the last warning counted (*n_warned). */
 void
-wf_cli_warn_degraded (WfNotify *notify)
+wf_cli_warn_degraded (WfNotify *notify, guint *n_warned)
 {
   g_autoptr(WfStatus) status = wf_notify_get_status (notify);
   const char *const *subtrees = wf_status_get_polled_subtrees (status);
@@ -128,10 +129,11 @@ wf_cli_warn_degraded (WfNotify *notify)
           first = subtrees[i];
         n_limited++;
       }
-  if (n_limited == 0)
+  if (n_limited <= *n_warned)
     return;
+  *n_warned = n_limited;
   wf_cli_log (WF_CLI_LOG_WARNING,
-              "the %s backend reached its watch limit: %u %s (first %s) polled instead of watched; "
+              "the %s backend reached its watch limit: %u %s polled instead of watched (the first: %s); "
               "raise the limit (fs.inotify.max_user_watches on Linux) to watch %s",
               wf_status_get_backend_name (status), n_limited, n_limited == 1 ? "subtree is" : "subtrees are",
               first, n_limited == 1 ? "it" : "them");

@@ -121,7 +121,7 @@ gboolean wf_cli_format_from_name (const char *name, WfCliFormat *format);
 /* wf-cli-watch.c */
 WfNotify *wf_cli_notify_new (const WfCliConfig *config, GError **error);
 char *wf_cli_describe_watch (const WfCliConfig *config, WfNotify *notify);
-void wf_cli_warn_degraded (WfNotify *notify);
+void wf_cli_warn_degraded (WfNotify *notify, guint *n_warned);
 GPtrArray *wf_cli_filter_changes (const WfCliConfig *config, GPtrArray *changes);
 
 /* wf-cli-backends.c */

@@ -44,7 +44,10 @@ if [ "${1:-}" = --inside ]; then
 
   # 3. The command streams a change.
   dir=$tmp/cli; mkdir "$dir"
-  run watchfiles --print "$dir" >"$tmp/cli.out" 2>"$tmp/cli.err" &
+  # exec: $! must be the tool itself, not a subshell around it, or the
+  # kill below would leave the tool running.
+  (exec env -i PATH=/usr/bin:/bin HOME="$tmp/home" LC_ALL=C.UTF-8 watchfiles --print "$dir") \
+    >"$tmp/cli.out" 2>"$tmp/cli.err" &
   cli=$!
   i=0
   # A new file every 0.1 s until one is reported: those created before the

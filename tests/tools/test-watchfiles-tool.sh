@@ -11,7 +11,7 @@
 # TAP output; run by `meson test --suite tools`.
 set -u
 . "$(dirname "$0")/tap-lib.sh"
-echo "1..30"
+echo "1..31"
 
 # Starts the tool in the background with the given arguments; its stdout
 # goes to $tmp/out, its stderr to $tmp/err; $child is its pid.
@@ -227,10 +227,36 @@ fi
 # The recorder's status polls its root (silent filesystem) and root/deep
 # (watch limit): the readiness line says so, and a warning says it once.
 if grep -qF "watchfiles: watching 1 directory with the recorder backend, and polling 2 directories (watch limit, silent filesystem); Ctrl+C stops" "$tmp/err" &&
-   [ "$(grep -c "the recorder backend reached its watch limit: 1 subtree is (first $tmp/w/deep) polled instead of watched" "$tmp/err")" = 1 ]; then
+   [ "$(grep -c "the recorder backend reached its watch limit: 1 subtree is polled instead of watched (the first: $tmp/w/deep)" "$tmp/err")" = 1 ]; then
   ok "the readiness line counts polled directories and why; the watch limit is a warning, once"
 else
   not_ok "readiness and warning:"; show "$tmp/err"
+fi
+
+# The watch limit reached while running (in a user namespace whose limit
+# is 3: the root and one directory, then one of three new ones): a warning
+# once more subtrees are polled, and their changes are still printed.
+mkdir -p "$tmp/lim/d1"
+if ! have_backend inotify || ! unshare -Ur true 2>/dev/null; then
+  ok "# SKIP needs the inotify backend and user namespaces"
+else
+  unshare -Ur sh -c 'echo 3 >/proc/sys/user/max_inotify_watches && exec "$@"' sh \
+    $run "$tool" --print "$tmp/lim" >"$tmp/lim.out" 2>"$tmp/lim.err" &
+  child=$!
+  pids="$pids $child"
+  wait_for "$tmp/lim.err" "watching"
+  mkdir "$tmp/lim/d2" "$tmp/lim/d3" "$tmp/lim/d4"
+  wait_for "$tmp/lim.out" "added $tmp/lim/d4"
+  : >"$tmp/lim/d4/late"
+  wait_for "$tmp/lim.out" "added $tmp/lim/d4/late"
+  found=$?
+  kill -INT "$child" 2>/dev/null; wait "$child" 2>/dev/null
+  if [ $found -eq 0 ] && grep -q "watching 2 directories with the inotify backend; Ctrl+C stops" "$tmp/lim.err" &&
+     grep -q "the inotify backend reached its watch limit: 2 subtrees are polled instead of watched (the first: $tmp/lim/d[34]); raise the limit (fs.inotify.max_user_watches on Linux) to watch them" "$tmp/lim.err"; then
+    ok "the watch limit reached while running: a warning, and the polled directories still report"
+  else
+    not_ok "watch limit while running:"; show "$tmp/lim.err"; show "$tmp/lim.out"
+  fi
 fi
 
 # --force-polling is not silently overridden by --backend, nor the other way
