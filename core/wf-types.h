@@ -43,9 +43,6 @@ typedef enum {
  *   (NFS, SMB, 9P, FUSE, ...: see
  *   [property@Watchfiles.Notify:polled-filesystems]); it is polled in
  *   addition to its watches.
- * @WF_POLL_REASON_WATCH_FAILED: the kernel refused a watch for another
- *   reason (the filesystem does not support it): the subtree is polled
- *   rather than left unwatched.
  *
  * Why a native backend polls a subtree, as
  * [method@Watchfiles.Status.get_polled_reason] reports it.  New values
@@ -56,7 +53,6 @@ typedef enum {
 typedef enum {
   WF_POLL_REASON_WATCH_LIMIT,
   WF_POLL_REASON_FILESYSTEM,
-  WF_POLL_REASON_WATCH_FAILED,
 } WfPollReason;
 
 G_END_DECLS

@@ -63,7 +63,6 @@ poll_reason_text (WfPollReason reason)
     {
     case WF_POLL_REASON_WATCH_LIMIT: return "watch limit";
     case WF_POLL_REASON_FILESYSTEM: return "silent filesystem";
-    case WF_POLL_REASON_WATCH_FAILED: return "watch refused";
     default: return "other";
     }
 }

@@ -228,6 +228,61 @@ test_directory_lifecycle (Fixture *f, gconstpointer data)
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
 }
 
+/* A directory touched (times only), then chowned to its own owner (ctime
+ * only).  Exception, poll: a directory's times move whenever an entry
+ * comes or goes, and those entries are reported themselves, so poll
+ * judges a directory by its mode alone (wf_kit_fingerprint_compare) and
+ * cannot tell a touch from an entry's change.  inotify hears the
+ * directory's own IN_ATTRIB, which entries coming and going do not raise,
+ * and reports it as RustNotify does on Linux. */
+static void
+test_directory_touched (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autofree char *dir = wf_test_fixture_path (f, "w/d");
+  struct stat st;
+
+  mkdir_in (f, "w/d");
+  notify = watch (f, "w");
+
+  g_assert_no_errno (utimensat (AT_FDCWD, dir, NULL, 0));
+  assert_changes (notify, unless_on (f, "poll", WF_CHANGE_MODIFIED, "w/d", 0), NULL);
+
+  g_assert_no_errno (stat (dir, &st));
+  g_assert_no_errno (chown (dir, st.st_uid, st.st_gid));
+  assert_changes (notify, unless_on (f, "poll", WF_CHANGE_MODIFIED, "w/d", 0), NULL);
+
+  /* Its mode is a change of it everywhere (test_directory_lifecycle). */
+  chmod_in (f, "w/d", 0700);
+  assert_changes (notify, expect (f, WF_CHANGE_MODIFIED, "w/d", 0), NULL);
+}
+
+/* A directory made and removed (or moved out and back) between two looks.
+ * Exception, poll: it sees the tree only at each scan, so a state that
+ * begins and ends between two scans may never be seen (or be seen, if a
+ * scan lands in between: optional there).  inotify hears each step. */
+static void
+test_directory_between_scans (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+
+  mkdir_in (f, "w/back");
+  mkdir_in (f, "outside");
+  notify = watch (f, "w");
+
+  mkdir_in (f, "w/brief");
+  remove_in (f, "w/brief");
+  assert_changes (notify,
+                  unless_on (f, "poll", WF_CHANGE_ADDED, "w/brief", WF_CHANGE_DELETED, "w/brief", 0),
+                  may_on (f, "poll", WF_CHANGE_ADDED, "w/brief", WF_CHANGE_DELETED, "w/brief", 0));
+
+  rename_in (f, "w/back", "outside/back");
+  rename_in (f, "outside/back", "w/back");
+  assert_changes (notify,
+                  unless_on (f, "poll", WF_CHANGE_DELETED, "w/back", WF_CHANGE_ADDED, "w/back", 0),
+                  may_on (f, "poll", WF_CHANGE_DELETED, "w/back", WF_CHANGE_ADDED, "w/back", 0));
+}
+
 /* The race that loses files in other watchers: a file made right after
  * mkdir, before the new directory can be watched (DESIGN rule 1). */
 #define RACE_DIRECTORIES 300
@@ -568,6 +623,36 @@ test_symlink_alias (Fixture *f, gconstpointer data)
     }
   assert_changes (notify, expect (f, WF_CHANGE_ADDED, "w/a/f", WF_CHANGE_ADDED, "w/b/f", 0), NULL);
   g_assert_cmpuint (wf_notify_get_watched_directories (notify), ==, 3);
+}
+
+/* A link to a file inside the tree.  Exception, poll: it follows the link
+ * (DESIGN rule 6), so the link's fingerprint is its target's and a write
+ * to the target is a change of both names; when the target goes, the
+ * link it followed is gone and a dangling link takes its place.  inotify
+ * watches directories, not what links name, so it reports the target's
+ * path only (the alias rule of test_symlink_alias). */
+static void
+test_symlink_to_file (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+
+  place_in (f, "w/target", "one");
+  symlink_in (f, "target", "w/link");
+  notify = watch (f, "w");
+
+  write_in (f, "w/target", "two, longer");
+  if (is_backend (f, "poll"))
+    assert_changes (notify, expect (f, WF_CHANGE_MODIFIED, "w/target", WF_CHANGE_MODIFIED, "w/link", 0), NULL);
+  else
+    assert_changes (notify, expect (f, WF_CHANGE_MODIFIED, "w/target", 0), NULL);
+
+  remove_in (f, "w/target");
+  if (is_backend (f, "poll"))
+    assert_changes (notify,
+                    expect (f, WF_CHANGE_DELETED, "w/target", WF_CHANGE_DELETED, "w/link", WF_CHANGE_ADDED, "w/link", 0),
+                    NULL);
+  else
+    assert_changes (notify, expect (f, WF_CHANGE_DELETED, "w/target", 0), NULL);
 }
 
 /* Followed by default: a directory outside, reached by a link, is watched
@@ -1448,6 +1533,8 @@ static const struct {
 } scenarios[] = {
   { "file-lifecycle", test_file_lifecycle, NULL },
   { "directory-lifecycle", test_directory_lifecycle, NULL },
+  { "directory-touched", test_directory_touched, NULL },
+  { "directory-between-scans", test_directory_between_scans, NULL },
   { "new-directory-race", test_new_directory_race, NULL },
   { "directory-deleted-recursively", test_directory_deleted_recursively, NULL },
   { "file-replaced-by-directory", test_file_replaced_by_directory, NULL },
@@ -1462,6 +1549,7 @@ static const struct {
   { "non-recursive-directories", test_non_recursive_directories, NULL },
   { "symlink-loop", test_symlink_loop, NULL },
   { "symlink-alias", test_symlink_alias, NULL },
+  { "symlink-to-file", test_symlink_to_file, NULL },
   { "symlinked-directory", test_symlinked_directory, NULL },
   { "non-utf8-names", test_non_utf8_names, NULL },
   { "relative-root", test_relative_root, NULL },
