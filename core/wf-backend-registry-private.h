@@ -64,20 +64,33 @@ GPtrArray *wf_backend_registry_probe_all (void);
  * wf_backend_registry_choose() chooses it. */
 char *wf_backend_registry_format_help (const char *requested, gboolean force_polling);
 
+/* Adds the watcher's roots to @instance of @module (all or, as the
+ * watcher's options say, those that can be). */
+typedef gboolean (*WfBackendRootsAdder) (const WfBackendModule *module,
+                                         WfBackendInstance *instance,
+                                         gpointer user_data,
+                                         GError **error);
+
 /* Chooses the backend for @roots as wf_backend_registry_choose() does and
- * starts it on @sink with @options: the whole policy of DESIGN section 4.
+ * starts it on @sink with @options, then @add_roots: the whole policy of
+ * DESIGN section 4.
  * WATCHFILES_BACKEND=help prints the listing on stderr first.  A backend
  * whose vtable says WF_BACKEND_FLAG_ROOTS_MUST_EXIST gets G_IO_ERROR_NOT_FOUND
  * for a missing root instead of an instance.  When an automatically chosen
- * backend cannot start (WF_ERROR_BACKEND_UNAVAILABLE: ENOSYS), or better
- * ones were passed over, poll serves, and the debug line says why.
- * *@module is the module whose instance is returned. */
+ * backend cannot start (WF_ERROR_BACKEND_UNAVAILABLE: ENOSYS; or
+ * WF_ERROR_WATCH_LIMIT for a root's own watch, when the policy is to
+ * poll), or better ones were passed over, poll serves, the debug line says
+ * why and so does *@fallback_reason (else %NULL).  *@module is the module
+ * whose instance is returned. */
 WfBackendInstance *wf_backend_registry_start (const char *const *roots,
                                               gboolean force_polling,
                                               const char *requested,
                                               WfSink *sink,
                                               const WfBackendOptions *options,
+                                              WfBackendRootsAdder add_roots,
+                                              gpointer user_data,
                                               const WfBackendModule **module,
+                                              char **fallback_reason,
                                               GError **error);
 
 G_END_DECLS

@@ -404,11 +404,18 @@ start_module (const WfBackendModule *module,
               const char *const *roots,
               WfSink *sink,
               const WfBackendOptions *options,
+              WfBackendRootsAdder add_roots,
+              gpointer user_data,
               GError **error)
 {
+  WfBackendInstance *instance;
+
   if ((wf_backend_module_get_flags (module) & WF_BACKEND_FLAG_ROOTS_MUST_EXIST) && !check_roots_exist (roots, error))
     return NULL;
-  return module->vtable->start (sink, options, error);
+  instance = module->vtable->start (sink, options, error);
+  if (instance != NULL && !add_roots (module, instance, user_data, error))
+    g_clear_pointer (&instance, module->vtable->stop);
+  return instance;
 }
 
 WfBackendInstance *
@@ -417,7 +424,10 @@ wf_backend_registry_start (const char *const *roots,
                            const char *requested,
                            WfSink *sink,
                            const WfBackendOptions *options,
+                           WfBackendRootsAdder add_roots,
+                           gpointer user_data,
                            const WfBackendModule **module,
+                           char **fallback_reason,
                            GError **error)
 {
   g_autoptr(GError) local_error = NULL;
@@ -427,6 +437,7 @@ wf_backend_registry_start (const char *const *roots,
   gboolean explicit_choice;
 
   *module = NULL;
+  *fallback_reason = NULL;
   if (g_strcmp0 (g_getenv ("WATCHFILES_BACKEND"), "help") == 0)
     {
       g_autofree char *listing = wf_backend_registry_format_help (requested, force_polling);
@@ -437,23 +448,33 @@ wf_backend_registry_start (const char *const *roots,
   if (chosen == NULL)
     return NULL;
   if (rejected != NULL && g_strcmp0 (chosen->name, FALLBACK_BACKEND) == 0)
-    wf_sink_debug (sink, FALLBACK_DEBUG_LINE, rejected);
-
-  instance = start_module (chosen, roots, sink, options, &local_error);
-  if (instance == NULL && !explicit_choice && !force_polling &&
-      g_error_matches (local_error, WF_ERROR, WF_ERROR_BACKEND_UNAVAILABLE))
     {
-      /* Some containers refuse inotify_init with ENOSYS (watchfiles #167). */
+      wf_sink_debug (sink, FALLBACK_DEBUG_LINE, rejected);
+      *fallback_reason = g_strdup (rejected);
+    }
+
+  instance = start_module (chosen, roots, sink, options, add_roots, user_data, &local_error);
+  /* Some containers refuse inotify_init with ENOSYS (watchfiles #167);
+   * and where other programs hold every inotify watch, not even a root
+   * can have its own: polling it all is the policy's way out (rule 3). */
+  if (instance == NULL && !explicit_choice && !force_polling &&
+      (g_error_matches (local_error, WF_ERROR, WF_ERROR_BACKEND_UNAVAILABLE) ||
+       (g_error_matches (local_error, WF_ERROR, WF_ERROR_WATCH_LIMIT) &&
+        options->watch_limit_policy == WF_WATCH_LIMIT_POLICY_POLL)))
+    {
       wf_sink_debug (sink, FALLBACK_DEBUG_LINE, local_error->message);
+      g_free (*fallback_reason);
+      *fallback_reason = g_strdup_printf ("the %s backend could not start: %s", chosen->name, local_error->message);
       g_clear_error (&local_error);
       chosen = wf_backend_registry_load (FALLBACK_BACKEND, error);
       if (chosen == NULL)
         return NULL;
-      instance = start_module (chosen, roots, sink, options, &local_error);
+      instance = start_module (chosen, roots, sink, options, add_roots, user_data, &local_error);
     }
   if (instance == NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
+      g_clear_pointer (fallback_reason, g_free);
       return NULL;
     }
   *module = chosen;

@@ -119,6 +119,7 @@ struct _WfNotify {
   gboolean ignore_permission_denied;
   gboolean follow_symlinks;
   char *requested_backend;
+  char *fallback_reason;     /* why poll serves instead of the native backend */
   WfIgnoreRules *ignore_rules;
   WfWatchLimitPolicy watch_limit_policy;
   guint poll_cpu_percent;
@@ -197,6 +198,7 @@ wf_notify_finalize (GObject *object)
   g_clear_pointer (&self->roots, wf_roots_unref);
   g_strfreev (self->paths);
   g_free (self->requested_backend);
+  g_free (self->fallback_reason);
   g_clear_object (&self->ignore_rules);
   g_strfreev (self->polled_filesystems);
   g_mutex_clear (&self->lock);
@@ -457,6 +459,40 @@ check_options (WfNotify *self, GError **error)
   return TRUE;
 }
 
+/* WfBackendRootsAdder: the roots' forms for @module, then each root. */
+static gboolean
+add_roots (const WfBackendModule *module, WfBackendInstance *instance, gpointer user_data, GError **error)
+{
+  WfNotify *self = user_data;
+  g_autoptr(GError) local_error = NULL;
+
+  g_clear_pointer (&self->roots, wf_roots_unref);
+  self->roots = wf_roots_new ((const char *const *) self->paths);
+  wf_roots_set_report_as_given (self->roots, (wf_backend_module_get_flags (module) & WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS) != 0);
+  wf_sink_set_roots (self->sink, self->roots);
+
+  for (guint i = 0; self->paths[i] != NULL; i++)
+    {
+      /* "" is no path (std::fs::metadata("") fails in RustNotify); a
+       * backend joining it to the working directory would watch that. */
+      if (*self->paths[i] == '\0')
+        g_set_error_literal (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                             "No such file or directory: an empty path");
+      else if (module->vtable->add_root (instance, wf_roots_get_absolute (self->roots, i), &local_error))
+        continue;
+      if (!self->ignore_permission_denied)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      /* As RustNotify does, ignore_permission_denied skips any path that
+       * cannot be watched; unlike it, the other paths are still watched. */
+      wf_sink_debug (self->sink, "ignoring error for path %s: %s", self->paths[i], local_error->message);
+      g_clear_error (&local_error);
+    }
+  return TRUE;
+}
+
 static WfBackendInstance *
 start_backend (WfNotify *self, GError **error)
 {
@@ -473,14 +509,14 @@ start_backend (WfNotify *self, GError **error)
   };
 
   return wf_backend_registry_start ((const char *const *) self->paths, self->force_polling,
-                                    self->requested_backend, self->sink, &options, &self->backend, error);
+                                    self->requested_backend, self->sink, &options, add_roots, self,
+                                    &self->backend, &self->fallback_reason, error);
 }
 
 static gboolean
 wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError **error)
 {
   WfNotify *self = WF_NOTIFY (initable);
-  g_autoptr(GError) local_error = NULL;
 
   if (self->paths == NULL)
     self->paths = g_new0 (char *, 1);
@@ -496,32 +532,9 @@ wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError 
 
   self->instance = start_backend (self, error);
   if (self->instance == NULL)
-    return FALSE;
-
-  self->roots = wf_roots_new ((const char *const *) self->paths);
-  wf_roots_set_report_as_given (self->roots, (wf_backend_module_get_flags (self->backend) & WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS) != 0);
-  wf_sink_set_roots (self->sink, self->roots);
-
-  for (guint i = 0; self->paths[i] != NULL; i++)
     {
-      /* "" is no path (std::fs::metadata("") fails in RustNotify); a
-       * backend joining it to the working directory would watch that. */
-      if (*self->paths[i] == '\0')
-        g_set_error_literal (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                             "No such file or directory: an empty path");
-      else if (self->backend->vtable->add_root (self->instance, wf_roots_get_absolute (self->roots, i), &local_error))
-        continue;
-      if (!self->ignore_permission_denied)
-        {
-          self->backend->vtable->stop (g_steal_pointer (&self->instance));
-          self->closed = TRUE;
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      /* As RustNotify does, ignore_permission_denied skips any path that
-       * cannot be watched; unlike it, the other paths are still watched. */
-      wf_sink_debug (self->sink, "ignoring error for path %s: %s", self->paths[i], local_error->message);
-      g_clear_error (&local_error);
+      self->closed = TRUE;
+      return FALSE;
     }
 
   if (self->debug)
@@ -1304,7 +1317,7 @@ wf_notify_get_status (WfNotify *self)
     }
   g_mutex_unlock (&self->lock);
   snapshot = wf_status_new (self->backend != NULL ? self->backend->name : NULL,
-                            (const char *const *) self->paths, queried ? &status : NULL);
+                            (const char *const *) self->paths, self->fallback_reason, queried ? &status : NULL);
   wf_backend_status_clear (&status);
   return snapshot;
 }

@@ -16,8 +16,8 @@ void wf_sink_set_ignore_rules (WfSink *sink, WfIgnoreRules *rules);
 
 /* The roots the backend watches (their absolute forms) and how their paths
  * are reported: ignore rules are matched from the root a path is below, and
- * each path is turned into the form users see.  Call once, before the
- * first root is added. */
+ * each path is turned into the form users see.  Call before the first
+ * root is added, and again only while no backend runs (a fallback). */
 void wf_sink_set_roots (WfSink *sink, WfRoots *roots);
 
 /* Takes every pending change, in arrival order, under one lock.

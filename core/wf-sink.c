@@ -226,7 +226,9 @@ wf_sink_set_ignore_rules (WfSink *sink, WfIgnoreRules *rules)
 void
 wf_sink_set_roots (WfSink *sink, WfRoots *roots)
 {
-  g_return_if_fail (sink->roots == NULL);
+  /* Set again only when a backend that could not take the roots is
+   * replaced by poll: no backend runs then, so nothing reads them. */
+  g_clear_pointer (&sink->roots, wf_roots_unref);
   sink->roots = wf_roots_ref (roots);
 }
 

@@ -9,6 +9,9 @@ G_BEGIN_DECLS
 
 /* @backend_status as filled by query_status() (its polled subtrees are
  * copied); NULL for a watcher with no backend instance (closed): zeros. */
-WfStatus *wf_status_new (const char *backend_name, const char *const *roots, WfBackendStatus *backend_status);
+WfStatus *wf_status_new (const char *backend_name,
+                         const char *const *roots,
+                         const char *fallback_reason,
+                         WfBackendStatus *backend_status);
 
 G_END_DECLS

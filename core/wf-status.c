@@ -11,6 +11,7 @@
 struct _WfStatus {
   gatomicrefcount ref_count;
   char *backend_name;
+  char *fallback_reason;
   GStrv roots;
   guint n_directories;
   guint n_polled_directories;
@@ -47,7 +48,10 @@ struct _WfStatus {
 G_DEFINE_BOXED_TYPE (WfStatus, wf_status, wf_status_ref, wf_status_unref)
 
 WfStatus *
-wf_status_new (const char *backend_name, const char *const *roots, WfBackendStatus *backend_status)
+wf_status_new (const char *backend_name,
+               const char *const *roots,
+               const char *fallback_reason,
+               WfBackendStatus *backend_status)
 {
   WfStatus *self = g_new0 (WfStatus, 1);
   GPtrArray *paths = backend_status != NULL ? wf_backend_status_get_polled_paths (backend_status) : NULL;
@@ -56,6 +60,7 @@ wf_status_new (const char *backend_name, const char *const *roots, WfBackendStat
 
   g_atomic_ref_count_init (&self->ref_count);
   self->backend_name = g_strdup (backend_name);
+  self->fallback_reason = g_strdup (fallback_reason);
   self->roots = g_strdupv ((GStrv) roots);
   if (self->roots == NULL)
     self->roots = g_new0 (char *, 1);
@@ -109,6 +114,7 @@ wf_status_unref (WfStatus *self)
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
   g_free (self->backend_name);
+  g_free (self->fallback_reason);
   g_strfreev (self->roots);
   g_strfreev (self->polled_subtrees);
   g_free (self->polled_reasons);
@@ -266,4 +272,26 @@ wf_status_get_n_unwatched (const WfStatus *self)
 {
   g_return_val_if_fail (self != NULL, 0);
   return self->n_unwatched;
+}
+
+/**
+ * wf_status_get_fallback_reason:
+ * @self: a status
+ *
+ * Gets why the watcher polls with the poll backend instead of using the
+ * native one it chose: that backend could not start (the kernel refused
+ * inotify with ENOSYS, or every inotify watch is taken, so not even a
+ * root could have its own and [enum@Watchfiles.WatchLimitPolicy] `POLL`
+ * polls it all) or its probe refused the paths.
+ *
+ * Returns: (nullable): the reason, or %NULL when the backend in use is
+ *   the one chosen
+ *
+ * Since: 1.0
+ */
+const char *
+wf_status_get_fallback_reason (const WfStatus *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->fallback_reason;
 }

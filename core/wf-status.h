@@ -38,6 +38,8 @@ WfPollReason wf_status_get_polled_reason (const WfStatus *self, guint index);
 WF_AVAILABLE_IN_ALL
 guint wf_status_get_n_rescans (const WfStatus *self);
 WF_AVAILABLE_IN_ALL
+const char *wf_status_get_fallback_reason (const WfStatus *self);
+WF_AVAILABLE_IN_ALL
 guint wf_status_get_n_unwatched (const WfStatus *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WfStatus, wf_status_unref)

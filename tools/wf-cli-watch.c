@@ -121,6 +121,13 @@ wf_cli_warn_degraded (WfNotify *notify, guint *n_warned)
   const char *first = NULL;
   guint n_limited = 0;
 
+  /* Said once, at start (the count below is 0 and stays so after it). */
+  if (*n_warned == 0 && wf_status_get_fallback_reason (status) != NULL)
+    {
+      wf_cli_log (WF_CLI_LOG_WARNING, "polling every directory: %s", wf_status_get_fallback_reason (status));
+      *n_warned = G_MAXUINT;
+      return;
+    }
   for (guint i = 0; subtrees[i] != NULL; i++)
     if (wf_status_get_polled_reason (status, i) == WF_POLL_REASON_WATCH_LIMIT)
       {

@@ -251,6 +251,52 @@ watch_limit_degrades_in_child (Fixture *fixture, gconstpointer data)
   return NULL;
 }
 
+/* Every watch taken (a limit of 0 here; elsewhere other programs hold
+ * them all): not even the root has its own.  Chosen automatically on the
+ * default policy, the watcher polls it all with the poll backend and says
+ * why in the status; asked for by name, or on the error policy, inotify
+ * fails with the limit, never substituted. */
+static const char *
+no_watch_left_in_child (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *big = wf_test_fixture_path (fixture, "big");
+  g_autofree char *polled_file = wf_test_fixture_path (fixture, "big/d01/new");
+  g_autofree char *expected = g_strdup_printf ("1:%s", polled_file);
+  const char *big_only[] = { big, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(WfStatus) status = NULL;
+
+  if (!wf_test_write_sysctl ("/proc/sys/user/max_inotify_watches", "0\n"))
+    return "cannot lower the namespace's inotify watch limit";
+
+  notify = wf_test_notify_new_with_policy ("inotify", big_only, WF_WATCH_LIMIT_POLICY_POLL, &error);
+  wf_test_assert_refused (notify, &error, WF_ERROR, WF_ERROR_WATCH_LIMIT);
+  notify = wf_test_notify_new_with_policy (NULL, big_only, WF_WATCH_LIMIT_POLICY_ERROR, &error);
+  wf_test_assert_refused (notify, &error, WF_ERROR, WF_ERROR_WATCH_LIMIT);
+  g_assert_cmpuint (count_kernel_watches (), ==, 0);
+
+  notify = wf_test_notify_new_with_policy (NULL, big_only, WF_WATCH_LIMIT_POLICY_POLL, &error);
+  g_assert_no_error (error);
+  status = wf_notify_get_status (notify);
+  g_assert_cmpstr (wf_status_get_backend_name (status), ==, "poll");
+  g_assert_nonnull (strstr (wf_status_get_fallback_reason (status), "the inotify backend could not start: "));
+  g_assert_nonnull (strstr (wf_status_get_fallback_reason (status), "user.max_inotify_watches is 0"));
+  wf_test_touch (polled_file);
+  wf_test_assert_changes (notify, expected);
+  return NULL;
+}
+
+static void
+test_no_watch_left (Fixture *fixture, gconstpointer user_data)
+{
+  {
+    g_autofree char *big = wf_test_fixture_path (fixture, "big");
+    make_tree_of_directories (big, 3);
+  }
+  wf_test_run_in_user_namespace (fixture, NULL, no_watch_left_in_child);
+}
+
 static void
 test_watch_limit_degrades (Fixture *fixture, gconstpointer user_data)
 {
@@ -1009,6 +1055,7 @@ main (int argc, char **argv)
   ADD ("queue-overflow-resync", test_queue_overflow_resync);
   ADD ("watch-limit", test_watch_limit);
   ADD ("watch-limit-degrades", test_watch_limit_degrades);
+  ADD ("no-watch-left", test_no_watch_left);
   ADD ("fuse-mount-polled", test_fuse_mount_polled);
   ADD ("watch-limit-at-run-time", test_watch_limit_at_run_time);
   ADD ("permission-denied-leaves-no-watch", test_permission_denied);

@@ -11,7 +11,7 @@
 # TAP output; run by `meson test --suite tools`.
 set -u
 . "$(dirname "$0")/tap-lib.sh"
-echo "1..31"
+echo "1..32"
 
 # Starts the tool in the background with the given arguments; its stdout
 # goes to $tmp/out, its stderr to $tmp/err; $child is its pid.
@@ -239,7 +239,9 @@ fi
 mkdir -p "$tmp/lim/d1"
 if ! have_backend inotify || ! unshare -Ur true 2>/dev/null; then
   ok "# SKIP needs the inotify backend and user namespaces"
+  ok "# SKIP needs the inotify backend and user namespaces"
 else
+  rm -f "$tmp/lim.err" "$tmp/lim.out"  # wait_for must not find the last run's lines
   unshare -Ur sh -c 'echo 3 >/proc/sys/user/max_inotify_watches && exec "$@"' sh \
     $run "$tool" --print "$tmp/lim" >"$tmp/lim.out" 2>"$tmp/lim.err" &
   child=$!
@@ -257,6 +259,23 @@ else
   else
     not_ok "watch limit while running:"; show "$tmp/lim.err"; show "$tmp/lim.out"
   fi
+  # No watch left at all: the poll backend watches it all, with a warning.
+  rm -f "$tmp/lim.err" "$tmp/lim.out"  # wait_for must not find the last run's lines
+  unshare -Ur sh -c 'echo 0 >/proc/sys/user/max_inotify_watches && exec "$@"' sh \
+    $run "$tool" --print "$tmp/lim" >"$tmp/lim.out" 2>"$tmp/lim.err" &
+  child=$!
+  pids="$pids $child"
+  wait_for "$tmp/lim.err" "watching"
+  : >"$tmp/lim/d1/polled"
+  wait_for "$tmp/lim.out" "added $tmp/lim/d1/polled"
+  found=$?
+  kill -INT "$child" 2>/dev/null; wait "$child" 2>/dev/null
+  if [ $found -eq 0 ] && grep -q "watching 5 directories with the poll backend; Ctrl+C stops" "$tmp/lim.err" &&
+     grep -q "polling every directory: the inotify backend could not start: Cannot watch .*the inotify watch limit is reached" "$tmp/lim.err"; then
+    ok "no inotify watch left: the poll backend watches, with a warning that says why"
+  else
+    not_ok "no watch left:"; show "$tmp/lim.err"; show "$tmp/lim.out"
+  fi
 fi
 
 # --force-polling is not silently overridden by --backend, nor the other way
@@ -264,6 +283,7 @@ fi
 if ! have_backend inotify; then
   ok "# SKIP the inotify backend is not built"
 else
+  rm -f "$tmp/err"  # wait_for must not find the last run's line
   WATCHFILES_FORCE_POLLING=1 $run "$tool" --print --backend inotify "$tmp/w" >/dev/null 2>"$tmp/err" &
   child=$!
   pids="$pids $child"
@@ -295,6 +315,7 @@ fi
 
 # WATCHFILES_BACKEND=help prints what --list-backends prints, as it is.
 $run "$tool" --list-backends >"$tmp/list" 2>/dev/null
+rm -f "$tmp/err"  # wait_for must not find the last run's line
 WATCHFILES_BACKEND=help $run "$tool" --print "$tmp/w" >/dev/null 2>"$tmp/err" &
 child=$!
 pids="$pids $child"
@@ -326,6 +347,7 @@ fi
 # Run from the build tree with no WATCHFILES_BACKEND_DIR (no meson devenv),
 # the tool finds the build tree's backends; the command it runs gets the
 # environment as it was.
+rm -f "$tmp/err"  # wait_for must not find the last run's line
 env -u WATCHFILES_BACKEND_DIR $run "$tool" --print "$tmp/w" >/dev/null 2>"$tmp/err" &
 child=$!
 pids="$pids $child"
