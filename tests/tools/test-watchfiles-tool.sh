@@ -11,7 +11,7 @@
 # TAP output; run by `meson test --suite tools`.
 set -u
 . "$(dirname "$0")/tap-lib.sh"
-echo "1..32"
+echo "1..33"
 
 # Starts the tool in the background with the given arguments; its stdout
 # goes to $tmp/out, its stderr to $tmp/err; $child is its pid.
@@ -153,7 +153,7 @@ fi
 bad=0
 for args in "--no-such-flag DIR" "--format json DIR" "--print --format xml DIR" "--filter nope DIR" \
             "--verbosity loud DIR" "--print --ignore-pattern '(' DIR" "--debounce -1 DIR" \
-            "--sigint-timeout -2 DIR" "" "\"'unbalanced\" DIR" \
+            "--sigint-timeout -2 DIR" "--sigkill-timeout -1 DIR" "--grace-period 1e9 DIR" "" "\"'unbalanced\" DIR" \
             "--print --ignore-dir '' DIR" "--print --ignore-dir / DIR" "--print --ignore-dir a/b DIR" \
             "--print --force-polling --backend inotify DIR" \
             "--filter nope MISSING" "--print --ignore-pattern '(' MISSING" "--print --ignore-glob / MISSING" \
@@ -223,6 +223,18 @@ if grep -qF "watch_limit_policy: 1, poll_cpu_percent: 30, polled_filesystems: [n
   ok "--watch-limit-policy, --poll-cpu-percent and --polled-filesystems reach the backend"
 else
   not_ok "the backend got other options:"; show "$tmp/err-recorder"; show "$tmp/err"
+fi
+# The watch options, each as the backend gets it; --verbose turns on the
+# library's debug output (the recorder's line is in it at all only so).
+WATCHFILES_BACKEND_DIR="$WF_TEST_MODULES:$WATCHFILES_BACKEND_DIR" start --print --verbose --backend recorder \
+  --non-recursive --ignore-permission-denied --poll-delay-ms 123 "$tmp/w"
+wait_for "$tmp/err" "RecorderBackend"
+stop
+if grep -qF "RecorderBackend { roots: [$tmp/w], recursive: 0, follow_symlinks: 1, ignore_permission_denied: 1, poll_delay_ms: 123," "$tmp/err" &&
+   grep -qF "debug: 1 }" "$tmp/err" && grep -qF "recursive: 1, follow_symlinks: 1, ignore_permission_denied: 0, poll_delay_ms: 300," "$tmp/err-recorder"; then
+  ok "--non-recursive, --ignore-permission-denied, --poll-delay-ms and --verbose reach the backend"
+else
+  not_ok "watch options:"; show "$tmp/err"; show "$tmp/err-recorder"
 fi
 # The recorder's status polls its root (silent filesystem) and root/deep
 # (watch limit): the readiness line says so, and a warning says it once.
