@@ -13,6 +13,12 @@
 #include <unistd.h>
 #endif
 
+#ifndef NOTE_REVOKE
+/* libkqueue (Linux) has no revoke(2) and no NOTE_REVOKE: the BSD value,
+ * never raised there. */
+#define NOTE_REVOKE 0x0040
+#endif
+
 #include "wf-kq-os.h"
 #include "wf-kq-translate.h"
 

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: MIT */
+/* kqueue-backend.c: the "kqueue" backend module's adapter to the plugin
+ * vtable, thin on purpose: the OS calls are in wf-kq-os.c, what a note
+ * means in wf-kq-translate.c, what changed is the kit's snapshot.
+ *
+ * One descriptor per directory of the tree.  A note on any of them wakes
+ * the scan thread, which rescans the roots with the kit (the snapshot diff
+ * reports creations, deletions, renames and, by fingerprints, file
+ * modifications) and then watches every directory not yet watched,
+ * rescanning once more after a new watch (watch-then-scan).  Directories
+ * only, no descriptor per file: so on a real BSD a write to a file that
+ * changes no directory's listing is seen only at the next note or at the
+ * periodic rescan (below), which is also how directories past the
+ * descriptor budget are covered (the watch-limit policy "poll").  This is
+ * coarser than the per-directory diff issue 10 asks for (whole roots are
+ * rescanned per wake-up): see README.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <gmodule.h>
+
+#include "watchfiles-backend.h"
+#include "wf-kit-snapshot.h"
+#include "wf-kit-status.h"
+#include "wf-kq-os.h"
+#include "wf-kq-translate.h"
+
+/* Descriptors kept for the process itself out of RLIMIT_NOFILE. */
+#define KQ_RESERVED_FDS 64
+/* Rescans while some directory is unwatched (budget spent) or after a
+ * quiet spell: a file's write raises no directory note on a real BSD. */
+#define KQ_RESCAN_US (2 * G_USEC_PER_SEC)
+
+struct _WfBackendInstance {
+  WfSink *sink;
+  WfKitScanOptions scan_options;
+  WfKqLoop *loop;
+  guint64 budget;
+
+  GMutex lock;
+  GCond wake;
+  gboolean stopping;          /* under lock */
+  gboolean dirty;             /* under lock: a note came */
+  GPtrArray *roots;           /* WfKitSnapshot*, under lock */
+  GHashTable *watches;        /* path -> fd (GINT_TO_POINTER), scan thread and stop only */
+  guint n_unwatched;          /* under lock: directories past the budget */
+  guint n_wakeups;            /* under lock */
+  GThread *kevent_thread;
+  GThread *scan_thread;
+};
+
+#define OPTIONS_HAVE(options, field) WF_STRUCT_HAS_FIELD (options, WfBackendOptions, field)
+
+static void
+on_note (void *data, G_GNUC_UNUSED void *udata, uint32_t fflags)
+{
+  WfBackendInstance *self = data;
+
+  if (wf_kq_translate (WF_KQ_WATCH_DIRECTORY, fflags) == WF_KQ_ACT_NONE)
+    return;
+  g_mutex_lock (&self->lock);
+  self->dirty = TRUE;
+  self->n_wakeups++;
+  g_cond_signal (&self->wake);
+  g_mutex_unlock (&self->lock);
+}
+
+static gpointer
+kevent_thread (gpointer data)
+{
+  WfBackendInstance *self = data;
+
+  (void) wf_kq_loop_run (self->loop, on_note, self);
+  return NULL;
+}
+
+/* Watches @path and, if recursive, every directory below it; @seen gets
+ * every directory found.  Returns how many watches are new. */
+static guint
+watch_tree (WfBackendInstance *self, const char *path, GHashTable *seen, guint *n_unwatched)
+{
+  guint n_new = 0;
+  GDir *dir;
+  const char *name;
+
+  if (g_hash_table_contains (seen, path))
+    return 0;
+  g_hash_table_add (seen, g_strdup (path));
+  if (!g_hash_table_contains (self->watches, path))
+    {
+      int fd = -1;
+      if (g_hash_table_size (self->watches) < self->budget)
+        fd = wf_kq_loop_add (self->loop, path, 1, NULL);
+      if (fd >= 0)
+        {
+          g_hash_table_insert (self->watches, g_strdup (path), GINT_TO_POINTER (fd));
+          n_new++;
+        }
+      else if (errno == EMFILE || errno == ENFILE || g_hash_table_size (self->watches) >= self->budget)
+        (*n_unwatched)++;
+    }
+  if (!self->scan_options.recursive && g_hash_table_size (seen) > 1)
+    return n_new;
+  dir = g_dir_open (path, 0, NULL);
+  if (dir == NULL)
+    return n_new;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      GStatBuf st;
+
+      if (self->scan_options.recursive
+          && (self->scan_options.follow_symlinks ? g_stat (child, &st) : g_lstat (child, &st)) == 0
+          && S_ISDIR (st.st_mode))
+        n_new += watch_tree (self, child, seen, n_unwatched);
+    }
+  g_dir_close (dir);
+  return n_new;
+}
+
+/* Called without the lock; @paths: the roots now. */
+static guint
+sync_watches (WfBackendInstance *self, GPtrArray *paths, guint *n_unwatched)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+  guint n_new = 0;
+
+  *n_unwatched = 0;
+  for (guint i = 0; i < paths->len; i++)
+    n_new += watch_tree (self, paths->pdata[i], seen, n_unwatched);
+  /* Directories gone (or no longer directories): their descriptors go. */
+  g_hash_table_iter_init (&iter, self->watches);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (seen, key))
+      {
+        wf_kq_loop_remove (self->loop, GPOINTER_TO_INT (value));
+        g_hash_table_iter_remove (&iter);
+      }
+  return n_new;
+}
+
+static gpointer
+scan_thread (gpointer data)
+{
+  WfBackendInstance *self = data;
+
+  g_mutex_lock (&self->lock);
+  while (!self->stopping)
+    {
+      g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+      guint n_new, n_unwatched;
+      gint64 deadline;
+
+      for (guint i = 0; i < self->roots->len; i++)
+        g_ptr_array_add (paths, g_strdup (wf_kit_snapshot_get_path (self->roots->pdata[i])));
+      g_mutex_unlock (&self->lock);
+      n_new = sync_watches (self, paths, &n_unwatched);
+      g_mutex_lock (&self->lock);
+      self->n_unwatched = n_unwatched;
+      /* Watch, then scan: what a new directory got before its watch is in
+       * this scan, what it gets after raises a note. */
+      do
+        {
+          self->dirty = FALSE;
+          for (guint i = 0; i < self->roots->len && !self->stopping; i++)
+            wf_kit_snapshot_rescan (self->roots->pdata[i], self->sink, WF_RAW_FLAG_NONE);
+        }
+      while (n_new-- > 0 && self->dirty && !self->stopping);
+
+      deadline = g_get_monotonic_time () + KQ_RESCAN_US;
+      while (!self->stopping && !self->dirty)
+        if (!g_cond_wait_until (&self->wake, &self->lock, deadline))
+          break;
+    }
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
+static void
+kq_instance_free (WfBackendInstance *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->watches);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    wf_kq_loop_remove (self->loop, GPOINTER_TO_INT (value));
+  g_hash_table_unref (self->watches);
+  wf_kq_loop_free (self->loop);
+  g_ptr_array_unref (self->roots);
+  g_cond_clear (&self->wake);
+  g_mutex_clear (&self->lock);
+  g_clear_object (&self->scan_options.ignore_rules);
+  wf_sink_unref (self->sink);
+  g_free (self);
+}
+
+static WfBackendInstance *
+kq_start (WfSink *sink, const WfBackendOptions *options, GError **error)
+{
+  WfBackendInstance *self;
+
+  g_return_val_if_fail (sink != NULL, NULL);
+
+  self = g_new0 (WfBackendInstance, 1);
+  self->scan_options.recursive = TRUE;
+  self->scan_options.follow_symlinks = TRUE;
+  if (options != NULL)
+    {
+      if (OPTIONS_HAVE (options, recursive))
+        self->scan_options.recursive = options->recursive;
+      if (OPTIONS_HAVE (options, follow_symlinks))
+        self->scan_options.follow_symlinks = options->follow_symlinks;
+      if (OPTIONS_HAVE (options, ignore_permission_denied))
+        self->scan_options.ignore_permission_denied = options->ignore_permission_denied;
+      if (OPTIONS_HAVE (options, ignore_rules) && options->ignore_rules != NULL)
+        self->scan_options.ignore_rules = g_object_ref (options->ignore_rules);
+    }
+  self->budget = wf_kq_budget (wf_kq_raise_nofile (), KQ_RESERVED_FDS);
+  self->sink = wf_sink_ref (sink);
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->wake);
+  self->roots = g_ptr_array_new_with_free_func ((GDestroyNotify) wf_kit_snapshot_free);
+  self->watches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->loop = wf_kq_loop_new ();
+  if (self->loop == NULL)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "kqueue: %s", g_strerror (saved));
+      kq_instance_free (self);
+      return NULL;
+    }
+  self->kevent_thread = g_thread_try_new ("wf-kevent", kevent_thread, self, error);
+  if (self->kevent_thread == NULL)
+    {
+      kq_instance_free (self);
+      return NULL;
+    }
+  self->scan_thread = g_thread_try_new ("wf-kqueue", scan_thread, self, error);
+  if (self->scan_thread == NULL)
+    {
+      wf_kq_loop_stop (self->loop);
+      g_thread_join (self->kevent_thread);
+      kq_instance_free (self);
+      return NULL;
+    }
+  return self;
+}
+
+static int
+find_root (WfBackendInstance *self, const char *path)
+{
+  for (guint i = 0; i < self->roots->len; i++)
+    if (strcmp (wf_kit_snapshot_get_path (self->roots->pdata[i]), path) == 0)
+      return (int) i;
+  return -1;
+}
+
+static gboolean
+kq_add_root (WfBackendInstance *self, const char *path, GError **error)
+{
+  WfKitSnapshot *snapshot;
+  GError *local_error = NULL;
+  int index;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  snapshot = wf_kit_snapshot_new (path, NULL, &self->scan_options);
+  if (!wf_kit_snapshot_build (snapshot, &local_error))
+    {
+      wf_kit_snapshot_free (snapshot);
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  g_mutex_lock (&self->lock);
+  index = find_root (self, path);
+  if (index >= 0)
+    {
+      wf_kit_snapshot_free (self->roots->pdata[index]);
+      self->roots->pdata[index] = snapshot;
+    }
+  else
+    g_ptr_array_add (self->roots, snapshot);
+  /* The scan thread watches the new tree, then rescans it. */
+  self->dirty = TRUE;
+  g_cond_signal (&self->wake);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static void
+kq_remove_root (WfBackendInstance *self, const char *path)
+{
+  int index;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (path != NULL);
+
+  g_mutex_lock (&self->lock);
+  index = find_root (self, path);
+  if (index >= 0)
+    g_ptr_array_remove_index (self->roots, index);
+  self->dirty = TRUE;
+  g_cond_signal (&self->wake);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+kq_count (WfBackendInstance *self, WfKitCounts *counts)
+{
+  *counts = (WfKitCounts) { .n_roots = self->roots->len };
+  for (guint i = 0; i < self->roots->len; i++)
+    {
+      counts->n_directories += wf_kit_snapshot_get_n_directories (self->roots->pdata[i]);
+      counts->n_unwatched += wf_kit_snapshot_get_n_failed (self->roots->pdata[i]);
+    }
+  counts->n_unwatched += self->n_unwatched;
+}
+
+static char *
+kq_describe (WfBackendInstance *self)
+{
+  g_autofree char *own_fields = NULL;
+  WfKitCounts counts;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_mutex_lock (&self->lock);
+  kq_count (self, &counts);
+  own_fields = g_strdup_printf ("descriptor budget: %" G_GUINT64_FORMAT ", past it: %u, wake-ups: %u, "
+                                "stop by: %s",
+                                self->budget, self->n_unwatched, self->n_wakeups,
+                                wf_kq_loop_uses_user_event (self->loop) ? "EVFILT_USER" : "pipe");
+  g_mutex_unlock (&self->lock);
+  return wf_kit_describe ("KqueueBackend", own_fields, &counts);
+}
+
+static void
+kq_query_status (WfBackendInstance *self, WfBackendStatus *status)
+{
+  WfKitCounts counts;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (status != NULL);
+  g_mutex_lock (&self->lock);
+  kq_count (self, &counts);
+  g_mutex_unlock (&self->lock);
+  wf_kit_status_fill (status, &counts);
+}
+
+static void
+kq_stop (WfBackendInstance *self)
+{
+  if (self == NULL)
+    return;
+  g_mutex_lock (&self->lock);
+  self->stopping = TRUE;
+  g_cond_signal (&self->wake);
+  g_mutex_unlock (&self->lock);
+  wf_kq_loop_stop (self->loop);
+  g_thread_join (self->kevent_thread);
+  g_thread_join (self->scan_thread);
+  kq_instance_free (self);
+}
+
+static gboolean
+kq_probe (G_GNUC_UNUSED const char *path, int *priority, G_GNUC_UNUSED GError **error)
+{
+  /* Below a platform's own (fsevents on macOS), above poll. */
+  if (priority != NULL)
+    *priority = WF_BACKEND_PRIORITY_NATIVE - 10;
+  return TRUE;
+}
+
+static const WfBackendVTable kq_vtable = {
+  .abi_major = WF_BACKEND_ABI_MAJOR,
+  .struct_size = sizeof (WfBackendVTable),
+  .name = "kqueue",
+  .description = "kqueue(2) EVFILT_VNODE on every directory; the kit's snapshot tells what changed",
+  .probe = kq_probe,
+  .start = kq_start,
+  .add_root = kq_add_root,
+  .remove_root = kq_remove_root,
+  .describe = kq_describe,
+  .query_status = kq_query_status,
+  .stop = kq_stop,
+  .flags = WF_BACKEND_FLAG_ROOTS_MUST_EXIST | WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS,
+};
+
+G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);
+
+G_MODULE_EXPORT const WfBackendVTable *
+wf_backend_module_get_vtable (G_GNUC_UNUSED guint host_abi_major)
+{
+  return &kq_vtable;
+}
