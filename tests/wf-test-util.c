@@ -419,7 +419,7 @@ wf_test_union (char *a, char *b)
 {
   g_autofree char *owned_a = a;
   g_autofree char *owned_b = b;
-  g_autofree char *joined = g_strconcat (a, "\n", b, NULL);
+  g_autofree char *joined = g_strconcat (owned_a, "\n", owned_b, NULL);
   g_auto(GStrv) lines = g_strsplit (joined, "\n", -1);
   g_autoptr(GHashTable) set = g_hash_table_new (g_str_hash, g_str_equal);
 

@@ -31,6 +31,7 @@
 
 #include "watchfiles-backend.h"
 #include "inotify-backend-private.h"
+#include "inotify-events.h"
 #include "wf-kit-path.h"
 #include "wf-kit-status.h"
 
@@ -329,13 +330,14 @@ handle_events (WfBackendInstance *self, const char *buffer, gsize length,
 {
   const char *lost_sync = NULL;
   gboolean overflowed = FALSE;
+  const struct inotify_event *event;
+  gboolean malformed = FALSE;
+  gsize offset = 0;
 
-  for (gsize offset = 0; offset + sizeof (struct inotify_event) <= length;)
+  while ((event = wf_inotify_next_event (buffer, length, &offset, &malformed)) != NULL)
     {
-      const struct inotify_event *event = (const struct inotify_event *) (buffer + offset);
       const char *lost;
 
-      offset += sizeof (struct inotify_event) + event->len;
       lost = handle_event (self, event);
       /* Before the next event: it may concern a watch this one gave up. */
       wf_inotify_settle (self);
@@ -346,6 +348,12 @@ handle_events (WfBackendInstance *self, const char *buffer, gsize length,
           overflowed = TRUE;
           lost_sync = lost;
         }
+    }
+
+  if (malformed)
+    {
+      overflowed = TRUE;
+      lost_sync = "a malformed event record was read";
     }
 
   /* Room left for another event means the queue was empty: everything

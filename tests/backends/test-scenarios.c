@@ -89,7 +89,7 @@ assert_changes (WfNotify *notify, char *expected, char *optional)
   g_autofree char *owned_expected = expected;
   g_autofree char *owned_optional = optional;
 
-  wf_test_assert_changes_apart_from (notify, expected, optional);
+  wf_test_assert_changes_apart_from (notify, owned_expected, owned_optional);
 }
 
 /* ---- watchers ------------------------------------------------------------ */

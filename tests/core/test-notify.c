@@ -209,9 +209,9 @@ assert_collected (WfNotify *notify, char *expected, char *optional)
 {
   g_autofree char *owned_expected = expected;
   g_autofree char *owned_optional = optional;
-  g_autofree char *seen = collect (notify, expected, optional);
+  g_autofree char *seen = collect (notify, owned_expected, owned_optional);
 
-  g_assert_cmpstr (seen, ==, expected);
+  g_assert_cmpstr (seen, ==, owned_expected);
 }
 
 /* Asserts that @changes, one batch, is exactly @expected; takes @expected. */
@@ -221,7 +221,7 @@ assert_batch (GPtrArray *changes, char *expected)
   g_autofree char *owned_expected = expected;
   g_autofree char *seen = wf_test_format_changes (changes);
 
-  g_assert_cmpstr (seen, ==, expected);
+  g_assert_cmpstr (seen, ==, owned_expected);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -621,7 +621,7 @@ assert_pending (WfNotify *notify, char *expected)
   g_autofree char *owned_expected = expected;
   g_autofree char *seen = watch_pending (notify);
 
-  g_assert_cmpstr (seen, ==, expected);
+  g_assert_cmpstr (seen, ==, owned_expected);
 }
 
 static void

@@ -1,33 +1,42 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # SPDX-License-Identifier: MIT
-# Bounded fuzzing of the kqueue and FSEvents translation units: each target
-# built with clang -fsanitize=fuzzer,address,undefined and run for a few
-# seconds (WF_FUZZ_SECONDS).  Prints TAP.
-# Usage: run-fuzz.sh SOURCE_ROOT WORK_DIR
-set -uo pipefail
-src=$1
-work=$2
-clang=${CLANG:-clang-14}
-seconds=${WF_FUZZ_SECONDS:-5}
-mkdir -p "$work"
-n=0
-fail=0
-for t in kqueue:backends/kqueue/wf-kq-translate.c fsevents:backends/fsevents/wf-fse-translate.c; do
-  name=${t%%:*}
-  unit=${t#*:}
-  exe="$work/fuzz-$name"
-  n=$((n + 1))
-  if ! "$clang" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-       -I"$src/$(dirname "$unit")" "$src/tests/fuzz/fuzz-$name-translate.c" "$src/$unit" \
-       -o "$exe" > "$work/$name.log" 2>&1; then
-    fail=1; echo "not ok $n - fuzz-$name builds"; sed 's/^/# /' "$work/$name.log"; continue
-  fi
-  mkdir -p "$work/corpus-$name"
-  if "$exe" -max_total_time="$seconds" -seed=1 "$work/corpus-$name" > "$work/$name.log" 2>&1; then
-    echo "ok $n - fuzz-$name: ${seconds}s, $(grep -o 'Done [0-9]* runs' "$work/$name.log" | tail -1)"
-  else
-    fail=1; echo "not ok $n - fuzz-$name"; tail -30 "$work/$name.log" | sed 's/^/# /'
-  fi
+# run-fuzz.sh TARGET CORPUS: one libFuzzer target for WF_FUZZ_SECONDS
+# (default 30), as one TAP test.  Every input of the seed corpus CORPUS
+# (the regression inputs among them) runs first; new inputs go to a
+# scratch corpus, so the repository is never written.  Prints the
+# executions, their rate and the corpus size; on a crash or leak, the
+# input and how to keep it as a regression input.
+set -u
+target=$1
+corpus=$2
+seconds=${WF_FUZZ_SECONDS:-30}
+name=$(basename "$target")
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/wf-$name-XXXXXX") || exit 1
+trap 'rm -rf "$scratch"' EXIT
+mkdir "$scratch/new" "$scratch/artifacts"
+
+echo "1..1"
+# -close_fd_mask=3: the target's own stdout and stderr (the command's usage
+# messages) are noise; libFuzzer's report still gets through.
+"$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+  -print_final_stats=1 -close_fd_mask=3 -artifact_prefix="$scratch/artifacts/" \
+  "$scratch/new" "$corpus" >"$scratch/log" 2>&1
+status=$?
+runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$scratch/log" | tail -n 1)
+rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$scratch/log" | tail -n 1)
+peak=$(sed -n 's/^stat::peak_rss_mb: *//p' "$scratch/log" | tail -n 1)
+added=$(ls "$scratch/new" | wc -l)
+seeds=$(ls "$corpus" | wc -l)
+summary="$name: ${runs:-0} executions in $seconds s (${rate:-0}/s), $seeds seed inputs, $added new, peak RSS ${peak:-?} MiB"
+if [ "$status" -eq 0 ] && [ -n "$runs" ]; then
+  echo "ok 1 - $summary"
+  exit 0
+fi
+sed 's/^/# /' "$scratch/log" | tail -n 80
+for a in "$scratch"/artifacts/*; do
+  [ -e "$a" ] || continue
+  echo "# input $(basename "$a") (base64; keep it: base64 -d > tests/fuzz/corpus/$name/regression-NAME):"
+  base64 -w 76 "$a" | sed 's/^/#   /'
 done
-echo "1..$n"
-exit $fail
+echo "not ok 1 - $summary (status $status)"
+exit 1
