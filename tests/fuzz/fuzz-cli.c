@@ -38,13 +38,14 @@ asks_for_help (const char *arg)
 static void
 check_outputs (const char *path)
 {
-  g_autoptr(WfFileChange) change = wf_file_change_new (WF_CHANGE_MODIFIED, path);
+  g_autoptr(GPtrArray) change = g_ptr_array_new_with_free_func ((GDestroyNotify) wf_file_change_free);
   g_autoptr(GString) json = g_string_new (NULL);
   g_autoptr(GString) ascii = g_string_new (NULL);
   g_autoptr(GString) tsv = g_string_new (NULL);
   g_autoptr(GString) text = g_string_new (NULL);
   guint tabs = 0, newlines = 0;
 
+  g_ptr_array_add (change, wf_file_change_new (WF_CHANGE_MODIFIED, path));
   wf_cli_append_json_string (json, path, FALSE);
   wf_cli_append_json_string (ascii, path, TRUE);
   g_assert_true (g_utf8_validate (json->str, json->len, NULL));
@@ -54,7 +55,7 @@ check_outputs (const char *path)
     g_assert_true ((guchar) ascii->str[i] >= 0x20 && (guchar) ascii->str[i] < 0x7f);
   g_assert_true (json->len >= 2 && json->str[0] == '"' && json->str[json->len - 1] == '"');
 
-  wf_cli_append_change (tsv, WF_CLI_FORMAT_TSV, change);
+  wf_cli_append_changes (tsv, WF_CLI_FORMAT_TSV, change);
   for (gsize i = 0; i < tsv->len; i++)
     {
       tabs += tsv->str[i] == '\t';
@@ -64,8 +65,9 @@ check_outputs (const char *path)
   g_assert_cmpuint (tabs, ==, 1);
   g_assert_cmpuint (newlines, ==, 1);
   g_assert_true (tsv->str[tsv->len - 1] == '\n');
-  wf_cli_append_change (text, WF_CLI_FORMAT_TEXT, change);
-  wf_cli_append_change (text, WF_CLI_FORMAT_JSON, change);
+  wf_cli_append_changes (text, WF_CLI_FORMAT_TEXT, change);
+  wf_cli_append_changes (text, WF_CLI_FORMAT_JSON, change);
+  wf_cli_append_changes (text, WF_CLI_FORMAT_JSON_BATCH, change);
 }
 
 int
