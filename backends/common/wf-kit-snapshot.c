@@ -492,6 +492,65 @@ wf_kit_snapshot_build (WfKitSnapshot *snapshot, GError **error)
   return TRUE;
 }
 
+WfKitSnapshot *
+wf_kit_snapshot_new_built (const char *path, const WfKitScanOptions *options, GError **error)
+{
+  WfKitSnapshot *snapshot = wf_kit_snapshot_new (path, NULL, options);
+
+  if (!wf_kit_snapshot_build (snapshot, error))
+    g_clear_pointer (&snapshot, wf_kit_snapshot_free);
+  return snapshot;
+}
+
+static int
+find_root_snapshot (GPtrArray *roots, const char *path)
+{
+  for (guint i = 0; i < roots->len; i++)
+    if (strcmp (wf_kit_snapshot_get_path (roots->pdata[i]), path) == 0)
+      return (int) i;
+  return -1;
+}
+
+void
+wf_kit_root_snapshots_put (GPtrArray *roots, WfKitSnapshot *snapshot)
+{
+  int index = find_root_snapshot (roots, wf_kit_snapshot_get_path (snapshot));
+
+  if (index < 0)
+    {
+      g_ptr_array_add (roots, snapshot);
+      return;
+    }
+  wf_kit_snapshot_free (roots->pdata[index]);
+  roots->pdata[index] = snapshot;
+}
+
+void
+wf_kit_root_snapshots_remove (GPtrArray *roots, const char *path)
+{
+  int index = find_root_snapshot (roots, path);
+
+  if (index >= 0)
+    g_ptr_array_remove_index (roots, index);
+}
+
+void
+wf_kit_root_snapshots_count (GPtrArray *roots, WfKitCounts *counts, guint *n_entries)
+{
+  *counts = (WfKitCounts) { .n_roots = roots->len };
+  if (n_entries != NULL)
+    *n_entries = 0;
+  for (guint i = 0; i < roots->len; i++)
+    {
+      WfKitSnapshot *snapshot = roots->pdata[i];
+
+      counts->n_directories += wf_kit_snapshot_get_n_directories (snapshot);
+      counts->n_unwatched += wf_kit_snapshot_get_n_failed (snapshot);
+      if (n_entries != NULL)
+        *n_entries += wf_kit_snapshot_get_n_entries (snapshot);
+    }
+}
+
 guint
 wf_kit_snapshot_rescan (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags)
 {

@@ -24,6 +24,7 @@
 #include <glib.h>
 
 #include "watchfiles-backend.h"
+#include "wf-kit-status.h"
 
 G_BEGIN_DECLS
 
@@ -70,6 +71,25 @@ gboolean wf_kit_snapshot_has_root (WfKitSnapshot *snapshot);
 guint wf_kit_snapshot_get_n_directories (WfKitSnapshot *snapshot);
 guint wf_kit_snapshot_get_n_entries (WfKitSnapshot *snapshot);
 guint wf_kit_snapshot_get_n_failed (WfKitSnapshot *snapshot);
+
+/* ---- the roots of a scanning backend: one snapshot each -------------------
+ * @roots is a GPtrArray of snapshots that frees them; callers hold the lock
+ * that guards it. */
+
+/* A snapshot of @path, built (see wf_kit_snapshot_build()); NULL on error. */
+WfKitSnapshot *wf_kit_snapshot_new_built (const char *path, const WfKitScanOptions *options, GError **error);
+
+/* Adds @snapshot (taken) to @roots; one of the same path is replaced: a
+ * path watched again starts afresh, as notify's watch() does, instead of
+ * being scanned (and reported) twice. */
+void wf_kit_root_snapshots_put (GPtrArray *roots, WfKitSnapshot *snapshot);
+
+/* Drops the snapshot of @path, if any. */
+void wf_kit_root_snapshots_remove (GPtrArray *roots, const char *path);
+
+/* The counts of @roots (roots, directories, paths failing) and, if
+ * @n_entries is not NULL, the entries they hold. */
+void wf_kit_root_snapshots_count (GPtrArray *roots, WfKitCounts *counts, guint *n_entries);
 
 /* ---- a state known by names only -----------------------------------------
  * A native backend that keeps no fingerprints describes what it knew with

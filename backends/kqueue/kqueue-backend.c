@@ -18,7 +18,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <string.h>
 #include <sys/stat.h>
 
 #include <gio/gio.h>
@@ -255,41 +254,19 @@ kq_start (WfSink *sink, const WfBackendOptions *options, GError **error)
   return self;
 }
 
-static int
-find_root (WfBackendInstance *self, const char *path)
-{
-  for (guint i = 0; i < self->roots->len; i++)
-    if (strcmp (wf_kit_snapshot_get_path (self->roots->pdata[i]), path) == 0)
-      return (int) i;
-  return -1;
-}
-
 static gboolean
 kq_add_root (WfBackendInstance *self, const char *path, GError **error)
 {
   WfKitSnapshot *snapshot;
-  GError *local_error = NULL;
-  int index;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
-  snapshot = wf_kit_snapshot_new (path, NULL, &self->scan_options);
-  if (!wf_kit_snapshot_build (snapshot, &local_error))
-    {
-      wf_kit_snapshot_free (snapshot);
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
+  snapshot = wf_kit_snapshot_new_built (path, &self->scan_options, error);
+  if (snapshot == NULL)
+    return FALSE;
   g_mutex_lock (&self->lock);
-  index = find_root (self, path);
-  if (index >= 0)
-    {
-      wf_kit_snapshot_free (self->roots->pdata[index]);
-      self->roots->pdata[index] = snapshot;
-    }
-  else
-    g_ptr_array_add (self->roots, snapshot);
+  wf_kit_root_snapshots_put (self->roots, snapshot);
   /* The scan thread watches the new tree, then rescans it. */
   self->dirty = TRUE;
   g_cond_signal (&self->wake);
@@ -300,15 +277,11 @@ kq_add_root (WfBackendInstance *self, const char *path, GError **error)
 static void
 kq_remove_root (WfBackendInstance *self, const char *path)
 {
-  int index;
-
   g_return_if_fail (self != NULL);
   g_return_if_fail (path != NULL);
 
   g_mutex_lock (&self->lock);
-  index = find_root (self, path);
-  if (index >= 0)
-    g_ptr_array_remove_index (self->roots, index);
+  wf_kit_root_snapshots_remove (self->roots, path);
   self->dirty = TRUE;
   g_cond_signal (&self->wake);
   g_mutex_unlock (&self->lock);
@@ -317,12 +290,7 @@ kq_remove_root (WfBackendInstance *self, const char *path)
 static void
 kq_count (WfBackendInstance *self, WfKitCounts *counts)
 {
-  *counts = (WfKitCounts) { .n_roots = self->roots->len };
-  for (guint i = 0; i < self->roots->len; i++)
-    {
-      counts->n_directories += wf_kit_snapshot_get_n_directories (self->roots->pdata[i]);
-      counts->n_unwatched += wf_kit_snapshot_get_n_failed (self->roots->pdata[i]);
-    }
+  wf_kit_root_snapshots_count (self->roots, counts, NULL);
   counts->n_unwatched += self->n_unwatched;
 }
 

@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <string.h>
 
 #include <gio/gio.h>
 #include <gmodule.h>
@@ -126,51 +125,23 @@ poll_start (WfSink *sink, const WfBackendOptions *options, GError **error)
   return self;
 }
 
-/* Called with the lock held.  Returns -1 when @path is not a root. */
-static int
-find_root (WfBackendInstance *self, const char *path)
-{
-  for (guint i = 0; i < self->roots->len; i++)
-    {
-      if (strcmp (wf_kit_snapshot_get_path (self->roots->pdata[i]), path) == 0)
-        return (int) i;
-    }
-  return -1;
-}
-
 static gboolean
 poll_add_root (WfBackendInstance *self, const char *path, GError **error)
 {
   WfKitSnapshot *snapshot;
-  GError *local_error = NULL;
-  int index;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
   /* Built without the lock, so the thread keeps scanning the other roots
-   * meanwhile; changes made while it is built show up in the next scan. */
-  snapshot = wf_kit_snapshot_new (path, NULL, &self->scan_options);
-  if (!wf_kit_snapshot_build (snapshot, &local_error))
-    {
-      /* RustNotify checks existence before anything else, and never skips
-       * it; other failures were already skipped if asked to. */
-      wf_kit_snapshot_free (snapshot);
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
-
-  /* Watching a path again starts it afresh, as notify's watch() does,
-   * instead of scanning (and reporting) it twice. */
+   * meanwhile; changes made while it is built show up in the next scan.
+   * RustNotify checks existence before anything else, and never skips it;
+   * other failures were already skipped if asked to. */
+  snapshot = wf_kit_snapshot_new_built (path, &self->scan_options, error);
+  if (snapshot == NULL)
+    return FALSE;
   g_mutex_lock (&self->lock);
-  index = find_root (self, path);
-  if (index >= 0)
-    {
-      wf_kit_snapshot_free (self->roots->pdata[index]);
-      self->roots->pdata[index] = snapshot;
-    }
-  else
-    g_ptr_array_add (self->roots, snapshot);
+  wf_kit_root_snapshots_put (self->roots, snapshot);
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -178,34 +149,16 @@ poll_add_root (WfBackendInstance *self, const char *path, GError **error)
 static void
 poll_remove_root (WfBackendInstance *self, const char *path)
 {
-  int index;
-
   g_return_if_fail (self != NULL);
   g_return_if_fail (path != NULL);
 
   g_mutex_lock (&self->lock);
-  index = find_root (self, path);
-  if (index >= 0)
-    g_ptr_array_remove_index (self->roots, index);
+  wf_kit_root_snapshots_remove (self->roots, path);
   g_mutex_unlock (&self->lock);
 }
 
-/* Called with the lock held.  A poller never loses sync: every scan is a
- * full one, so it has no rescans to count. */
-static void
-poll_count (WfBackendInstance *self, WfKitCounts *counts, guint *n_entries)
-{
-  *counts = (WfKitCounts) { .n_roots = self->roots->len };
-  *n_entries = 0;
-  for (guint i = 0; i < self->roots->len; i++)
-    {
-      WfKitSnapshot *snapshot = self->roots->pdata[i];
-
-      counts->n_directories += wf_kit_snapshot_get_n_directories (snapshot);
-      counts->n_unwatched += wf_kit_snapshot_get_n_failed (snapshot);
-      *n_entries += wf_kit_snapshot_get_n_entries (snapshot);
-    }
-}
+/* A poller never loses sync: every scan is a full one, so it has no
+ * rescans to count (wf_kit_root_snapshots_count() leaves them 0). */
 
 static char *
 poll_describe (WfBackendInstance *self)
@@ -217,7 +170,7 @@ poll_describe (WfBackendInstance *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   g_mutex_lock (&self->lock);
-  poll_count (self, &counts, &n_entries);
+  wf_kit_root_snapshots_count (self->roots, &counts, &n_entries);
   own_fields = g_strdup_printf ("delay: %ums, cpu budget: %u%%, pause: %" G_GINT64_FORMAT "ms, "
                                 "cycles: %u, entries: %u",
                                 self->pace.delay_ms, self->pace.cpu_percent,
@@ -230,13 +183,12 @@ static void
 poll_query_status (WfBackendInstance *self, WfBackendStatus *status)
 {
   WfKitCounts counts;
-  guint n_entries;
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (status != NULL);
 
   g_mutex_lock (&self->lock);
-  poll_count (self, &counts, &n_entries);
+  wf_kit_root_snapshots_count (self->roots, &counts, NULL);
   g_mutex_unlock (&self->lock);
   wf_kit_status_fill (status, &counts);
 }
