@@ -249,16 +249,21 @@ fi
 # is 3: the root and one directory, then one of three new ones): a warning
 # once more subtrees are polled, and their changes are still printed.
 mkdir -p "$tmp/lim/d1"
-if ! have_backend inotify || ! unshare -Ur true 2>/dev/null; then
-  ok "# SKIP needs the inotify backend and user namespaces"
-  ok "# SKIP needs the inotify backend and user namespaces"
-else
+# start_limited LIMIT: the tool on $tmp/lim in a user namespace whose inotify
+# watch limit is LIMIT, once it watches; its output in lim.out and lim.err.
+start_limited() {
   rm -f "$tmp/lim.err" "$tmp/lim.out"  # wait_for must not find the last run's lines
-  unshare -Ur sh -c 'echo 3 >/proc/sys/user/max_inotify_watches && exec "$@"' sh \
+  unshare -Ur sh -c 'echo "$0" >/proc/sys/user/max_inotify_watches && exec "$@"' "$1" \
     $run "$tool" --print "$tmp/lim" >"$tmp/lim.out" 2>"$tmp/lim.err" &
   child=$!
   pids="$pids $child"
   wait_for "$tmp/lim.err" "watching"
+}
+if ! have_backend inotify || ! unshare -Ur true 2>/dev/null; then
+  ok "# SKIP needs the inotify backend and user namespaces"
+  ok "# SKIP needs the inotify backend and user namespaces"
+else
+  start_limited 3
   mkdir "$tmp/lim/d2" "$tmp/lim/d3" "$tmp/lim/d4"
   wait_for "$tmp/lim.out" "added $tmp/lim/d4"
   : >"$tmp/lim/d4/late"
@@ -272,12 +277,7 @@ else
     not_ok "watch limit while running:"; show "$tmp/lim.err"; show "$tmp/lim.out"
   fi
   # No watch left at all: the poll backend watches it all, with a warning.
-  rm -f "$tmp/lim.err" "$tmp/lim.out"  # wait_for must not find the last run's lines
-  unshare -Ur sh -c 'echo 0 >/proc/sys/user/max_inotify_watches && exec "$@"' sh \
-    $run "$tool" --print "$tmp/lim" >"$tmp/lim.out" 2>"$tmp/lim.err" &
-  child=$!
-  pids="$pids $child"
-  wait_for "$tmp/lim.err" "watching"
+  start_limited 0
   : >"$tmp/lim/d1/polled"
   wait_for "$tmp/lim.out" "added $tmp/lim/d1/polled"
   found=$?
