@@ -222,15 +222,18 @@ walk_forget_failure (Walk *walk)
  * fails unless ignore_permission_denied says to skip it (RustNotify skips
  * every error then). */
 static void
-walk_fail (Walk *walk, int errsv, const char *what)
+walk_fail_full (Walk *walk, int errsv, gboolean still_there, const char *what)
 {
   WfKitSnapshot *snapshot = walk->snapshot;
   gboolean building = walk->sink == NULL;
   g_autofree char *display = g_filename_display_name (walk->path->str);
   g_autoptr(GError) error = NULL;
 
-  error = g_error_new (G_IO_ERROR, g_io_error_from_errno (errsv),
-                       "%s %s: %s", what, display, g_strerror (errsv));
+  /* Not G_IO_ERROR_NOT_FOUND for a path that is there: the sink takes
+   * that code for a deletion. */
+  error = g_error_new (G_IO_ERROR, still_there ? G_IO_ERROR_FAILED : g_io_error_from_errno (errsv),
+                       "%s %s: %s%s", what, display, g_strerror (errsv),
+                       still_there ? ", yet it is still there" : "");
 
   if (building && !snapshot->options.ignore_permission_denied)
     {
@@ -242,6 +245,12 @@ walk_fail (Walk *walk, int errsv, const char *what)
     return;
   if (!building)
     wf_sink_push_error (walk->sink, walk->path->str, error);
+}
+
+static void
+walk_fail (Walk *walk, int errsv, const char *what)
+{
+  walk_fail_full (walk, errsv, FALSE, what);
 }
 
 /* ---- the walk ------------------------------------------------------------- */
@@ -375,9 +384,18 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
                                   walk->path, options->ignore_rules, walk->snapshot->rules_root);
   if (errsv != 0)
     {
-      /* Vanished or replaced since it was stat'ed: the next scan sees it. */
-      if (errsv != ENOENT && errsv != ENOTDIR && errsv != ELOOP)
-        walk_fail (walk, errsv, "Cannot open directory");
+      gboolean still_there;
+      struct stat again;
+
+      /* Vanished or replaced since it was stat'ed: the next scan sees it.
+       * Unless it is still the same directory: then the listing failed,
+       * and taking it for gone would report its entries deleted now and
+       * added back later, none of which happened. */
+      still_there = (errsv == ENOENT || errsv == ENOTDIR) &&
+                    wf_kit_stat_entry (parent_fd, name, options->follow_symlinks || is_root, &again) &&
+                    S_ISDIR (again.st_mode) && again.st_dev == st->st_dev && again.st_ino == st->st_ino;
+      if (still_there || (errsv != ENOENT && errsv != ENOTDIR && errsv != ELOOP))
+        walk_fail_full (walk, errsv, still_there, "Cannot open directory");
       return;
     }
 
@@ -431,6 +449,7 @@ walk_run (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags, GError **erro
 {
   g_autoptr(GString) path = g_string_sized_new (PATH_MAX);
   g_autoptr(GArray) ancestors = g_array_new (FALSE, FALSE, sizeof (DirId));
+  int errsv;
   Walk walk = {
     .snapshot = snapshot,
     .sink = sink,
@@ -441,7 +460,11 @@ walk_run (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags, GError **erro
   struct stat st;
 
   g_string_assign (path, snapshot->path);
-  if (stat (snapshot->path, &st) == 0)
+  errsv = stat (snapshot->path, &st) == 0 ? 0 : errno;
+  /* Looked at once more before a whole known tree is reported deleted. */
+  if ((errsv == ENOENT || errsv == ENOTDIR) && snapshot->root != NULL)
+    errsv = stat (snapshot->path, &st) == 0 ? 0 : errno;
+  if (errsv == 0)
     {
       if (snapshot->root == NULL)
         {
@@ -454,7 +477,7 @@ walk_run (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags, GError **erro
         }
       walk_descend (&walk, snapshot->root, AT_FDCWD, snapshot->path, &st, TRUE);
     }
-  else if (errno == ENOENT || errno == ENOTDIR)
+  else if (errsv == ENOENT || errsv == ENOTDIR)
     {
       if (snapshot->root != NULL)
         walk_report_tree (&walk, WF_RAW_DELETED, snapshot->root);
@@ -468,7 +491,7 @@ walk_run (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags, GError **erro
     }
   else
     {
-      walk_fail (&walk, errno, "Cannot stat");
+      walk_fail (&walk, errsv, "Cannot stat");
     }
 
   snapshot->n_directories = walk.n_directories;
