@@ -86,11 +86,17 @@ class Runner:
         return _wait_for(lambda: len(_read_log(self.log)) >= count and _read_log(self.log),
                          f'{count} start(s) of the target; stderr so far: {self._stderr_if_dead()}')
 
+    def wait_watching(self):
+        """run_process() starts the target before its watch() exists, as
+        watchfiles' does: a change made in between is not seen.  Changes
+        are made once it waits for them."""
+        _wait_for(lambda: _waiting_in_poll(self.child.pid), 'run_process to wait for changes')
+
     def _stderr_if_dead(self):
         return self.child.stderr.read() if self.child.poll() is not None else '(running)'
 
     def interrupt(self):
-        _wait_for(lambda: _waiting_in_poll(self.child.pid), 'run_process to wait for changes')
+        self.wait_watching()
         self.child.send_signal(signal.SIGINT)
         out, err = self.child.communicate(timeout=30)
         return self.child.returncode, out, err
@@ -120,6 +126,7 @@ def test_command_target_restarts_with_changes(runner):
         print(json.dumps([n, batches]))
     ''')
     first, = r.entries(1)
+    r.wait_watching()
     assert first['changes'] == []
     (r.watched / 'new').write_text('x')
     first, second = r.entries(2)
@@ -139,6 +146,7 @@ def test_function_target_args_kwargs_and_group(runner):
         print(json.dumps([n, batches]))
     ''')
     first, = r.entries(1)
+    r.wait_watching()
     assert first['args'] == [1, 'two'] and first['kwargs'] == {'three': 3}
     assert first['changes'] == []
     assert first['pgid'] == first['pid'] != os.getpgid(0)  # a process group of its own
@@ -158,6 +166,7 @@ def test_dotted_path_target(runner):
         print(json.dumps(n))
     ''')
     first, = r.entries(1)
+    r.wait_watching()
     assert first['args'] == []
     code, out, err = r.interrupt()
     assert (code, json.loads(out)) == (0, 0), err
@@ -173,6 +182,7 @@ def test_sigint_then_sigkill_to_the_whole_group(runner):
         print(json.dumps(n))
     ''')
     first, = r.entries(1)
+    r.wait_watching()
     assert _alive(first['grandchild'])
     (r.watched / 'x').write_text('x')
     start = time.monotonic()
@@ -196,6 +206,7 @@ def test_grandchild_of_a_command_is_stopped(runner, tmp_path):
         print(json.dumps(n))
     ''')
     first, = r.entries(1)
+    r.wait_watching()
     assert _alive(first['pid'])
     (r.watched / 'x').write_text('x')
     first, second = r.entries(2)
@@ -213,6 +224,7 @@ def test_target_that_left_its_group_still_gets_sigint(runner):
         print(json.dumps(n))
     ''')
     first, = r.entries(1)
+    r.wait_watching()
     assert first['pgid'] != first['pid']  # no longer the leader of a group
     (r.watched / 'x').write_text('x')
     start = time.monotonic()
@@ -257,6 +269,7 @@ def test_arun_process(runner, backend):
             print(json.dumps(batches))
     ''')
     first, = r.entries(1)
+    r.wait_watching()
     (r.watched / 'x').write_text('x')
     first, second = r.entries(2)
     assert second['changes'] == [['added', str(r.watched / 'x')]]

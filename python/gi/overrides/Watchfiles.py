@@ -1328,7 +1328,9 @@ def run_process(*paths, target, args=(), kwargs=None, target_type='auto', callba
 
     Internally run_process() uses watch() with raise_interrupt=False, so
     Ctrl+C (or SIGTERM, turned into KeyboardInterrupt while it runs) stops
-    the target and returns.
+    the target and returns.  As in watchfiles, the watch begins after the
+    target first starts (and after grace_period): a change made before
+    that is not seen.  The `watchfiles` command watches first.
 
     Args:
         *paths: as watch().
