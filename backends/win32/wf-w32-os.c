@@ -60,7 +60,7 @@ struct WfW32Loop {
   WfW32Watch *watches;    /* loop thread only */
   char *scratch;          /* one converted name */
   size_t scratch_size;
-  volatile LONG n_completions;
+  volatile LONG n_completions, n_zero_bytes, n_enum_dir, n_malformed, n_failed;
 };
 
 /* ---- paths ---------------------------------------------------------------- */
@@ -213,6 +213,7 @@ on_completion (DWORD error, DWORD n_bytes, LPOVERLAPPED ov)
     return;
   if (verdict == WF_W32_COMPLETION_FAILED)
     {
+      InterlockedIncrement (&loop->n_failed);
       loop->func (loop->data, w->udata, WF_W32_EV_FAILED, "", error);
       return;
     }
@@ -221,17 +222,26 @@ on_completion (DWORD error, DWORD n_bytes, LPOVERLAPPED ov)
   w->active ^= 1;
   arm_error = arm (w);
   if (verdict == WF_W32_COMPLETION_OVERFLOW)
-    loop->func (loop->data, w->udata, WF_W32_EV_OVERFLOW, "", 0);
+    {
+      InterlockedIncrement (error == ERROR_SUCCESS ? &loop->n_zero_bytes : &loop->n_enum_dir);
+      loop->func (loop->data, w->udata, WF_W32_EV_OVERFLOW, "", 0);
+    }
   else
     {
       ParseState st = { w, 0 };
       if (wf_w32_parse (w->buffers[filled], n_bytes, loop->scratch, loop->scratch_size, on_record, &st)
             != WF_W32_PARSE_OK
           || st.lost)
-        loop->func (loop->data, w->udata, WF_W32_EV_OVERFLOW, "", 0);
+        {
+          InterlockedIncrement (&loop->n_malformed);
+          loop->func (loop->data, w->udata, WF_W32_EV_OVERFLOW, "", 0);
+        }
     }
   if (arm_error != ERROR_SUCCESS)
-    loop->func (loop->data, w->udata, WF_W32_EV_FAILED, "", arm_error);
+    {
+      InterlockedIncrement (&loop->n_failed);
+      loop->func (loop->data, w->udata, WF_W32_EV_FAILED, "", arm_error);
+    }
 }
 
 static void
@@ -448,8 +458,12 @@ wf_w32_loop_remove (WfW32Loop *loop, WfW32Watch *watch)
   LeaveCriticalSection (&loop->request_lock);
 }
 
-unsigned long
-wf_w32_loop_get_n_completions (WfW32Loop *loop)
+void
+wf_w32_loop_get_stats (WfW32Loop *loop, WfW32Stats *stats)
 {
-  return (unsigned long) InterlockedCompareExchange (&loop->n_completions, 0, 0);
+  stats->n_completions = (unsigned long) InterlockedCompareExchange (&loop->n_completions, 0, 0);
+  stats->n_zero_bytes = (unsigned long) InterlockedCompareExchange (&loop->n_zero_bytes, 0, 0);
+  stats->n_enum_dir = (unsigned long) InterlockedCompareExchange (&loop->n_enum_dir, 0, 0);
+  stats->n_malformed = (unsigned long) InterlockedCompareExchange (&loop->n_malformed, 0, 0);
+  stats->n_failed = (unsigned long) InterlockedCompareExchange (&loop->n_failed, 0, 0);
 }

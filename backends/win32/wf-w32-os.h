@@ -62,8 +62,17 @@ unsigned long wf_w32_loop_add (WfW32Loop *loop, const char *path, int recursive,
  * Not from the loop thread. */
 void wf_w32_loop_remove (WfW32Loop *loop, WfW32Watch *watch);
 
-/* Reads and re-arms of the loop so far (for describe and the tests). */
-unsigned long wf_w32_loop_get_n_completions (WfW32Loop *loop);
+/* What the loop's reads came back with so far (for describe, and for the
+ * tests to see which overflow Windows or wine gives). */
+typedef struct {
+  unsigned long n_completions;   /* every completion, cancelled ones included */
+  unsigned long n_zero_bytes;    /* success with 0 bytes (an overflow) */
+  unsigned long n_enum_dir;      /* ERROR_NOTIFY_ENUM_DIR (an overflow) */
+  unsigned long n_malformed;     /* a chain that did not parse, or an unknown action */
+  unsigned long n_failed;        /* a read that failed, or could not be re-armed */
+} WfW32Stats;
+
+void wf_w32_loop_get_stats (WfW32Loop *loop, WfW32Stats *stats);
 
 /* @path made absolute and prefixed (\\?\C:\..., \\?\UNC\server\share\...)
  * as wf_w32_loop_add() opens it, in UTF-8 (a new string, free()); NULL on
