@@ -21,10 +21,11 @@
  * wake-up), and leaves wine's wrong names after a directory rename
  * harmless.  No timer: the scan thread sleeps until a record comes.
  *
- * Not built on Linux (no <windows.h>, and Debian has no GLib for mingw
- * to build it for Windows): the main build compiles this file for Linux
- * only to check it (backends/meson.build), README lists what a Windows
- * build of the library still needs.
+ * Not built on Linux (no <windows.h>), and CI cannot build it for
+ * Windows (Debian has no GLib for mingw): the main build compiles this
+ * file for Linux only to check it (backends/meson.build).  It was built
+ * for Windows against a hand-built GLib and run under wine by hand
+ * (README, "Other systems"), which lists what a Windows build still needs.
  */
 #include "config.h"
 
