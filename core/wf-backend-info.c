@@ -55,9 +55,9 @@ wf_backend_info_copy (const WfBackendInfo *self)
 
 /**
  * wf_backend_info_free:
- * @self: (transfer full): a backend description
+ * @self: (transfer full) (nullable): a backend description, or %NULL
  *
- * Frees a backend description.
+ * Frees a backend description; does nothing given %NULL, as g_free() does.
  *
  * Since: 1.0
  */

@@ -63,9 +63,9 @@ wf_file_change_copy (const WfFileChange *self)
 
 /**
  * wf_file_change_free:
- * @self: (transfer full): a change
+ * @self: (transfer full) (nullable): a change, or %NULL
  *
- * Frees a change.
+ * Frees a change; does nothing given %NULL, as g_free() does.
  *
  * Since: 1.0
  */

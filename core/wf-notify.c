@@ -693,7 +693,7 @@ end_watch (WfNotify *self)
  * `WF_ERROR_BUSY` while the watcher is started
  * ([method@Watchfiles.Notify.start]), `WF_ERROR_NOT_INITIALIZED` for a
  * watcher never initialised, and `WF_ERROR_INVALID_ARGUMENT` for a
- * @signal_fd that is not open.
+ * @signal_fd that is neither -1 nor open.
  *
  * Returns: how the call ended; %WF_WATCH_RESULT_ERROR with @error set on
  *   failure
@@ -847,11 +847,12 @@ wf_notify_watch_full (WfNotify *self,
 
   if (!begin_watch (self, error))
     return WF_WATCH_RESULT_ERROR;
-  if (signal_fd >= 0 && !wf_wait_fd_is_open (signal_fd))
+  /* A closed one: poll() would report it ready (POLLNVAL) at every call.
+   * Below -1: a caller's mistake, not a way to say "none". */
+  if (signal_fd < -1 || (signal_fd >= 0 && !wf_wait_fd_is_open (signal_fd)))
     {
-      /* poll() would report it ready (POLLNVAL) at every call. */
       g_set_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
-                   "signal_fd %d is not an open file descriptor", signal_fd);
+                   "signal_fd %d is neither -1 nor an open file descriptor", signal_fd);
       end_watch (self);
       return WF_WATCH_RESULT_ERROR;
     }

@@ -5,6 +5,7 @@
  * (status 1), as with argparse in the Python CLI. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -46,10 +47,16 @@ static const char help_description[] =
   "WATCHFILES_BACKEND_DIR (extra backend module directories).  Options win\n"
   "over the environment.  See watchfiles(1).";
 
+/* --poll-delay-ms not given: WATCHFILES_POLL_DELAY_MS or 300 then.  Not
+ * -1, which is a mistake to report. */
+#define POLL_DELAY_UNSET G_MININT
+
 /* What main()'s options parse into, before it is checked. */
 typedef struct {
   gboolean print, list, non_recursive, force_polling, verbose, version, ignore_permission_denied;
   gboolean clear, shell, once;
+  /* --grace-period, --sigint-timeout or --sigkill-timeout was given. */
+  gboolean run_timing_given;
   int debounce_ms, step_ms, poll_delay_ms, poll_cpu_percent;
   double grace_period, sigint_timeout, sigkill_timeout;
   char *backend, *filter, *format, *verbosity, *on_busy_update, *watch_limit_policy, *polled_filesystems;
@@ -92,6 +99,40 @@ usage_error (const char *format, ...)
   return WF_CLI_EXIT_USAGE;
 }
 
+/* --grace-period and the timeouts: GOption's double parsing, plus a note
+ * that one was given, so that --print can refuse them as it refuses the
+ * other run-mode options. */
+static gboolean
+parse_seconds (const char *option_name, const char *value, gpointer data, GError **error)
+{
+  Options *o = data;
+  char *end = NULL;
+  double seconds;
+
+  errno = 0;
+  seconds = g_ascii_strtod (value, &end);
+  if (end == value || *end != '\0')
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "Cannot parse double value “%s” for %s",
+                   value, option_name);
+      return FALSE;
+    }
+  if (errno == ERANGE)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "Double value “%s” for %s out of range",
+                   value, option_name);
+      return FALSE;
+    }
+  if (strcmp (option_name, "--grace-period") == 0)
+    o->grace_period = seconds;
+  else if (strcmp (option_name, "--sigint-timeout") == 0)
+    o->sigint_timeout = seconds;
+  else
+    o->sigkill_timeout = seconds;
+  o->run_timing_given = TRUE;
+  return TRUE;
+}
+
 static gboolean
 parse_options (Options *o, int *argc, char ***argv, int *exit_status)
 {
@@ -111,17 +152,17 @@ parse_options (Options *o, int *argc, char ***argv, int *exit_status)
     { "ignore-glob", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->ignore_globs,
       "Ignore what this shell glob matches: a name without /, else a path below the watched one (repeatable)",
       "GLOB" },
-    { "exts", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->exts,
+    { "exts", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->exts,
       "Only changes to files with these extensions count, with the other rules (comma-separated, "
       "as py,c; repeatable)", "EXT,…" },
     { "non-recursive", 0, 0, G_OPTION_ARG_NONE, &o->non_recursive, "Watch only the direct children of directories", NULL },
     { "ignore-permission-denied", 0, 0, G_OPTION_ARG_NONE, &o->ignore_permission_denied,
       "Skip paths and directories that cannot be read instead of failing", NULL },
-    { "grace-period", 0, 0, G_OPTION_ARG_DOUBLE, &o->grace_period,
+    { "grace-period", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) parse_seconds,
       "Run mode: seconds after the first start whose changes are ignored (default 0)", "SECONDS" },
-    { "sigint-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->sigint_timeout,
+    { "sigint-timeout", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) parse_seconds,
       "Run mode: seconds to wait after SIGINT before SIGKILL (default 5)", "SECONDS" },
-    { "sigkill-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->sigkill_timeout,
+    { "sigkill-timeout", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) parse_seconds,
       "Run mode: seconds to wait after SIGKILL (default 1)", "SECONDS" },
     { "on-busy-update", 0, 0, G_OPTION_ARG_STRING, &o->on_busy_update,
       "Run mode: what a change does while the command still runs: restart it (default), queue (run it "
@@ -162,10 +203,18 @@ parse_options (Options *o, int *argc, char ***argv, int *exit_status)
 
   g_option_context_set_summary (context, "Run a command again whenever files change, or print the changes.");
   g_option_context_set_description (context, help_description);
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_autoptr(GOptionGroup) group = g_option_group_new (NULL, NULL, NULL, o, NULL);
+
+  g_option_group_add_entries (group, entries);
+  g_option_context_set_main_group (context, g_steal_pointer (&group));
   if (!g_option_context_parse (context, argc, argv, &error))
     {
-      *exit_status = usage_error ("%s", error->message);
+      /* GOption's own words for a value it could not convert name no
+       * option: say which kind of value it was. */
+      if (error->domain == G_CONVERT_ERROR)
+        *exit_status = usage_error ("an option's value is not text in this locale's encoding (%s)", error->message);
+      else
+        *exit_status = usage_error ("%s", error->message);
       return FALSE;
     }
   return TRUE;
@@ -256,7 +305,7 @@ check_options (const Options *o, WfCliConfig *config)
   if (o->step_ms > o->debounce_ms)
     g_printerr ("watchfiles: warning: --step %d is longer than --debounce %d: each batch then ends one step "
                 "after its first change, and --debounce has no effect\n", o->step_ms, o->debounce_ms);
-  if (o->poll_delay_ms < -1)
+  if (o->poll_delay_ms < 0 && o->poll_delay_ms != POLL_DELAY_UNSET)
     return usage_error ("--poll-delay-ms takes a number of milliseconds >= 0");
   if (o->poll_cpu_percent != -1 && (o->poll_cpu_percent < 1 || o->poll_cpu_percent > 100))
     return usage_error ("--poll-cpu-percent takes a percentage from 1 to 100, not %d", o->poll_cpu_percent);
@@ -295,6 +344,10 @@ check_options (const Options *o, WfCliConfig *config)
     return usage_error ("--format takes text, json, json-batch or tsv, not “%s”", o->format);
   if (o->print && (o->clear || o->shell || o->on_busy_update != NULL))
     return usage_error ("--clear, --shell and --on-busy-update go with a COMMAND, not with --print");
+  if (o->print && o->run_timing_given)
+    return usage_error ("--grace-period, --sigint-timeout and --sigkill-timeout go with a COMMAND, not with --print");
+  if (o->backend != NULL && *o->backend == '\0')
+    return usage_error ("--backend takes a backend's name (see --list-backends), not “”");
   if (o->on_busy_update == NULL || strcmp (o->on_busy_update, "restart") == 0)
     config->on_busy_update = WF_CLI_BUSY_RESTART;
   else if (strcmp (o->on_busy_update, "queue") == 0)
@@ -313,7 +366,7 @@ check_options (const Options *o, WfCliConfig *config)
   config->force_polling = o->force_polling || (o->backend == NULL && default_force_polling ());
   config->backend = g_strdup (o->backend);
   config->debug = level == WF_CLI_LOG_DEBUG || (debug_env != NULL && *debug_env != '\0');
-  config->poll_delay_ms = o->poll_delay_ms >= 0 ? (guint) o->poll_delay_ms : default_poll_delay_ms (300);
+  config->poll_delay_ms = o->poll_delay_ms != POLL_DELAY_UNSET ? (guint) o->poll_delay_ms : default_poll_delay_ms (300);
   config->poll_cpu_percent = o->poll_cpu_percent != -1 ? (guint) o->poll_cpu_percent : 10;
   config->recursive = !o->non_recursive;
   config->ignore_permission_denied = o->ignore_permission_denied;
@@ -400,9 +453,14 @@ build_ignore_rules (const Options *o, WfCliConfig *config)
                             "(use --ignore-paths or --ignore-glob for paths)", o->ignore_dirs[i]);
     }
   for (guint i = 0; o->ignore_patterns != NULL && o->ignore_patterns[i] != NULL; i++)
-    if (!wf_ignore_rules_add_entity_pattern (rules, o->ignore_patterns[i], &error))
-      /* The library's message names the pattern: not again. */
-      return usage_error ("--ignore-pattern: %s", error->message);
+    {
+      /* Found in every name: nothing would ever be reported. */
+      if (*o->ignore_patterns[i] == '\0')
+        return usage_error ("--ignore-pattern “” would ignore every name");
+      if (!wf_ignore_rules_add_entity_pattern (rules, o->ignore_patterns[i], &error))
+        /* The library's message names the pattern: not again. */
+        return usage_error ("--ignore-pattern: %s", error->message);
+    }
   for (guint i = 0; o->ignore_globs != NULL && o->ignore_globs[i] != NULL; i++)
     if (!wf_ignore_rules_add_glob (rules, o->ignore_globs[i], &error))
       return usage_error ("--ignore-glob: %s", error->message);
@@ -468,7 +526,7 @@ gboolean
 wf_cli_config_parse (WfCliConfig *config, int *argc, char ***argv, int *exit_status)
 {
   g_auto(Options) o = {
-    .debounce_ms = 1600, .step_ms = 50, .poll_delay_ms = -1, .poll_cpu_percent = -1,
+    .debounce_ms = 1600, .step_ms = 50, .poll_delay_ms = POLL_DELAY_UNSET, .poll_cpu_percent = -1,
     .sigint_timeout = 5, .sigkill_timeout = 1,
   };
   g_autoptr(GError) error = NULL;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "wf-cli.h"
+#include "wf-fuzz-fatal.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize (int *argc, char ***argv);
@@ -22,7 +23,7 @@ int LLVMFuzzerInitialize (int *argc, char ***argv);
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
-  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+  wf_fuzz_make_failures_fatal ();
   return 0;
 }
 

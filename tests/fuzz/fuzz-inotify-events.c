@@ -13,8 +13,17 @@
 #include <string.h>
 
 #include "inotify-events.h"
+#include "wf-fuzz-fatal.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize (int *argc, char ***argv);
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  wf_fuzz_make_failures_fatal ();
+  return 0;
+}
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

@@ -9,7 +9,8 @@
  * difference into the core's real sink.  The truth it is checked against
  * is lstat() of both trees, taken by this file's own walk:
  *   - a path only in the new tree is reported added, one only in the old
- *     tree deleted, one whose kind changed both;
+ *     tree deleted, one whose kind changed both, and so is everything in
+ *     both trees below a directory that is another one now;
  *   - a file whose size, mtime, ctime, inode or mode changed is reported
  *     modified (a directory: its mode or inode), and a path that did not
  *     change is not reported at all;
@@ -29,6 +30,8 @@
 #include <unistd.h>
 
 #include <watchfiles.h>
+
+#include "wf-fuzz-fatal.h"
 
 #include "wf-sink-private.h"
 #include "wf-kit-snapshot.h"
@@ -62,7 +65,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   g_autoptr(GError) error = NULL;
 
-  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+  wf_fuzz_make_failures_fatal ();
   workdir = g_dir_make_tmp ("wf-fuzz-snapshot-XXXXXX", &error);
   g_assert_no_error (error);
   tree = g_build_filename (workdir, "tree", NULL);
@@ -212,6 +215,37 @@ same_stat (const struct stat *a, const struct stat *b)
          a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+/* A path whose kind changed, or a directory that is another one now. */
+static gboolean
+replaced (const struct stat *before, const struct stat *now)
+{
+  return (before->st_mode & S_IFMT) != (now->st_mode & S_IFMT) ||
+         (S_ISDIR (now->st_mode) && before->st_ino != now->st_ino);
+}
+
+/* Whether a directory above @path (below the tree) was replaced: then the
+ * old subtree is reported deleted and the new one added, path by path, as
+ * a watcher sees rm -rf d; mkdir d; touch d/a. */
+static gboolean
+under_replaced (GHashTable *old_truth, GHashTable *new_truth, const char *path)
+{
+  g_autofree char *parent = g_path_get_dirname (path);
+
+  while (strlen (parent) > strlen (tree))
+    {
+      const struct stat *before = g_hash_table_lookup (old_truth, parent);
+      const struct stat *now = g_hash_table_lookup (new_truth, parent);
+      char *up;
+
+      if (before != NULL && now != NULL && replaced (before, now))
+        return TRUE;
+      up = g_path_get_dirname (parent);
+      g_free (parent);
+      parent = up;
+    }
+  return FALSE;
+}
+
 /* "change:path" -> TRUE, from the sink. */
 static GHashTable *
 take_reported (WfSink *sink)
@@ -294,8 +328,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
           if (!was_reported (reported, WF_CHANGE_ADDED, key))
             fail (reported, "new, not reported added", key);
         }
-      else if ((before->st_mode & S_IFMT) != (now->st_mode & S_IFMT) ||
-               (S_ISDIR (now->st_mode) && before->st_ino != now->st_ino))
+      else if (replaced (before, now) || under_replaced (old_truth, new_truth, key))
         {
           if (!was_reported (reported, WF_CHANGE_ADDED, key) || !was_reported (reported, WF_CHANGE_DELETED, key))
             fail (reported, "replaced, not reported deleted and added", key);

@@ -265,7 +265,7 @@ rm -f "$tmp/forked" "$tmp/ran"
 before=$(now)
 result=$(ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
          /usr/bin/python3 "$here/ctrl-c-in-terminal.py" "$tmp/forked" $((20 * slow)) \
-           env LD_PRELOAD="$WF_FORKDELAY" FORK_READY="$tmp/forked" \
+           env LD_PRELOAD="$WF_FORKDELAY${LD_PRELOAD:+:$LD_PRELOAD}" FORK_READY="$tmp/forked" \
            $run "$tool" --sigint-timeout 15 "sh -c 'echo ran >$tmp/ran; exec sleep 60'" "$tmp/w" 2>"$tmp/tty")
 took=$(awk "BEGIN { printf \"%.2f\", $(now) - $before }")
 if [ "$result" = "exit 0" ] && [ ! -e "$tmp/ran" ] && awk "BEGIN { exit !($took < 6 * $slow) }"; then

@@ -160,12 +160,17 @@ for args in "--no-such-flag DIR" "--format json DIR" "--print --format xml DIR" 
             "--print --ignore-dir a/b MISSING" "--verbosity loud true MISSING" \
             "--print --poll-cpu-percent 0 DIR" "--print --poll-cpu-percent 101 MISSING" \
             "--print --watch-limit-policy ignore DIR" "--print --polled-filesystems nfs,,cifs DIR" \
-            "--print --polled-filesystems 'fu*se' MISSING"; do
+            "--print --polled-filesystems 'fu*se' MISSING" \
+            "--print --poll-delay-ms -1 DIR" "--print --step -1 DIR" "--print --backend '' DIR" \
+            "--print --ignore-pattern '' DIR" "--print --sigint-timeout 3 DIR" "--print --grace-period 1 DIR" \
+            "--print --sigkill-timeout 1 MISSING" "--grace-period x true DIR" "--sigint-timeout 1e400 true DIR" \
+            "--print --ignore-pattern NOT_UTF8 DIR" "--print --poll-cpu-percent 1e2 DIR"; do
   eval "set -- $args"
   for arg; do
     shift
     [ "$arg" = DIR ] && arg=$tmp/w
     [ "$arg" = MISSING ] && arg=$tmp/missing
+    [ "$arg" = NOT_UTF8 ] && arg=$(printf 'caf\351')
     set -- "$@" "$arg"
   done
   # A bad invocation that ran instead would never end: cut it short.
