@@ -2,7 +2,7 @@
 /* wf-kit-dir-reader.c: one directory listing, ignore rules first.  On
  * POSIX by directory descriptors (openat, fstatat: a directory renamed
  * while listed is still the one listed); on Windows, which has none, by
- * path with GDir and g_stat (below). */
+ * path with GDir and GetFileAttributesExW (below). */
 #include "config.h"
 
 #include <errno.h>
@@ -11,6 +11,9 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#ifdef _WIN32
+#include <windows.h>
+#endif
 
 #include "wf-kit-dir-reader.h"
 #include "wf-kit-path.h"
@@ -198,13 +201,28 @@ wf_kit_dir_reader_close (WfKitDirReader *reader)
   g_string_truncate (reader->path, reader->dir_len);
 }
 
+static gint64
+unix_seconds (const FILETIME *ft)
+{
+  guint64 t = (guint64) ft->dwHighDateTime << 32 | ft->dwLowDateTime;
+
+  return (gint64) ((t - G_GUINT64_CONSTANT (116444736000000000)) / 10000000);
+}
+
+/* GetFileAttributesExW, not g_stat: g_stat opens the file, and an open
+ * handle, even one shared for deletion, makes another program's rename
+ * over that file fail (measured under wine: an editor's atomic save, or
+ * g_file_set_contents, fails with "Permission denied" while a rescan
+ * holds it).  What it lacks (an inode, the link count) is left 0; a
+ * reparse point (symlink, junction) is described as itself, not
+ * followed, whatever @follow_symlinks says. */
 gboolean
-wf_kit_stat_entry (int dir_fd, const char *name, gboolean follow_symlinks, struct stat *st)
+wf_kit_stat_entry (int dir_fd, const char *name, G_GNUC_UNUSED gboolean follow_symlinks, struct stat *st)
 {
   GPtrArray *readers = thread_readers ();
   g_autofree char *path = NULL;
-  GStatBuf buf;
-  int res;
+  g_autofree gunichar2 *wide = NULL;
+  WIN32_FILE_ATTRIBUTE_DATA data;
 
   if (dir_fd == AT_FDCWD)
     path = g_strdup (name);
@@ -218,22 +236,29 @@ wf_kit_stat_entry (int dir_fd, const char *name, gboolean follow_symlinks, struc
       errno = EBADF;
       return FALSE;
     }
-  res = follow_symlinks ? g_stat (path, &buf) : g_lstat (path, &buf);
-  if (res != 0 && follow_symlinks && errno == ENOENT)
-    res = g_lstat (path, &buf);
-  if (res != 0)
-    return FALSE;
-  /* GStatBuf is the CRT's _stat64 here, struct stat another size: copy
-   * what the fingerprint reads. */
+  wide = g_utf8_to_utf16 (path, -1, NULL, NULL, NULL);
+  if (wide == NULL)
+    {
+      errno = EINVAL;
+      return FALSE;
+    }
+  if (!GetFileAttributesExW ((const wchar_t *) wide, GetFileExInfoStandard, &data))
+    {
+      DWORD error = GetLastError ();
+      errno = error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND ? ENOENT
+              : error == ERROR_ACCESS_DENIED || error == ERROR_SHARING_VIOLATION ? EACCES : EIO;
+      return FALSE;
+    }
   memset (st, 0, sizeof *st);
-  st->st_dev = buf.st_dev;
-  st->st_ino = buf.st_ino;
-  st->st_mode = buf.st_mode;
-  st->st_nlink = buf.st_nlink;
-  st->st_size = buf.st_size;
-  st->st_mtime = buf.st_mtime;
-  st->st_ctime = buf.st_ctime;
-  st->st_atime = buf.st_atime;
+  if (data.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+    st->st_mode = S_IFDIR | 0755;
+  else
+    st->st_mode = S_IFREG | ((data.dwFileAttributes & FILE_ATTRIBUTE_READONLY) ? 0444 : 0644);
+  st->st_size = (off_t) ((guint64) data.nFileSizeHigh << 32 | data.nFileSizeLow);
+  st->st_mtime = (time_t) unix_seconds (&data.ftLastWriteTime);
+  st->st_ctime = (time_t) unix_seconds (&data.ftCreationTime);
+  st->st_atime = (time_t) unix_seconds (&data.ftLastAccessTime);
+  st->st_nlink = 1;
   return TRUE;
 }
 
