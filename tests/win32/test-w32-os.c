@@ -275,6 +275,68 @@ teardown (void)
   drop_base ();
 }
 
+/* ---- wine's asynchronous watches ----------------------------------------- */
+
+static void
+list_directory (const char *rel)
+{
+  WIN32_FIND_DATAW fd;
+  wchar_t pattern[8192];
+  HANDLE find;
+
+  swprintf (pattern, 8192, L"%ls\\*", wide (rel));
+  find = FindFirstFileW (pattern, &fd);
+  TAP_CHECK (find != INVALID_HANDLE_VALUE, "list %s: %lu", rel, GetLastError ());
+  if (find == INVALID_HANDLE_VALUE)
+    return;
+  while (FindNextFileW (find, &fd))
+    ;
+  FindClose (find);
+}
+
+/* @rel is listed and a file made in it, every 100 ms, until one is
+ * reported.  Returns how many were made, or -1 when none was reported
+ * within 5 s: wine does not always start reporting inside a directory it
+ * did not report in before (measured with 4 runs in parallel: in 4 of 40
+ * such waits nothing came at all). */
+static int
+create_until_reported (const char *rel, const char *rel_reported)
+{
+  for (int i = 0; i < 50; i++)
+    {
+      char name[256], reported[256];
+      DWORD start = GetTickCount ();
+
+      snprintf (name, sizeof name, "%s\\g%d", rel, i);
+      snprintf (reported, sizeof reported, "%s/g%d", rel_reported, i);
+      list_directory (rel);
+      CREATE (name);
+      while (GetTickCount () - start < 100)
+        {
+          if (find_event (0, WF_W32_EV_CREATED, reported) >= 0)
+            return i + 1;
+          WaitForSingleObject (events_changed, 10);
+        }
+    }
+  return -1;
+}
+
+/* A directory made after the watch: wine (measured, with 4 runs in
+ * parallel) sometimes never reports anything inside it, listed or not (1
+ * of 24 runs).  Returns TRUE when @rel is reported in; else, on wine, the
+ * case is skipped with that reason, and on Windows it fails. */
+static int
+new_directory_watched (const char *rel, const char *rel_reported)
+{
+  if (create_until_reported (rel, rel_reported) > 0)
+    return 1;
+  if (running_on_wine ())
+    tap_skip_case ("wine never reported inside a directory made after the watch (a known wine flake, README)");
+  else
+    TAP_CHECK (0, "nothing in %s reported", rel);
+  return 0;
+}
+
 /* ---- cases ------------------------------------------------------------------ */
 
 static void
@@ -365,6 +427,14 @@ test_move_between_subdirectories (void)
   EXPECT (WF_W32_EV_CREATED, "a");
   MKDIR ("b");
   EXPECT (WF_W32_EV_CREATED, "b");
+  /* Wine watches a new directory a moment after its record (measured: a
+   * move into it missed about 1 run in 16 with 4 runs in parallel): wait
+   * until it reports inside. */
+  if (!new_directory_watched ("b", "b"))
+    {
+      teardown ();
+      return;
+    }
   CREATE ("a\\f");
   EXPECT (WF_W32_EV_CREATED, "a/f");
   clear_events ();
@@ -380,51 +450,45 @@ test_move_between_subdirectories (void)
   teardown ();
 }
 
-/* A directory made after the watch began, then a file in it.  Wine
- * (measured): the file's record is lost when it is created before wine
- * has watched the new directory (wine puts an inotify watch on each
- * directory it learns of), so the case waits for the directory's record
- * first, as the issue says; on Windows no wait is needed. */
+/* A directory made after the watch began, then files in it.  Wine
+ * (measured): a file made before wine has watched the new directory is
+ * lost (wine puts an inotify watch on each directory it learns of), and
+ * waiting for the directory's record is not always enough either (with 4
+ * runs in parallel, the first file was lost in 2 of 24 runs): so files
+ * are made until one is reported (create_until_reported), which must
+ * happen; the count says how many it took.  On Windows the first is
+ * reported. */
 static void
 test_new_directory_then_file (void)
 {
+  int in_d, in_e;
+
   setup (0);
   watch ("", 1, NULL, NULL);
   MKDIR ("d");
   EXPECT (WF_W32_EV_CREATED, "d");
-  CREATE ("d\\f");
-  EXPECT (WF_W32_EV_CREATED, "d/f");
+  in_d = create_until_reported ("d", "d");
   MKDIR ("d\\e");
   EXPECT (WF_W32_EV_CREATED, "d/e");
-  CREATE ("d\\e\\g");
-  EXPECT (WF_W32_EV_CREATED, "d/e/g");
+  in_e = create_until_reported ("d\\e", "d/e");
+  if (running_on_wine () && (in_d < 0 || in_e < 0))
+    tap_skip_case ("wine never reported inside a directory made after the watch (a known wine flake, README)");
+  else
+    TAP_CHECK (in_d > 0 && in_e > 0, "files in new directories: d %d, d/e %d", in_d, in_e);
+  if (!running_on_wine ())
+    TAP_CHECK (in_d == 1 && in_e == 1, "Windows lost the first file: d %d, d/e %d", in_d, in_e);
+  tap_diag ("files made until one was reported: in d %d, in d/e %d", in_d, in_e);
   teardown ();
 }
 
 /* A subdirectory that existed before the watch began.  Windows reports
  * what happens in it (bWatchSubtree: "the entire directory tree rooted at
- * the specified directory").  Wine 8.0 (measured): nothing, until the
- * process lists that subdirectory (FindFirstFileW) after the watch began;
- * from then on it is reported.  The backend lists every directory of a
- * root right after placing its watch (the kit's snapshot build), which is
- * why it sees them under wine. */
-static void
-list_directory (const char *rel)
-{
-  WIN32_FIND_DATAW fd;
-  wchar_t pattern[8192];
-  HANDLE find;
-
-  swprintf (pattern, 8192, L"%ls\\*", wide (rel));
-  find = FindFirstFileW (pattern, &fd);
-  TAP_CHECK (find != INVALID_HANDLE_VALUE, "list %s: %lu", rel, GetLastError ());
-  if (find == INVALID_HANDLE_VALUE)
-    return;
-  while (FindNextFileW (find, &fd))
-    ;
-  FindClose (find);
-}
-
+ * the specified directory").  Wine 8.0 (measured, checked): nothing.
+ * Once the process has listed that subdirectory (FindFirstFileW) it is
+ * usually reported (measured with 4 runs in parallel: 19 of 20 runs; in
+ * the other nothing within 5 s): only counted here.  The backend lists
+ * every directory after placing a watch and after each record (the kit's
+ * snapshot), which is why it mostly sees them under wine. */
 static void
 test_preexisting_subdirectory (void)
 {
@@ -437,25 +501,25 @@ test_preexisting_subdirectory (void)
   CREATE ("marker");
   EXPECT (WF_W32_EV_CREATED, "marker");
   seen = find_event (0, WF_W32_EV_CREATED, "old/f");
-  list_directory ("old");
-  CREATE ("old\\g");
-  CREATE ("marker2");
-  EXPECT (WF_W32_EV_CREATED, "marker2");
-  seen_after_listing = find_event (0, WF_W32_EV_CREATED, "old/g");
+  seen_after_listing = create_until_reported ("old", "old");
   if (running_on_wine ())
     TAP_CHECK (seen < 0, "wine reported old/f: the known wine limitation is gone, update the test and README");
   else
     TAP_CHECK (seen >= 0, "Windows must report old/f");
-  TAP_CHECK (seen_after_listing >= 0, "old/g, after old was listed, not reported");
-  tap_diag ("file in a subdirectory older than the watch: %s; once the subdirectory was listed: %s",
-            seen >= 0 ? "reported" : "not reported", seen_after_listing >= 0 ? "reported" : "not reported");
+  /* Under wine only counted (it usually works, not always); Windows
+   * reported old/f already. */
+  if (!running_on_wine ())
+    TAP_CHECK (seen_after_listing > 0, "nothing in old reported");
+  tap_diag ("file in a subdirectory older than the watch: %s; once the subdirectory was listed: the %d%s file",
+            seen >= 0 ? "reported" : "not reported", seen_after_listing, seen_after_listing == 1 ? "st" : "th");
   teardown ();
 }
 
 /* A directory moved in from outside the root, then a file made in it.
- * Windows reports both (the whole tree).  Wine 8.0 (measured): the
- * directory's arrival, and then, as for a subdirectory older than the
- * watch, nothing inside it until the process lists it. */
+ * Windows reports both (the whole tree).  Wine 8.0 (measured, checked):
+ * the directory's arrival, then nothing inside it; once listed, as for a
+ * subdirectory older than the watch, usually (17 of 20 runs), only
+ * counted here. */
 static void
 test_directory_moved_in (void)
 {
@@ -474,18 +538,15 @@ test_directory_moved_in (void)
   CREATE ("root\\marker2");
   EXPECT (WF_W32_EV_CREATED, "marker2");
   inside = find_event (0, WF_W32_EV_CREATED, "moved/f");
-  list_directory ("root\\moved");
-  CREATE ("root\\moved\\g");
-  CREATE ("root\\marker3");
-  EXPECT (WF_W32_EV_CREATED, "marker3");
-  after_listing = find_event (0, WF_W32_EV_CREATED, "moved/g");
+  after_listing = create_until_reported ("root\\moved", "moved");
   if (running_on_wine ())
     TAP_CHECK (inside < 0, "wine reported moved/f: the known wine limitation is gone, update the test and README");
   else
     TAP_CHECK (inside >= 0, "Windows must report moved/f");
-  TAP_CHECK (after_listing >= 0, "moved/g, after moved was listed, not reported");
-  tap_diag ("file in a directory moved in: %s; once it was listed: %s", inside >= 0 ? "reported" : "not reported",
-            after_listing >= 0 ? "reported" : "not reported");
+  if (!running_on_wine ())
+    TAP_CHECK (after_listing > 0, "nothing in moved reported");
+  tap_diag ("file in a directory moved in: %s; once it was listed: the %d%s file", inside >= 0 ? "reported" : "not reported",
+            after_listing, after_listing == 1 ? "st" : "th");
   teardown ();
 }
 
@@ -502,6 +563,13 @@ test_renamed_subdirectory (void)
   watch ("", 1, NULL, NULL);
   MKDIR ("d1");
   EXPECT (WF_W32_EV_CREATED, "d1");
+  /* As in test_move_between_subdirectories: wine's watch on d1 may come
+   * a moment after its record. */
+  if (!new_directory_watched ("d1", "d1"))
+    {
+      teardown ();
+      return;
+    }
   MOVE ("d1", "d2");
   EXPECT (WF_W32_EV_MOVED_TO, "d2");
   CREATE ("d2\\f");
@@ -796,8 +864,8 @@ main (void)
   tap_run ("move between subdirectories (wine: RENAMED pair; Windows: REMOVED + ADDED)",
            test_move_between_subdirectories);
   tap_run ("a directory created after the watch, then a file in it", test_new_directory_then_file);
-  tap_run ("a subdirectory older than the watch (wine: reported once listed)", test_preexisting_subdirectory);
-  tap_run ("a directory moved in, then a file in it (wine: reported once listed)", test_directory_moved_in);
+  tap_run ("a subdirectory older than the watch (wine: not reported)", test_preexisting_subdirectory);
+  tap_run ("a directory moved in, then a file in it (wine: not reported)", test_directory_moved_in);
   tap_run ("a renamed subdirectory (wine: may use the old name)", test_renamed_subdirectory);
   tap_run ("non-ASCII and 255-unit names", test_non_ascii_and_long_names);
   tap_run ("a root past MAX_PATH through \\\\?\\", test_long_root);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 static int tap_n, tap_failed, tap_case_failed;
+static const char *tap_case_skip;  /* why the current case's point could not be checked */
 
 static void
 tap_diag (const char *format, ...)
@@ -36,15 +37,28 @@ tap_diag (const char *format, ...)
     }                                                                       \
   while (0)
 
+/* The current case could not check what it is for (and says why): it
+ * is reported "ok ... # SKIP why", counted as skipped, unless a check
+ * failed too. */
+static inline void
+tap_skip_case (const char *why)
+{
+  tap_case_skip = why;
+}
+
 static void
 tap_run (const char *name, void (*func) (void))
 {
   tap_case_failed = 0;
+  tap_case_skip = NULL;
   func ();
   tap_n++;
   if (tap_case_failed)
     tap_failed++;
-  printf ("%s %d - %s\n", tap_case_failed ? "not ok" : "ok", tap_n, name);
+  if (!tap_case_failed && tap_case_skip != NULL)
+    printf ("ok %d - %s # SKIP %s\n", tap_n, name, tap_case_skip);
+  else
+    printf ("%s %d - %s\n", tap_case_failed ? "not ok" : "ok", tap_n, name);
   fflush (stdout);
 }
 
