@@ -39,6 +39,8 @@ running_setuid (void)
 {
 #ifdef __linux__
   return getauxval (AT_SECURE) != 0;
+#elif defined (G_OS_WIN32)
+  return FALSE;  /* Windows has no setuid programs */
 #else
   return getuid () != geteuid () || getgid () != getegid ();
 #endif

@@ -14,7 +14,34 @@
  */
 #include "config.h"
 
+#ifdef _WIN32
+#include <string.h>
+
+#include "wf-fnmatch-private.h"
+
+/* GNU extensions glibc has and mingw has not. */
+static const char *
+wf_strchrnul (const char *s, int c)
+{
+  const char *found = strchr (s, c);
+  return found != NULL ? found : s + strlen (s);
+}
+
+static const void *
+wf_memrchr (const void *s, int c, size_t n)
+{
+  const unsigned char *p = s;
+
+  while (n-- > 0)
+    if (p[n] == (unsigned char) c)
+      return p + n;
+  return NULL;
+}
+#define strchrnul wf_strchrnul
+#define memrchr wf_memrchr
+#else
 #include <fnmatch.h>
+#endif
 #include <string.h>
 
 #include "wf-error.h"

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -279,8 +280,8 @@ wf_sink_push (WfSink *sink, WfRawKind kind, const char *raw_path, WfRawFlags fla
 
   if (kind == WF_RAW_RENAMED)
     {
-      struct stat st;
-      exists = lstat (raw_path, &st) == 0;
+      GStatBuf st;
+      exists = g_lstat (raw_path, &st) == 0;
     }
 
   g_mutex_lock (&sink->lock);

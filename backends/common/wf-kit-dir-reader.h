@@ -14,8 +14,17 @@
 
 G_BEGIN_DECLS
 
+/* Windows has no directory descriptors (wf-kit-dir-reader.c lists by
+ * path there); AT_FDCWD still names "a root, by its path". */
+#if defined(_WIN32) && !defined(AT_FDCWD)
+#define AT_FDCWD (-100)
+#endif
+
 typedef struct {
   DIR *stream;
+#ifdef _WIN32
+  GDir *dir;
+#endif
   /* The directory's path; while iterating, followed by "/name" of the
    * entry last returned. */
   GString *path;

@@ -122,7 +122,12 @@ wf_kit_mounts_find_polled (const char *root, const char *const *patterns, gboole
 
   if (patterns == NULL || patterns[0] == NULL)
     return polled;
+#ifdef _WIN32
+  /* No mount table here (read_mount_table() finds none): nothing polled. */
+  real_root = _fullpath (NULL, root, 0);
+#else
   real_root = realpath (root, NULL);
+#endif
   if (real_root == NULL)
     return polled;
   mounts = read_mount_table ();

@@ -301,6 +301,13 @@ walk_update_entry (Walk *walk, WfKitEntry *entry, const struct stat *st)
 static gboolean
 walk_is_ancestor (Walk *walk, const struct stat *st)
 {
+#ifdef _WIN32
+  /* The CRT's stat (and GLib's) gives every file st_ino 0: no identity to
+   * compare, so no loop is detected on Windows (a junction loop would be
+   * followed: README, "What a Windows build still needs"). */
+  if (st->st_ino == 0)
+    return FALSE;
+#endif
   for (guint i = 0; i < walk->ancestors->len; i++)
     {
       const DirId *id = &g_array_index (walk->ancestors, DirId, i);
