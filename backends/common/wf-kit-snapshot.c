@@ -604,3 +604,47 @@ wf_kit_snapshot_set_known_since (WfKitSnapshot *snapshot, gint64 since_ns)
 {
   snapshot->known_since_ns = since_ns;
 }
+
+/* ---- a state kept on disk ------------------------------------------------ */
+
+WfKitEntry *
+wf_kit_snapshot_get_root (WfKitSnapshot *snapshot)
+{
+  return snapshot->root;
+}
+
+const WfKitFingerprint *
+wf_kit_entry_get_fingerprint (const WfKitEntry *entry)
+{
+  return &entry->fingerprint;
+}
+
+GHashTable *
+wf_kit_entry_get_children (const WfKitEntry *entry)
+{
+  return entry->children;
+}
+
+WfKitEntry *
+wf_kit_snapshot_add_entry (WfKitSnapshot *snapshot, WfKitEntry *parent, const char *name,
+                           const WfKitFingerprint *fingerprint, gboolean listed)
+{
+  WfKitEntry *entry;
+
+  g_return_val_if_fail (parent == NULL || parent->children != NULL, NULL);
+  entry = g_new0 (WfKitEntry, 1);
+  entry->fingerprint = *fingerprint;
+  if (listed)
+    entry->children = children_new ();
+
+  if (parent == NULL)
+    {
+      entry_free (snapshot->root);
+      snapshot->root = entry;
+    }
+  else
+    {
+      g_hash_table_replace (parent->children, g_strdup (name), entry);
+    }
+  return entry;
+}
