@@ -34,6 +34,13 @@ void wf_state_scan_rescan (WfStateScan *scan, WfSink *sink);
  * same directory, fsync, rename over @state_file, fsync of the directory. */
 gboolean wf_state_scan_save (WfStateScan *scan, const char *state_file, GError **error);
 
+/* For a watcher keeping @state_file: rescans, then leaves changed in the
+ * state every change the consumer was not handed (pending in
+ * @watcher_sink, or found by the rescan and not taken since the last save:
+ * wf_sink_track_taken()), and saves.  @roots and @rules: the watcher's. */
+gboolean wf_state_scan_save_live (WfStateScan *scan, WfRoots *roots, WfIgnoreRules *rules,
+                                  WfSink *watcher_sink, const char *state_file, GError **error);
+
 /* The entries the snapshots hold. */
 guint wf_state_scan_get_n_entries (WfStateScan *scan);
 

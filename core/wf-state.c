@@ -317,6 +317,127 @@ wf_state_scan_save (WfStateScan *scan, const char *state_file, GError **error)
   return write_atomically (state_file, bytes, error);
 }
 
+/* ---- a state kept by a watcher -------------------------------------------- */
+
+/* What no real entry has: an inode 0 on device 0, a directory with no
+ * permission bits.  Whatever is found there next time differs from it. */
+static const WfKitFingerprint placeholder = { .mode = S_IFDIR };
+
+static gboolean
+is_placeholder (const WfKitEntry *entry)
+{
+  const WfKitFingerprint *fp = wf_kit_entry_get_fingerprint (entry);
+
+  return fp->ino == 0 && fp->dev == 0 && fp->mode == placeholder.mode;
+}
+
+/* Leaves @path (as reported) changed in the state, so that the next run
+ * reports it: a path added is forgotten (it is new again next time), one
+ * deleted gets a placeholder (gone next time, with whatever was below it),
+ * one modified a fingerprint with the sticky bit flipped (modified next
+ * time).  An undelivered deletion of a file that is back by then comes as
+ * deleted and added, not modified. */
+static void
+mark_changed (WfStateScan *scan, WfRoots *roots, WfChange change, const char *path)
+{
+  WfKitSnapshot *snapshot;
+  WfKitEntry *entry, *parent = NULL;
+  g_auto(GStrv) parts = NULL;
+  const char *relative;
+  const char *name = NULL;
+  WfKitFingerprint flipped;
+  guint index;
+
+  if (!wf_roots_split_reported (roots, path, &index, &relative) || index >= scan->snapshots->len)
+    return;
+  snapshot = scan->snapshots->pdata[index];
+  entry = wf_kit_snapshot_get_root (snapshot);
+  if (entry == NULL)
+    {
+      if (change != WF_CHANGE_DELETED)
+        return;
+      entry = wf_kit_snapshot_add_entry (snapshot, NULL, NULL, &placeholder, TRUE);
+    }
+
+  parts = g_strsplit (relative, "/", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      GHashTable *children;
+      WfKitEntry *child;
+
+      if (*parts[i] == '\0')
+        continue;
+      children = wf_kit_entry_get_children (entry);
+      /* Nothing is kept below a file or an unlisted directory. */
+      if (children == NULL)
+        return;
+      child = g_hash_table_lookup (children, parts[i]);
+      if (child == NULL)
+        {
+          if (change != WF_CHANGE_DELETED)
+            return;
+          child = wf_kit_snapshot_add_entry (snapshot, entry, parts[i], &placeholder, TRUE);
+        }
+      parent = entry;
+      name = parts[i];
+      entry = child;
+    }
+
+  if (is_placeholder (entry))
+    return;
+  if (change == WF_CHANGE_ADDED && parent != NULL)
+    {
+      g_hash_table_remove (wf_kit_entry_get_children (parent), name);
+      return;
+    }
+  flipped = *wf_kit_entry_get_fingerprint (entry);
+  flipped.mode ^= S_ISVTX;
+  wf_kit_entry_set_fingerprint (entry, &flipped);
+}
+
+static int
+compare_change_paths (gconstpointer a, gconstpointer b)
+{
+  const WfFileChange *ca = *(const WfFileChange *const *) a;
+  const WfFileChange *cb = *(const WfFileChange *const *) b;
+
+  return strcmp (wf_file_change_get_path (ca), wf_file_change_get_path (cb));
+}
+
+gboolean
+wf_state_scan_save_live (WfStateScan *scan, WfRoots *roots, WfIgnoreRules *rules, WfSink *watcher_sink,
+                         const char *state_file, GError **error)
+{
+  g_autoptr(GHashTable) taken = wf_sink_steal_taken (watcher_sink);
+  g_autoptr(GPtrArray) pending = wf_sink_peek_changes (watcher_sink);
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GPtrArray) marks = g_ptr_array_new ();
+  WfSink *scratch = wf_sink_new (FALSE, error);
+
+  if (scratch == NULL)
+    return FALSE;
+  wf_sink_set_ignore_rules (scratch, rules);
+  wf_sink_set_roots (scratch, roots);
+  wf_state_scan_rescan (scan, scratch);
+  found = wf_sink_take_changes (scratch);
+  wf_sink_unref (scratch);
+
+  /* Whatever the consumer was not handed stays changed: what is pending,
+   * and what changed since the last save but never reached the watcher
+   * (still in the kernel's queue when the backend stopped). */
+  for (guint i = 0; i < pending->len; i++)
+    g_ptr_array_add (marks, pending->pdata[i]);
+  for (guint i = 0; i < found->len; i++)
+    if (!g_hash_table_contains (taken, wf_file_change_get_path (found->pdata[i])))
+      g_ptr_array_add (marks, found->pdata[i]);
+  /* Parents before what is below them, for the placeholders. */
+  g_ptr_array_sort (marks, compare_change_paths);
+  for (guint i = 0; i < marks->len; i++)
+    mark_changed (scan, roots, wf_file_change_get_change (marks->pdata[i]),
+                  wf_file_change_get_path (marks->pdata[i]));
+  return wf_state_scan_save (scan, state_file, error);
+}
+
 /* ---- the public functions ------------------------------------------------- */
 
 static WfStateScan *

@@ -619,6 +619,14 @@ wf_kit_entry_get_fingerprint (const WfKitEntry *entry)
   return &entry->fingerprint;
 }
 
+void
+wf_kit_entry_set_fingerprint (WfKitEntry *entry, const WfKitFingerprint *fingerprint)
+{
+  entry->fingerprint = *fingerprint;
+  entry->by_name = FALSE;
+  entry->kind_unknown = FALSE;
+}
+
 GHashTable *
 wf_kit_entry_get_children (const WfKitEntry *entry)
 {

@@ -125,9 +125,11 @@ void wf_kit_snapshot_set_known_since (WfKitSnapshot *snapshot, gint64 since_ns);
 WfKitEntry *wf_kit_snapshot_get_root (WfKitSnapshot *snapshot);
 
 const WfKitFingerprint *wf_kit_entry_get_fingerprint (const WfKitEntry *entry);
+void wf_kit_entry_set_fingerprint (WfKitEntry *entry, const WfKitFingerprint *fingerprint);
 
-/* The entries listed in directory @entry (name -> WfKitEntry, read-only),
- * or NULL when it was not listed (a file, not recursing, unreadable). */
+/* The entries listed in directory @entry (name -> WfKitEntry; removing one
+ * forgets it), or NULL when it was not listed (a file, not recursing,
+ * unreadable). */
 GHashTable *wf_kit_entry_get_children (const WfKitEntry *entry);
 
 /* The root (@parent NULL, replacing any) or the entry @name of the listed
