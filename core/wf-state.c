@@ -412,6 +412,7 @@ wf_state_scan_save_live (WfStateScan *scan, WfRoots *roots, WfIgnoreRules *rules
   g_autoptr(GPtrArray) pending = wf_sink_peek_changes (watcher_sink);
   g_autoptr(GPtrArray) found = NULL;
   g_autoptr(GPtrArray) marks = g_ptr_array_new ();
+  g_autoptr(GHashTable) by_path = g_hash_table_new (g_str_hash, g_str_equal);
   WfSink *scratch = wf_sink_new (FALSE, error);
 
   if (scratch == NULL)
@@ -430,6 +431,19 @@ wf_state_scan_save_live (WfStateScan *scan, WfRoots *roots, WfIgnoreRules *rules
   for (guint i = 0; i < found->len; i++)
     if (!g_hash_table_contains (taken, wf_file_change_get_path (found->pdata[i])))
       g_ptr_array_add (marks, found->pdata[i]);
+  /* Once per path (a second flip would undo the first), the latest
+   * change winning: what the scan found now. */
+  for (guint i = 0; i < marks->len; i++)
+    g_hash_table_replace (by_path, (gpointer) wf_file_change_get_path (marks->pdata[i]), marks->pdata[i]);
+  g_ptr_array_set_size (marks, 0);
+  {
+    GHashTableIter iter;
+    gpointer change;
+
+    g_hash_table_iter_init (&iter, by_path);
+    while (g_hash_table_iter_next (&iter, NULL, &change))
+      g_ptr_array_add (marks, change);
+  }
   /* Parents before what is below them, for the placeholders. */
   g_ptr_array_sort (marks, compare_change_paths);
   for (guint i = 0; i < marks->len; i++)
