@@ -25,9 +25,14 @@ static const char help_description[] =
   "      Python watchfiles' CLI.\n"
   "  watchfiles --print [--format FORMAT] [OPTION…] [PATH…]\n"
   "      Print each change on stdout as a line, flushed per batch.\n"
+  "  watchfiles --since STATE [--format FORMAT] [OPTION…] [PATH…]\n"
+  "      Print what changed since the state file STATE was written, write it\n"
+  "      anew, and exit 0; a STATE that does not exist yet prints nothing and\n"
+  "      is written.  A STATE that is damaged, or saved for other PATHs or\n"
+  "      other ignore options, is an error (exit 1) and is left as it is.\n"
   "  PATHs default to the current directory; each must exist.\n"
   "\n"
-  "Formats (--format, with --print):\n"
+  "Formats (--format, with --print or --since):\n"
   "  text  “added /abs/path”; the path as it is (for people)\n"
   "  json  {\"change\": \"added\", \"path\": \"/abs/path\"}; a byte that is not UTF-8\n"
   "        is written \\udcXX (Python's surrogateescape)\n"
@@ -53,6 +58,7 @@ typedef struct {
   int debounce_ms, step_ms, poll_delay_ms, poll_cpu_percent;
   double grace_period, sigint_timeout, sigkill_timeout;
   char *backend, *filter, *format, *verbosity, *on_busy_update, *watch_limit_policy, *polled_filesystems;
+  char *since;
   char **positional, **ignore_paths, **ignore_dirs, **ignore_patterns, **ignore_globs, **exts;
 } Options;
 
@@ -66,6 +72,7 @@ options_clear (Options *options)
   g_free (options->watch_limit_policy);
   g_free (options->polled_filesystems);
   g_free (options->on_busy_update);
+  g_free (options->since);
   g_strfreev (options->exts);
   g_strfreev (options->positional);
   g_strfreev (options->ignore_paths);
@@ -97,8 +104,10 @@ parse_options (Options *o, int *argc, char ***argv, int *exit_status)
 {
   const GOptionEntry entries[] = {
     { "print", 0, 0, G_OPTION_ARG_NONE, &o->print, "Stream mode: print each change instead of running a command", NULL },
+    { "since", 0, 0, G_OPTION_ARG_FILENAME, &o->since,
+      "Print what changed since the state file STATE was written, then write it anew and exit", "STATE" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &o->format,
-      "Stream mode's line format: text (default), json, json-batch or tsv", "FORMAT" },
+      "Line format of --print and --since: text (default), json, json-batch or tsv", "FORMAT" },
     { "filter", 0, 0, G_OPTION_ARG_STRING, &o->filter,
       "Which changes count: default (watchfiles' DefaultFilter), python (only .py, .pyx, .pyd files, "
       "plus the default rules) or all (no rule)", "FILTER" },
@@ -289,12 +298,16 @@ check_options (const Options *o, WfCliConfig *config)
   else if (o->verbosity != NULL && strcmp (o->verbosity, "info") != 0)
     return usage_error ("--verbosity takes warning, info or debug, not “%s”", o->verbosity);
   wf_cli_log_set_level (level);
-  if (o->format != NULL && !o->print)
-    return usage_error ("--format goes with --print");
+  if (o->since != NULL && (o->print || o->list))
+    return usage_error ("--since goes neither with --print nor with --list-backends");
+  if (o->since != NULL && *o->since == '\0')
+    return usage_error ("--since takes the path of a state file");
+  if (o->format != NULL && !o->print && o->since == NULL)
+    return usage_error ("--format goes with --print or --since");
   if (o->format != NULL && !wf_cli_format_from_name (o->format, &config->format))
     return usage_error ("--format takes text, json, json-batch or tsv, not “%s”", o->format);
-  if (o->print && (o->clear || o->shell || o->on_busy_update != NULL))
-    return usage_error ("--clear, --shell and --on-busy-update go with a COMMAND, not with --print");
+  if ((o->print || o->since != NULL) && (o->clear || o->shell || o->on_busy_update != NULL))
+    return usage_error ("--clear, --shell and --on-busy-update go with a COMMAND, not with --print or --since");
   if (o->on_busy_update == NULL || strcmp (o->on_busy_update, "restart") == 0)
     config->on_busy_update = WF_CLI_BUSY_RESTART;
   else if (strcmp (o->on_busy_update, "queue") == 0)
@@ -307,7 +320,9 @@ check_options (const Options *o, WfCliConfig *config)
   if (o->force_polling && o->backend != NULL && strcmp (o->backend, "poll") != 0)
     return usage_error ("--force-polling and --backend %s contradict each other: give one", o->backend);
 
-  config->mode = o->list ? WF_CLI_MODE_LIST_BACKENDS : o->print ? WF_CLI_MODE_STREAM : WF_CLI_MODE_RUN;
+  config->mode = o->list ? WF_CLI_MODE_LIST_BACKENDS : o->print ? WF_CLI_MODE_STREAM
+                 : o->since != NULL ? WF_CLI_MODE_SINCE : WF_CLI_MODE_RUN;
+  config->since_state = g_strdup (o->since);
   /* An explicit --backend wins over WATCHFILES_FORCE_POLLING (options win
    * over the environment); --backend poll is polling anyway. */
   config->force_polling = o->force_polling || (o->backend == NULL && default_force_polling ());
@@ -488,7 +503,7 @@ wf_cli_config_parse (WfCliConfig *config, int *argc, char ***argv, int *exit_sta
   if (config->mode == WF_CLI_MODE_LIST_BACKENDS)
     return TRUE;
 
-  if (config->mode == WF_CLI_MODE_STREAM)
+  if (config->mode == WF_CLI_MODE_STREAM || config->mode == WF_CLI_MODE_SINCE)
     paths = o.positional;
   else if (o.positional == NULL || o.positional[0] == NULL)
     {
@@ -540,4 +555,5 @@ wf_cli_config_clear (WfCliConfig *config)
   g_clear_pointer (&config->command_line, g_free);
   g_clear_pointer (&config->exts, g_strfreev);
   g_clear_pointer (&config->current_dir, g_free);
+  g_clear_pointer (&config->since_state, g_free);
 }
