@@ -34,6 +34,9 @@ typedef struct {
 
 void wf_state_config_clear (WfStateConfig *config);
 
+/* CRC-32 as zlib's crc32() computes it: what the header holds. */
+guint32 wf_state_format_crc32 (const guint8 *data, gsize size);
+
 /* The whole file: header, the config, then each root's entries, one
  * snapshot per root in @config's order. */
 GBytes *wf_state_format_encode (const WfStateConfig *config, WfKitSnapshot *const *snapshots);

@@ -47,8 +47,8 @@ crc_table_init (void)
     }
 }
 
-static guint32
-crc32_of (const guint8 *data, gsize size)
+guint32
+wf_state_format_crc32 (const guint8 *data, gsize size)
 {
   guint32 c = 0xFFFFFFFFu;
 
@@ -220,8 +220,8 @@ wf_state_format_encode (const WfStateConfig *config, WfKitSnapshot *const *snaps
   put_le32 (header + 8, WF_STATE_FORMAT_VERSION);
   put_le32 (header + 12, 0);
   put_le64 (header + 16, payload_size);
-  put_le32 (header + 24, crc32_of (writer.out->data + sizeof header, payload_size));
-  put_le32 (header + 28, crc32_of (header, 28));
+  put_le32 (header + 24, wf_state_format_crc32 (writer.out->data + sizeof header, payload_size));
+  put_le32 (header + 28, wf_state_format_crc32 (header, 28));
   memcpy (writer.out->data, header, sizeof header);
   return g_byte_array_free_to_bytes (writer.out);
 }
@@ -399,7 +399,7 @@ wf_state_format_decode_config (const guint8 *data, gsize size, const char *displ
     return invalid (error, display, "is not a Watchfiles state file");
   if (size < WF_STATE_FORMAT_HEADER_SIZE)
     return invalid (error, display, "is truncated (in its header)");
-  if (crc32_of (data, 28) != get_le32 (data + 28))
+  if (wf_state_format_crc32 (data, 28) != get_le32 (data + 28))
     return invalid (error, display, "is corrupted: its header checksum does not match");
 
   version = get_le32 (data + 8);
@@ -423,7 +423,7 @@ wf_state_format_decode_config (const guint8 *data, gsize size, const char *displ
     }
   if (payload_size < size - WF_STATE_FORMAT_HEADER_SIZE)
     return invalid (error, display, "is corrupted: bytes follow its end");
-  if (crc32_of (data + WF_STATE_FORMAT_HEADER_SIZE, payload_size) != get_le32 (data + 24))
+  if (wf_state_format_crc32 (data + WF_STATE_FORMAT_HEADER_SIZE, payload_size) != get_le32 (data + 24))
     return invalid (error, display, "is corrupted: its checksum does not match");
 
   reader.pos = WF_STATE_FORMAT_HEADER_SIZE;
