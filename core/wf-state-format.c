@@ -323,8 +323,8 @@ read_fields (Reader *reader, WfKitFingerprint *fp, gboolean *listed)
 static gboolean
 read_entries (Reader *reader, WfKitSnapshot *snapshot, WfKitEntry *parent, guint depth)
 {
-  g_autofree char *previous = g_strdup ("");
-  gsize previous_len = 0;
+  /* One buffer per directory, not one string per entry. */
+  g_autoptr(GString) previous = NULL;
   guint64 n_children;
 
   if (depth > MAX_DEPTH)
@@ -334,6 +334,7 @@ read_entries (Reader *reader, WfKitSnapshot *snapshot, WfKitEntry *parent, guint
   /* Each entry takes at least 9 bytes: a bound before any allocation. */
   if (n_children > (reader->size - reader->pos) / 9)
     return malformed (reader, "more entries than bytes left");
+  previous = g_string_sized_new (64);
 
   for (guint64 i = 0; i < n_children; i++)
     {
@@ -345,12 +346,12 @@ read_entries (Reader *reader, WfKitSnapshot *snapshot, WfKitEntry *parent, guint
 
       if (!get_varint (reader, &shared))
         return FALSE;
-      if (shared > previous_len)
+      if (shared > previous->len)
         return malformed (reader, "a name shares more than the name before it");
       if (!get_length (reader, &suffix_len))
         return FALSE;
       g_string_truncate (reader->name, 0);
-      g_string_append_len (reader->name, previous, (gssize) shared);
+      g_string_append_len (reader->name, previous->str, (gssize) shared);
       g_string_append_len (reader->name, (const char *) reader->data + reader->pos, (gssize) suffix_len);
       reader->pos += suffix_len;
       name = reader->name->str;
@@ -358,15 +359,13 @@ read_entries (Reader *reader, WfKitSnapshot *snapshot, WfKitEntry *parent, guint
           strchr (name, '/') != NULL || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
         return malformed (reader, "an entry name is no file name");
       /* Sorted, hence unique. */
-      if (i > 0 && strcmp (previous, name) >= 0)
+      if (i > 0 && strcmp (previous->str, name) >= 0)
         return malformed (reader, "entry names are out of order");
 
       if (!read_fields (reader, &fp, &listed))
         return FALSE;
       entry = wf_kit_snapshot_add_entry (snapshot, parent, name, &fp, listed);
-      g_free (previous);
-      previous = g_strdup (name);
-      previous_len = reader->name->len;
+      g_string_assign (previous, name);
       if (listed && !read_entries (reader, snapshot, entry, depth + 1))
         return FALSE;
     }
