@@ -654,6 +654,35 @@ test_notify_undelivered (Fixture *fixture, gconstpointer data)
   assert_since (fixture, WF_STATE_FLAGS_NONE, NULL, g_strdup (""));
 }
 
+/* With state-interval-ms, a watch call that begins after the interval
+ * writes the state: the batch before it counts as handled. */
+static void
+test_notify_interval (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *root = root_of (fixture);
+  g_autofree char *state = state_of (fixture);
+  const char *paths[] = { root, NULL };
+  WfTestOptions options = { .state_file = state, .state_interval_ms = 1 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WfNotify) notify = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GPtrArray) none = NULL;
+
+  make_tree (fixture);
+  notify = wf_test_notify_new_with_options (fixture->backend, paths, &options, &error);
+  g_assert_no_error (error);
+  wf_test_fixture_write (fixture, "t/new", "1");
+  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_ADDED, "t/new", 0);
+  /* Not closed: the file says what the last write saw. */
+  g_usleep (2000);
+  g_assert_cmpint (wf_notify_watch (notify, 10, 5, 20, NULL, -1, &none, &error), ==, WF_WATCH_RESULT_TIMEOUT);
+  g_assert_no_error (error);
+  after = wf_state_changes_since (state, paths, WF_STATE_FLAGS_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (after->len, ==, 0);
+  wf_notify_close (notify);
+}
+
 static void
 test_notify_refuses_bad_state (Fixture *fixture, gconstpointer data)
 {
@@ -701,6 +730,7 @@ static const Case notify_cases[] = {
   { "restart", test_notify_restart },
   { "agrees", test_notify_agrees },
   { "undelivered", test_notify_undelivered },
+  { "interval", test_notify_interval },
   { "bad-state", test_notify_refuses_bad_state },
 };
 
