@@ -13,4 +13,5 @@
 #include "wf-backend-info.h"
 #include "wf-status.h"
 #include "wf-notify.h"
+#include "wf-state.h"
 #undef WATCHFILES_INSIDE

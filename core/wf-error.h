@@ -43,6 +43,13 @@ G_BEGIN_DECLS
  *   watch_async() call is under way when start() is called.
  * @WF_ERROR_NOT_INITIALIZED: the watcher was made with g_object_new() and
  *   never initialised (g_initable_init()).
+ * @WF_ERROR_STATE_INVALID: a state file that cannot be trusted: not a
+ *   state file, truncated, or corrupted (a checksum does not match).
+ * @WF_ERROR_STATE_VERSION: a state file written by a newer version of
+ *   Watchfiles, in a format this one does not read.
+ * @WF_ERROR_STATE_MISMATCH: a state file saved for other roots, another
+ *   recursive or symlink setting, or other ignore rules; the message says
+ *   which.
  *
  * Error codes in the `WF_ERROR` domain.  New values are only appended.
  *
@@ -58,6 +65,9 @@ typedef enum {
   WF_ERROR_INVALID_ARGUMENT,
   WF_ERROR_BUSY,
   WF_ERROR_NOT_INITIALIZED,
+  WF_ERROR_STATE_INVALID,
+  WF_ERROR_STATE_VERSION,
+  WF_ERROR_STATE_MISMATCH,
 } WfError;
 
 WF_AVAILABLE_IN_ALL

@@ -46,6 +46,7 @@ wf_memrchr (const void *s, int c, size_t n)
 
 #include "wf-error.h"
 #include "wf-ignore-rules.h"
+#include "wf-ignore-rules-private.h"
 
 struct _WfIgnoreRules {
   GObject parent_instance;
@@ -634,4 +635,46 @@ wf_ignore_rules_matches_entry (WfIgnoreRules *self, const char *root, const char
   name = name != NULL ? name + 1 : relative;
   return matches_name (self, name, relative + relative_len - name) ||
          matches_path_glob (self, relative, relative_len);
+}
+
+static void
+add_canonical_lines (GPtrArray *lines, const char *kind, GPtrArray *values)
+{
+  for (guint i = 0; i < values->len; i++)
+    g_ptr_array_add (lines, g_strconcat (kind, " ", (const char *) values->pdata[i], NULL));
+}
+
+static int
+compare_lines (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+GBytes *
+wf_ignore_rules_describe_canonical (WfIgnoreRules *rules)
+{
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  GString *text = g_string_new (NULL);
+
+  if (rules != NULL)
+    {
+      GHashTableIter iter;
+      gpointer name;
+
+      g_hash_table_iter_init (&iter, rules->dir_names);
+      while (g_hash_table_iter_next (&iter, &name, NULL))
+        g_ptr_array_add (lines, g_strconcat ("name ", (const char *) name, NULL));
+      add_canonical_lines (lines, "pattern", rules->patterns);
+      add_canonical_lines (lines, "prefix", rules->path_prefixes);
+      add_canonical_lines (lines, "glob", rules->name_globs);
+      add_canonical_lines (lines, "glob", rules->path_globs);
+      g_ptr_array_sort (lines, compare_lines);
+    }
+  for (guint i = 0; i < lines->len; i++)
+    {
+      /* NUL-terminated: a rule may hold a newline. */
+      g_string_append (text, lines->pdata[i]);
+      g_string_append_c (text, '\0');
+    }
+  return g_string_free_to_bytes (text);
 }

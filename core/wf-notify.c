@@ -21,6 +21,7 @@
 #include "wf-notify.h"
 #include "wf-notify-source-private.h"
 #include "wf-sink-private.h"
+#include "wf-state-private.h"
 #include "wf-status-private.h"
 #include "wf-wait-private.h"
 #include "wf-watch-step-private.h"
@@ -124,6 +125,8 @@ struct _WfNotify {
   WfWatchLimitPolicy watch_limit_policy;
   guint poll_cpu_percent;
   GStrv polled_filesystems;
+  char *state_file;
+  guint state_interval_ms;
 
   WfRoots *roots;         /* the paths' given, absolute and reported forms */
   WfSink *sink;
@@ -136,6 +139,12 @@ struct _WfNotify {
   gboolean closed;
   GSource *emitter;       /* set while started: emits "changes" */
   guint n_watching;       /* watch() and watch_async() calls under way */
+
+  /* The kept state file (state-file): its snapshots, and when they were
+   * last saved.  Guarded by state_lock, held through a save. */
+  GMutex state_lock;
+  WfStateScan *state;
+  gint64 state_saved_at;
 };
 
 enum {
@@ -160,6 +169,8 @@ enum {
   PROP_WATCH_LIMIT_POLICY,
   PROP_POLL_CPU_PERCENT,
   PROP_POLLED_FILESYSTEMS,
+  PROP_STATE_FILE,
+  PROP_STATE_INTERVAL_MS,
   N_PROPS
 };
 
@@ -174,6 +185,7 @@ static void
 wf_notify_init (WfNotify *self)
 {
   g_mutex_init (&self->lock);
+  g_mutex_init (&self->state_lock);
   self->poll_delay_ms = WF_DEFAULT_POLL_DELAY_MS;
   self->recursive = TRUE;
   self->follow_symlinks = TRUE;
@@ -201,6 +213,9 @@ wf_notify_finalize (GObject *object)
   g_free (self->fallback_reason);
   g_clear_object (&self->ignore_rules);
   g_strfreev (self->polled_filesystems);
+  g_free (self->state_file);
+  g_clear_pointer (&self->state, wf_state_scan_free);
+  g_mutex_clear (&self->state_lock);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (wf_notify_parent_class)->finalize (object);
 }
@@ -224,6 +239,8 @@ wf_notify_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     case PROP_WATCH_LIMIT_POLICY: g_value_set_enum (value, self->watch_limit_policy); break;
     case PROP_POLL_CPU_PERCENT: g_value_set_uint (value, self->poll_cpu_percent); break;
     case PROP_POLLED_FILESYSTEMS: g_value_set_boxed (value, self->polled_filesystems); break;
+    case PROP_STATE_FILE: g_value_set_string (value, self->state_file); break;
+    case PROP_STATE_INTERVAL_MS: g_value_set_uint (value, self->state_interval_ms); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -246,6 +263,8 @@ wf_notify_set_property (GObject *object, guint prop_id, const GValue *value, GPa
     case PROP_IGNORE_RULES: g_set_object (&self->ignore_rules, g_value_get_object (value)); break;
     case PROP_WATCH_LIMIT_POLICY: self->watch_limit_policy = g_value_get_enum (value); break;
     case PROP_POLL_CPU_PERCENT: self->poll_cpu_percent = g_value_get_uint (value); break;
+    case PROP_STATE_FILE: g_free (self->state_file); self->state_file = g_value_dup_string (value); break;
+    case PROP_STATE_INTERVAL_MS: self->state_interval_ms = g_value_get_uint (value); break;
     case PROP_POLLED_FILESYSTEMS:
       g_strfreev (self->polled_filesystems);
       /* NULL (what g_object_new() gives an unset boxed) means the default. */
@@ -393,6 +412,59 @@ wf_notify_class_init (WfNotifyClass *klass)
    */
   properties[PROP_POLLED_FILESYSTEMS] = g_param_spec_boxed ("polled-filesystems", NULL, NULL, G_TYPE_STRV, flags);
 
+  /**
+   * WfNotify:state-file: (type filename)
+   *
+   * A state file the watcher keeps up to date, so that the next watcher
+   * (or [func@Watchfiles.state_changes_since]) on the same roots, with the
+   * same recursive, symlink and ignore settings, learns what changed while
+   * nothing watched: the indexer that restarts.
+   *
+   * At initialisation, after every watch is installed, the roots are
+   * compared with the state saved there and the differences become
+   * pending changes, returned by the first [method@Watchfiles.Notify.watch]
+   * with whatever happens next; a file that does not exist yet is written
+   * with the present state.  A state that cannot be used fails the
+   * initialisation with its error (`WF_ERROR_STATE_INVALID`,
+   * `WF_ERROR_STATE_VERSION`, `WF_ERROR_STATE_MISMATCH`), and the file is
+   * left as it is.
+   *
+   * The file is written on [method@Watchfiles.Notify.close] (errors then
+   * go to a warning), on [method@Watchfiles.Notify.save_state], and every
+   * [property@Watchfiles.Notify:state-interval-ms].  Each write reads the
+   * roots again; every change the consumer was not handed yet — pending,
+   * or not yet read from the kernel — is kept in the file as changed, so
+   * the next start reports it rather than losing it.
+   *
+   * ```c
+   * const char *paths[] = { "/srv/index/docs", NULL };
+   * g_autoptr(GError) error = NULL;
+   * g_autoptr(WfNotify) notify = g_initable_new (WF_TYPE_NOTIFY, NULL, &error,
+   *                                              "paths", paths,
+   *                                              "state-file", "/var/cache/indexer/docs.state",
+   *                                              "state-interval-ms", 60000,
+   *                                              NULL);
+   * ```
+   *
+   * Since: 1.0
+   */
+  properties[PROP_STATE_FILE] = g_param_spec_string ("state-file", NULL, NULL, NULL, flags);
+
+  /**
+   * WfNotify:state-interval-ms:
+   *
+   * With [property@Watchfiles.Notify:state-file], writes the state file
+   * again when this long has passed since the last write: checked when a
+   * watch() or watch_async() call begins (the batch before it was dealt
+   * with) and after each [signal@Watchfiles.Notify::changes] emission, so
+   * no timer wakes a quiet process.  0, the default, writes it only on
+   * close and [method@Watchfiles.Notify.save_state].
+   *
+   * Since: 1.0
+   */
+  properties[PROP_STATE_INTERVAL_MS] = g_param_spec_uint ("state-interval-ms", NULL, NULL,
+                                                          0, G_MAXUINT, 0, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -513,6 +585,73 @@ start_backend (WfNotify *self, GError **error)
                                     &self->backend, &self->fallback_reason, error);
 }
 
+/* Watch, then scan (DESIGN rule 1): the watches are in place, so nothing
+ * changing from now on is missed; what changed before comes from the
+ * state file. */
+static gboolean
+open_state (WfNotify *self, GError **error)
+{
+  WfStateFlags flags = (self->recursive ? 0 : WF_STATE_FLAGS_NON_RECURSIVE) |
+                       (self->follow_symlinks ? 0 : WF_STATE_FLAGS_NO_FOLLOW_SYMLINKS) |
+                       (self->ignore_permission_denied ? WF_STATE_FLAGS_IGNORE_PERMISSION_DENIED : 0);
+  g_autoptr(WfStateScan) scan = wf_state_scan_new ((const char *const *) self->paths, self->roots,
+                                                   flags, self->ignore_rules);
+  g_autoptr(GError) local_error = NULL;
+
+  wf_sink_track_taken (self->sink);
+  if (wf_state_scan_load (scan, self->state_file, &local_error))
+    {
+      wf_state_scan_rescan (scan, self->sink);
+      wf_sink_debug (self->sink, "state file %s: %zu changes since it was saved",
+                     self->state_file, wf_sink_get_size (self->sink));
+    }
+  else if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      /* A first run: the present state, saved at once so that a crash
+       * before close still leaves one. */
+      if (!wf_state_scan_build (scan, error) || !wf_state_scan_save (scan, self->state_file, error))
+        return FALSE;
+      wf_sink_debug (self->sink, "state file %s: created", self->state_file);
+    }
+  else
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  self->state = g_steal_pointer (&scan);
+  self->state_saved_at = g_get_monotonic_time ();
+  return TRUE;
+}
+
+/* Writes the state file now (@force) or when the interval has passed.
+ * Returns FALSE with @error set when a write failed. */
+static gboolean
+save_state (WfNotify *self, gboolean force, GError **error)
+{
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&self->state_lock);
+  if (self->state != NULL &&
+      (force || (self->state_interval_ms > 0 &&
+                 g_get_monotonic_time () - self->state_saved_at >= (gint64) self->state_interval_ms * 1000)))
+    {
+      ok = wf_state_scan_save_live (self->state, self->roots, self->ignore_rules, self->sink,
+                                    self->state_file, error);
+      self->state_saved_at = g_get_monotonic_time ();
+    }
+  g_mutex_unlock (&self->state_lock);
+  return ok;
+}
+
+static void
+save_state_or_warn (WfNotify *self, gboolean force)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!save_state (self, force, &error))
+    g_warning ("Watchfiles: %s", error->message);
+}
+
 static gboolean
 wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError **error)
 {
@@ -534,6 +673,11 @@ wf_notify_initable_init (GInitable *initable, GCancellable *cancellable, GError 
   if (self->instance == NULL)
     {
       self->closed = TRUE;
+      return FALSE;
+    }
+  if (self->state_file != NULL && !open_state (self, error))
+    {
+      wf_notify_close (self);
       return FALSE;
     }
 
@@ -646,6 +790,8 @@ begin_watch (WfNotify *self, GError **error)
       ok = TRUE;
     }
   g_mutex_unlock (&self->lock);
+  if (ok)
+    save_state_or_warn (self, FALSE);
   return ok;
 }
 
@@ -1040,6 +1186,7 @@ emit_batch (WfNotify *self, WfWatchResult result, GPtrArray *changes, const GErr
     {
       g_signal_emit (self, signals[SIGNAL_CHANGES], 0, changes);
       g_ptr_array_unref (changes);
+      save_state_or_warn (self, FALSE);
       return G_SOURCE_CONTINUE;
     }
 
@@ -1205,8 +1352,40 @@ wf_notify_close (WfNotify *self)
 
   if (instance != NULL)
     self->backend->vtable->stop (instance);
+  /* After the backend stopped: what it had not read yet is found by the
+   * save's scan, and kept as changed. */
   if (self->sink != NULL)
-    wf_sink_close (self->sink);
+    {
+      save_state_or_warn (self, TRUE);
+      g_mutex_lock (&self->state_lock);
+      g_clear_pointer (&self->state, wf_state_scan_free);
+      g_mutex_unlock (&self->state_lock);
+      wf_sink_close (self->sink);
+    }
+}
+
+/**
+ * wf_notify_save_state:
+ * @self: a watcher with a [property@Watchfiles.Notify:state-file]
+ * @error: return location for an error
+ *
+ * Writes the state file now, as close() does: the roots as they are, with
+ * every change not yet handed to the consumer kept as changed.  Call it
+ * once a batch is dealt with (indexed, built) to make that progress
+ * durable.
+ *
+ * Returns: %TRUE once the file is written (or when the watcher keeps no
+ *   state file, or is closed), %FALSE with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+wf_notify_save_state (WfNotify *self, GError **error)
+{
+  g_return_val_if_fail (WF_IS_NOTIFY (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return save_state (self, TRUE, error);
 }
 
 /**

@@ -160,4 +160,8 @@ WfStatus *wf_notify_get_status (WfNotify *self);
 WF_AVAILABLE_IN_ALL
 WfIgnoreRules *wf_notify_get_ignore_rules (WfNotify *self);
 
+WF_AVAILABLE_IN_ALL
+gboolean wf_notify_save_state (WfNotify *self,
+                               GError **error);
+
 G_END_DECLS

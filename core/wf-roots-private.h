@@ -32,6 +32,11 @@ const char *wf_roots_find_reported (WfRoots *roots, const char *path);
  * from @path (below a relative root reported as given), else NULL. */
 char *wf_roots_to_reported (WfRoots *roots, const char *path);
 
+/* The root that @path (in the form users see) is or is below: its
+ * @index, and in @relative the rest of @path after it ("" for the root
+ * itself).  FALSE when none. */
+gboolean wf_roots_split_reported (WfRoots *roots, const char *path, guint *index, const char **relative);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WfRoots, wf_roots_unref)
 
 G_END_DECLS

@@ -164,3 +164,36 @@ wf_roots_to_reported (WfRoots *roots, const char *path)
   /* Whatever the backend appended to the root (trailing slashes aside). */
   return g_strdup_printf ("%.*s%s", (int) root->given_len, root->given, path + root->absolute_len);
 }
+
+gboolean
+wf_roots_split_reported (WfRoots *roots, const char *path, guint *index, const char **relative)
+{
+  gsize best_len = 0;
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < roots->roots->len; i++)
+    {
+      const Root *root = &g_array_index (roots->roots, Root, i);
+      const char *form = reported_as_given (roots, root) ? root->given : root->absolute;
+      gsize len = reported_as_given (roots, root) ? root->given_len : root->absolute_len;
+
+      if (len == 0 || (found && len <= best_len))
+        continue;
+      if (strncmp (path, form, len) == 0 &&
+          (path[len] == '\0' || path[len] == '/' || form[len - 1] == '/'))
+        {
+          found = TRUE;
+          best_len = len;
+          *index = i;
+        }
+    }
+  if (found)
+    {
+      const char *rest = path + best_len;
+
+      while (*rest == '/')
+        rest++;
+      *relative = rest;
+    }
+  return found;
+}

@@ -24,6 +24,18 @@ void wf_sink_set_roots (WfSink *sink, WfRoots *roots);
  * Returns: (element-type WfFileChange) (transfer full) */
 GPtrArray *wf_sink_take_changes (WfSink *sink);
 
+/* A copy of the pending changes, which stay pending.
+ * Returns: (element-type WfFileChange) (transfer full) */
+GPtrArray *wf_sink_peek_changes (WfSink *sink);
+
+/* From now on, remembers the path of every change taken: what a consumer
+ * was handed (a watcher keeping a state file, wf-state-private.h). */
+void wf_sink_track_taken (WfSink *sink);
+
+/* The paths taken since the last call (or since tracking began), as a set
+ * of strings; tracking goes on afresh.  Call after wf_sink_track_taken(). */
+GHashTable *wf_sink_steal_taken (WfSink *sink);
+
 gsize wf_sink_get_size (WfSink *sink);
 
 /* A descriptor that becomes readable when the set of changes grows;

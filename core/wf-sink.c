@@ -37,6 +37,9 @@ struct _WfSink {
   gboolean closed;
   WfWakeup *wakeup;
   gboolean wakeup_signalled;
+  /* Paths taken since wf_sink_steal_taken(), when tracked (a watcher
+   * keeping a state file); NULL when not. */
+  GHashTable *taken;
 
   /* Set once, before the backend starts; read-only afterwards. */
   WfIgnoreRules *ignore_rules;
@@ -102,6 +105,7 @@ wf_sink_unref (WfSink *sink)
   g_hash_table_destroy (sink->pending_set);
   g_ptr_array_unref (sink->pending_order);
   g_hash_table_destroy (sink->reported_error_paths);
+  g_clear_pointer (&sink->taken, g_hash_table_unref);
   g_clear_error (&sink->failure);
   wf_wakeup_free (sink->wakeup);
   g_clear_object (&sink->ignore_rules);
@@ -381,11 +385,50 @@ wf_sink_take_changes (WfSink *sink)
     {
       PendingChange *pc = g_ptr_array_index (sink->pending_order, i);
       g_ptr_array_add (changes, wf_file_change_new (pc->change, pc->path));
+      if (sink->taken != NULL)
+        g_hash_table_add (sink->taken, g_strdup (pc->path));
     }
   g_hash_table_remove_all (sink->pending_set);
   g_ptr_array_set_size (sink->pending_order, 0);
   g_mutex_unlock (&sink->lock);
   return changes;
+}
+
+GPtrArray *
+wf_sink_peek_changes (WfSink *sink)
+{
+  GPtrArray *changes;
+
+  g_mutex_lock (&sink->lock);
+  changes = g_ptr_array_new_full (sink->pending_order->len, (GDestroyNotify) wf_file_change_free);
+  for (guint i = 0; i < sink->pending_order->len; i++)
+    {
+      PendingChange *pc = g_ptr_array_index (sink->pending_order, i);
+      g_ptr_array_add (changes, wf_file_change_new (pc->change, pc->path));
+    }
+  g_mutex_unlock (&sink->lock);
+  return changes;
+}
+
+void
+wf_sink_track_taken (WfSink *sink)
+{
+  g_mutex_lock (&sink->lock);
+  if (sink->taken == NULL)
+    sink->taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_unlock (&sink->lock);
+}
+
+GHashTable *
+wf_sink_steal_taken (WfSink *sink)
+{
+  GHashTable *taken;
+
+  g_mutex_lock (&sink->lock);
+  taken = g_steal_pointer (&sink->taken);
+  sink->taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_unlock (&sink->lock);
+  return taken;
 }
 
 gsize

@@ -193,6 +193,8 @@ wf_test_notify_new_with_options (const char *backend,
                          "ignore-rules", options->rules,
                          "watch-limit-policy", options->watch_limit_error ? WF_WATCH_LIMIT_POLICY_ERROR
                                                                           : WF_WATCH_LIMIT_POLICY_POLL,
+                         "state-file", options->state_file,
+                         "state-interval-ms", options->state_interval_ms,
                          NULL);
 }
 

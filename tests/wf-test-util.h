@@ -46,6 +46,9 @@ typedef struct {
   /* WF_WATCH_LIMIT_POLICY_ERROR instead of the default, poll. */
   gboolean watch_limit_error;
   WfIgnoreRules *rules;
+  /* The state-file and state-interval-ms properties. */
+  const char *state_file;
+  guint state_interval_ms;
 } WfTestOptions;
 
 WfNotify *wf_test_notify_new_with_options (const char *backend,

@@ -2,7 +2,9 @@
 /* watchfiles.c: the command-line tool's entry point.  Run mode
  * (`watchfiles COMMAND [PATH...]`, the Python CLI's) restarts a command on
  * each batch of changes (wf-cli-run.c); stream mode (`watchfiles --print
- * [PATH...]`) prints each change as a line (wf-cli-stream.c);
+ * [PATH...]`) prints each change as a line (wf-cli-stream.c); `watchfiles
+ * --since STATE [PATH...]` prints what changed since a state file
+ * (wf-cli-since.c);
  * --list-backends says what is installed and what would be chosen here
  * (wf-cli-backends.c).  Options and environment: wf-cli-config.c. */
 #include "config.h"
@@ -31,6 +33,8 @@ main (int argc, char **argv)
       return wf_cli_list_backends (&config);
     case WF_CLI_MODE_STREAM:
       return wf_cli_stream (&config);
+    case WF_CLI_MODE_SINCE:
+      return wf_cli_since (&config);
     case WF_CLI_MODE_RUN:
       return wf_cli_run (&config);
     default:

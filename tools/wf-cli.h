@@ -2,7 +2,8 @@
 /* wf-cli.h: what the parts of the watchfiles command share (private to
  * tools/).  One concern per file: options and environment (wf-cli-config.c),
  * the watcher and the --filter python rule (wf-cli-watch.c), run mode
- * (wf-cli-run.c), stream mode (wf-cli-stream.c), --list-backends
+ * (wf-cli-run.c), stream mode (wf-cli-stream.c), --since (wf-cli-since.c),
+ * --list-backends
  * (wf-cli-backends.c), signals (wf-cli-signals.c), output formats
  * (wf-cli-format.c), log lines (wf-cli-log.c) and the build tree's
  * backends for the uninstalled tool (wf-cli-build-tree.c). */
@@ -42,6 +43,7 @@ typedef enum {
   WF_CLI_MODE_STREAM,
   WF_CLI_MODE_LIST_BACKENDS,
   WF_CLI_MODE_VERSION,
+  WF_CLI_MODE_SINCE,
 } WfCliMode;
 
 /* Everything the modes need, resolved from the options and environment.
@@ -74,8 +76,9 @@ typedef struct {
   WfCliBusyUpdate on_busy_update;
   gboolean clear;
   char *current_dir;         /* real; the summary line shows paths below it relative */
-  /* Stream mode. */
+  /* Stream mode and --since. */
   WfCliFormat format;
+  char *since_state;         /* --since STATE */
   /* The regular files stdout and stderr are written to: changes to them
    * are the tool's own (or its command's) output, never reported. */
   guint n_output_files;
@@ -129,6 +132,9 @@ int wf_cli_list_backends (const WfCliConfig *config);
 
 /* wf-cli-stream.c */
 int wf_cli_stream (const WfCliConfig *config);
+
+/* wf-cli-since.c */
+int wf_cli_since (const WfCliConfig *config);
 
 /* wf-cli-run.c */
 int wf_cli_run (const WfCliConfig *config);

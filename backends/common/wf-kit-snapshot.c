@@ -38,6 +38,9 @@ struct _WfKitEntry {
   guint kind_unknown : 1;
   guint was_dir : 1;
   guint opaque : 1;
+  /* The entry's name, its key in the parent's children: one allocation
+   * per entry, not two ("" for a root). */
+  char name[];
 };
 
 typedef struct {
@@ -78,12 +81,31 @@ entry_is_dir (const WfKitEntry *entry)
 }
 
 static WfKitEntry *
-entry_new (const struct stat *st)
+entry_alloc (const char *name)
 {
-  WfKitEntry *entry = g_new0 (WfKitEntry, 1);
+  gsize len = name != NULL ? strlen (name) : 0;
+  WfKitEntry *entry = g_malloc0 (sizeof (WfKitEntry) + len + 1);
+
+  if (len > 0)
+    memcpy (entry->name, name, len);
+  return entry;
+}
+
+static WfKitEntry *
+entry_new (const char *name, const struct stat *st)
+{
+  WfKitEntry *entry = entry_alloc (name);
 
   wf_kit_fingerprint_from_stat (&entry->fingerprint, st);
   return entry;
+}
+
+/* Adds @entry to the listed directory @dir under its own name, replacing
+ * (and freeing) any entry of that name. */
+static void
+children_put (GHashTable *children, WfKitEntry *entry)
+{
+  g_hash_table_replace (children, entry->name, entry);
 }
 
 static void
@@ -100,7 +122,8 @@ entry_free (gpointer data)
 static GHashTable *
 children_new (void)
 {
-  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, entry_free);
+  /* The keys are the entries' own names. */
+  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, entry_free);
 }
 
 WfKitSnapshot *
@@ -354,8 +377,8 @@ walk_directory_entry (Walk *walk, WfKitEntry *dir, int dir_fd, const char *name)
 
   if (child == NULL)
     {
-      child = entry_new (&st);
-      g_hash_table_insert (dir->children, g_strdup (name), child);
+      child = entry_new (name, &st);
+      children_put (dir->children, child);
       walk_push (walk, WF_RAW_CREATED, child);
     }
   else
@@ -475,7 +498,7 @@ walk_run (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags, GError **erro
     {
       if (snapshot->root == NULL)
         {
-          snapshot->root = entry_new (&st);
+          snapshot->root = entry_new (NULL, &st);
           walk_push (&walk, WF_RAW_CREATED, snapshot->root);
         }
       else
@@ -607,7 +630,7 @@ wf_kit_snapshot_add_known (WfKitSnapshot *snapshot, WfKitEntry *parent, const ch
   WfKitEntry *entry;
 
   g_return_val_if_fail (parent == NULL || parent->children != NULL, NULL);
-  entry = g_new0 (WfKitEntry, 1);
+  entry = entry_alloc (parent != NULL ? name : NULL);
   entry->by_name = TRUE;
   entry->kind_unknown = known == WF_KIT_KNOWN_NAME;
   entry->was_dir = known == WF_KIT_KNOWN_DIRECTORY || known == WF_KIT_KNOWN_OPAQUE;
@@ -624,7 +647,7 @@ wf_kit_snapshot_add_known (WfKitSnapshot *snapshot, WfKitEntry *parent, const ch
     }
   else
     {
-      g_hash_table_replace (parent->children, g_strdup (name), entry);
+      children_put (parent->children, entry);
     }
   return entry;
 }
@@ -633,4 +656,56 @@ void
 wf_kit_snapshot_set_known_since (WfKitSnapshot *snapshot, gint64 since_ns)
 {
   snapshot->known_since_ns = since_ns;
+}
+
+/* ---- a state kept on disk ------------------------------------------------ */
+
+WfKitEntry *
+wf_kit_snapshot_get_root (WfKitSnapshot *snapshot)
+{
+  return snapshot->root;
+}
+
+const WfKitFingerprint *
+wf_kit_entry_get_fingerprint (const WfKitEntry *entry)
+{
+  return &entry->fingerprint;
+}
+
+void
+wf_kit_entry_set_fingerprint (WfKitEntry *entry, const WfKitFingerprint *fingerprint)
+{
+  entry->fingerprint = *fingerprint;
+  entry->by_name = FALSE;
+  entry->kind_unknown = FALSE;
+}
+
+GHashTable *
+wf_kit_entry_get_children (const WfKitEntry *entry)
+{
+  return entry->children;
+}
+
+WfKitEntry *
+wf_kit_snapshot_add_entry (WfKitSnapshot *snapshot, WfKitEntry *parent, const char *name,
+                           const WfKitFingerprint *fingerprint, gboolean listed)
+{
+  WfKitEntry *entry;
+
+  g_return_val_if_fail (parent == NULL || parent->children != NULL, NULL);
+  entry = entry_alloc (parent != NULL ? name : NULL);
+  entry->fingerprint = *fingerprint;
+  if (listed)
+    entry->children = children_new ();
+
+  if (parent == NULL)
+    {
+      entry_free (snapshot->root);
+      snapshot->root = entry;
+    }
+  else
+    {
+      children_put (parent->children, entry);
+    }
+  return entry;
 }

@@ -24,6 +24,7 @@
 #include <glib.h>
 
 #include "watchfiles-backend.h"
+#include "wf-kit-fingerprint.h"
 #include "wf-kit-status.h"
 
 G_BEGIN_DECLS
@@ -115,5 +116,26 @@ typedef enum {
 WfKitEntry *wf_kit_snapshot_add_known (WfKitSnapshot *snapshot, WfKitEntry *parent, const char *name,
                                        WfKitKnown known);
 void wf_kit_snapshot_set_known_since (WfKitSnapshot *snapshot, gint64 since_ns);
+
+/* ---- a state kept on disk -------------------------------------------------
+ * What a state file (core/wf-state.c) needs to write a snapshot out and to
+ * read one back: the rescan of a loaded snapshot is then the diff. */
+
+/* The root entry, or NULL while the root does not exist. */
+WfKitEntry *wf_kit_snapshot_get_root (WfKitSnapshot *snapshot);
+
+const WfKitFingerprint *wf_kit_entry_get_fingerprint (const WfKitEntry *entry);
+void wf_kit_entry_set_fingerprint (WfKitEntry *entry, const WfKitFingerprint *fingerprint);
+
+/* The entries listed in directory @entry (name -> WfKitEntry; removing one
+ * forgets it), or NULL when it was not listed (a file, not recursing,
+ * unreadable). */
+GHashTable *wf_kit_entry_get_children (const WfKitEntry *entry);
+
+/* The root (@parent NULL, replacing any) or the entry @name of the listed
+ * directory @parent, with a full fingerprint; @listed: a directory whose
+ * entries follow (all of them: what a rescan does not find there is gone). */
+WfKitEntry *wf_kit_snapshot_add_entry (WfKitSnapshot *snapshot, WfKitEntry *parent, const char *name,
+                                       const WfKitFingerprint *fingerprint, gboolean listed);
 
 G_END_DECLS

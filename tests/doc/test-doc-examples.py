@@ -3,8 +3,9 @@
 """The examples of doc/overview.md and README.md, built and run for real.
 
 A fenced block is an example when the line right before it is
-`<!-- example: NAME -->`; its language (```c, ```python, ```js) says how to
-run it.  Every example watches the directory given as its first argument,
+`<!-- example: NAME -->`; its language (```c, ```python, ```js, ```sh) says
+how to run it (sh: /bin/sh, with the build tree's `watchfiles` first on
+PATH).  Every example watches the directory given as its first argument,
 prints the changes it gets, and exits by itself.  For each one this test
 compiles it if needed, starts it on a fresh directory, creates files in
 that directory until the program exits, and checks that it exited with
@@ -28,12 +29,12 @@ import time
 EXPECTED = {
     'doc/overview.md': ['watch-c', 'watch-c-mainloop', 'watch-python',
                         'watch-python-generator', 'watch-js'],
-    'README.md': ['readme-c', 'readme-python'],
+    'README.md': ['readme-c', 'readme-python', 'readme-since-sh', 'readme-since-python'],
 }
 
 MARKER_RE = re.compile(r'^<!--\s*example:\s*([\w.-]+)\s*-->\s*$')
 FENCE_RE = re.compile(r'^```\s*(\w+)\s*$')
-SUFFIX = {'c': '.c', 'python': '.py', 'js': '.js'}
+SUFFIX = {'c': '.c', 'python': '.py', 'js': '.js', 'sh': '.sh'}
 
 # How long an example may take from start to exit, and the interval at
 # which the test creates a new file while it runs.  The examples debounce
@@ -194,7 +195,7 @@ def main():
 def check(ctx, doc, name, lang, code, line):
     what = f'{doc}: {name}'
     if lang not in SUFFIX:
-        tap(False, what, f'{doc}:{line}: unknown example language {lang!r} (c, python, js)')
+        tap(False, what, f'{doc}:{line}: unknown example language {lang!r} (c, python, js, sh)')
         return
     work = os.path.join(ctx.tmp, os.path.basename(doc).split('.')[0] + '-' + name)
     os.makedirs(work)
@@ -229,6 +230,11 @@ def check(ctx, doc, name, lang, code, line):
             argv = ['valgrind', '--quiet', '--error-exitcode=99', '--leak-check=full',
                     '--errors-for-leak-kinds=definite',
                     '--suppressions=' + os.path.join(ctx.source_root, 'tests', 'valgrind.supp')] + argv
+    elif lang == 'sh':
+        tools = os.path.join(ctx.build_root, 'tools')
+        run_env = dict(ctx.env)
+        run_env['PATH'] = os.pathsep.join([tools, run_env.get('PATH', '')])
+        argv = ['/bin/sh', source]
     elif not ctx.has_typelib:
         skip(what, 'no introspection data in this build')
         return

@@ -53,6 +53,21 @@ _U64_MAX = 2 ** 64 - 1
 _GUINT_MAX = 2 ** 32 - 1
 
 
+class StateFileError(Exception):
+    """A state file that cannot be used: not a state file, truncated or
+    corrupted, written by a newer Watchfiles, or saved for other roots,
+    settings or ignore rules; the message says which.  code is the
+    Watchfiles.Error (STATE_INVALID, STATE_VERSION or STATE_MISMATCH).
+    The file is left as it is."""
+
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.code = code
+
+
+__all__.append('StateFileError')
+
+
 class WatchfilesRustInternalError(RuntimeError):
     """Internal or filesystem error."""
 
@@ -140,6 +155,9 @@ def _constructor_error(err, paths=()):
             return PermissionError(message)
         return OSError(message)
     if err.domain == _WF_ERROR_DOMAIN:
+        if err.code in (Watchfiles.Error.STATE_INVALID, Watchfiles.Error.STATE_VERSION,
+                        Watchfiles.Error.STATE_MISMATCH):
+            return StateFileError(message, Watchfiles.Error(err.code))
         if err.code == Watchfiles.Error.WATCH_LIMIT:
             return OSError(message)
         if err.code == Watchfiles.Error.CLOSED:
@@ -341,6 +359,14 @@ def _let_signal_handlers_run():
 
 # --- Notify ---
 
+def _state_file_arg(state_file):
+    # The state-file property is a string, which PyGObject fills from UTF-8.
+    try:
+        return _fsencode_path(state_file).decode('utf-8')
+    except UnicodeDecodeError:
+        raise ValueError('a state file path that is not UTF-8 cannot be used') from None
+
+
 def _watch_limit_policy(value):
     if isinstance(value, Watchfiles.WatchLimitPolicy):
         return value
@@ -376,18 +402,22 @@ class Notify(Watchfiles.Notify):
     """Watchfiles.Notify(watch_paths, debug, force_polling, poll_delay_ms,
     recursive, ignore_permission_denied, *, ignore_rules=None, backend=None,
     follow_symlinks=True, watch_limit_policy=None, poll_cpu_percent=None,
-    polled_filesystems=None)
+    polled_filesystems=None, state_file=None, state_interval_ms=None)
 
     watchfiles' RustNotify on Watchfiles: the same six positional arguments,
     watch(), close(), the context manager and repr.  The keyword-only
     extras set the GObject properties of the same names (None keeps the
     default); watch_limit_policy also takes 'poll' or 'error', and
-    polled_filesystems any iterable of str.  The status property is a
-    Watchfiles.Status snapshot taken when it is read."""
+    polled_filesystems any iterable of str.  state_file (a str or PathLike)
+    keeps a state file up to date: the first watch() also returns what
+    changed since it was written, while nothing watched, and it is written
+    on close() (and every state_interval_ms); a state file that cannot be
+    used raises StateFileError.  The status property is a Watchfiles.Status
+    snapshot taken when it is read."""
 
     def __new__(cls, watch_paths, debug, force_polling, poll_delay_ms, recursive, ignore_permission_denied,
                 *, ignore_rules=None, backend=None, follow_symlinks=True, watch_limit_policy=None,
-                poll_cpu_percent=None, polled_filesystems=None):
+                poll_cpu_percent=None, polled_filesystems=None, state_file=None, state_interval_ms=None):
         paths = _fsencode_paths(watch_paths)
         debug = _bool(debug)
         force_polling = _bool(force_polling)
@@ -409,6 +439,10 @@ class Notify(Watchfiles.Notify):
                 raise TypeError('polled_filesystems must be an iterable of str, such as ["nfs4", "fuse.*"]')
             extras['polled_filesystems'] = [str(fs) if isinstance(fs, str) else _not_str(fs)
                                             for fs in polled_filesystems]
+        if state_file is not None:
+            extras['state_file'] = _state_file_arg(state_file)
+        if state_interval_ms is not None:
+            extras['state_interval_ms'] = _u64(state_interval_ms)
 
         try:
             if ignore_rules is None and backend is None and follow_symlinks and not extras:
@@ -862,11 +896,12 @@ def _path_arg(path):
     return os.fspath(path) if isinstance(path, (str, bytes, os.PathLike)) else str(path)
 
 
-def _open_notify(paths, watch_filter, debug, force_polling, poll_delay_ms, recursive, ignore_permission_denied):
+def _open_notify(paths, watch_filter, debug, force_polling, poll_delay_ms, recursive, ignore_permission_denied,
+                 state_file=None):
     watch_paths = [_path_arg(p) for p in paths]
     rules = _ignore_rules_for(watch_filter, _fsencode_paths(watch_paths))
     return Notify(watch_paths, debug, force_polling, poll_delay_ms, recursive, ignore_permission_denied,
-                  ignore_rules=rules)
+                  ignore_rules=rules, state_file=state_file)
 
 
 def _prep_changes(raw_changes, watch_filter):
@@ -902,7 +937,7 @@ _DEFAULT_FILTER = DefaultFilter()
 
 def watch(*paths, watch_filter=_DEFAULT_FILTER, debounce=1_600, step=50, stop_event=None, rust_timeout=5_000,
           yield_on_timeout=False, debug=None, raise_interrupt=True, force_polling=None, poll_delay_ms=300,
-          recursive=True, ignore_permission_denied=None):
+          recursive=True, ignore_permission_denied=None, state_file=None):
     """Watches one or more paths and yields a set of changes whenever files
     change: watchfiles.watch() on Watchfiles.Notify.
 
@@ -946,6 +981,11 @@ def watch(*paths, watch_filter=_DEFAULT_FILTER, debounce=1_600, step=50, stop_ev
         ignore_permission_denied: if True, paths that cannot be read are
             skipped instead of raising; None uses the
             WATCHFILES_IGNORE_PERMISSION_DENIED environment variable.
+        state_file: a path (str or PathLike) where the state of the paths
+            is kept: the first batch after a restart then holds what
+            changed while the program was down (see changes_since()).  It
+            is written when the generator ends, with whatever was not
+            yielded yet kept as changed; a first run writes it at once.
 
     Yields:
         Sets of (Change, path) tuples, path a str (os.fsdecode).
@@ -953,6 +993,7 @@ def watch(*paths, watch_filter=_DEFAULT_FILTER, debounce=1_600, step=50, stop_ev
     Raises:
         FileNotFoundError, PermissionError, OSError: as Notify() does for a
             path that cannot be watched.
+        StateFileError: for a state_file that cannot be used.
         KeyboardInterrupt: on Ctrl+C, if raise_interrupt.
 
     Example:
@@ -964,7 +1005,7 @@ def watch(*paths, watch_filter=_DEFAULT_FILTER, debounce=1_600, step=50, stop_ev
     ignore_permission_denied = _default_ignore_permission_denied(ignore_permission_denied)
     debug = _default_debug(debug)
     with _open_notify(paths, watch_filter, debug, force_polling, poll_delay_ms, recursive,
-                      ignore_permission_denied) as watcher:
+                      ignore_permission_denied, state_file) as watcher:
         while True:
             raw_changes = watcher.watch(debounce, step, rust_timeout, stop_event)
             if raw_changes == 'timeout':
@@ -1011,7 +1052,7 @@ def _import_anyio():
 
 async def awatch(*paths, watch_filter=_DEFAULT_FILTER, debounce=1_600, step=50, stop_event=None,
                  rust_timeout=None, yield_on_timeout=False, debug=None, raise_interrupt=None, force_polling=None,
-                 poll_delay_ms=300, recursive=True, ignore_permission_denied=None):
+                 poll_delay_ms=300, recursive=True, ignore_permission_denied=None, state_file=None):
     """Asynchronous equivalent of watch(): watchfiles.awatch() on
     Watchfiles.Notify, for any event loop anyio runs on (asyncio, trio).
 
@@ -1039,6 +1080,7 @@ async def awatch(*paths, watch_filter=_DEFAULT_FILTER, debounce=1_600, step=50, 
         poll_delay_ms: as watch().
         recursive: as watch().
         ignore_permission_denied: as watch().
+        state_file: as watch().
 
     Yields:
         Sets of (Change, path) tuples, path a str.
@@ -1071,7 +1113,7 @@ async def awatch(*paths, watch_filter=_DEFAULT_FILTER, debounce=1_600, step=50, 
     limiter = anyio.CapacityLimiter(1)
 
     with _open_notify(paths, watch_filter, debug, force_polling, poll_delay_ms, recursive,
-                      ignore_permission_denied) as watcher:
+                      ignore_permission_denied, state_file) as watcher:
         while True:
             # A cancellable per call: the C wait returns as soon as it is
             # cancelled; `left` says the worker is out of watcher.watch().
@@ -1110,6 +1152,53 @@ async def awatch(*paths, watch_filter=_DEFAULT_FILTER, debounce=1_600, step=50, 
 
 
 __all__ += ['watch', 'awatch']
+
+
+def changes_since(*paths, state_file, watch_filter=_DEFAULT_FILTER, recursive=True, follow_symlinks=True,
+                  ignore_permission_denied=None, update=True):
+    """What changed below the paths since state_file was written, as the
+    set watch() yields: (Change, path) tuples, the same rules as a watcher
+    running all along (a directory that came or went with everything below
+    it; a rename as deleted plus added), filtered by watch_filter.  No
+    watcher runs: the paths are read once.
+
+    state_file is written by changes_since() itself (with update=True, the
+    default: the next call reports what changed after this one), by
+    watch() or awatch() with the same state_file, by Watchfiles.state_save()
+    or by `watchfiles --since`.  When it does not exist yet, the result is
+    empty and (with update) it is written: the first run.
+
+    The paths, recursive, follow_symlinks and the directories and paths
+    that watch_filter ignores (a DefaultFilter's ignore_dirs and
+    ignore_paths) are part of the state: a state saved for others raises
+    StateFileError, as does a damaged one; the file is then left as it is.
+
+    Example:
+        for change, path in Watchfiles.changes_since('src', state_file='.src.state'):
+            rebuild(path)
+    """
+    if not paths:
+        raise TypeError('changes_since() needs at least one path')
+    encoded = _fsencode_paths([_path_arg(p) for p in paths])
+    state = _fsencode_path(state_file)
+    rules = _ignore_rules_for(watch_filter, encoded)
+    flags = Watchfiles.StateFlags.ALLOW_MISSING
+    if update:
+        flags |= Watchfiles.StateFlags.UPDATE
+    if not _bool(recursive):
+        flags |= Watchfiles.StateFlags.NON_RECURSIVE
+    if not _bool(follow_symlinks):
+        flags |= Watchfiles.StateFlags.NO_FOLLOW_SYMLINKS
+    if _default_ignore_permission_denied(ignore_permission_denied):
+        flags |= Watchfiles.StateFlags.IGNORE_PERMISSION_DENIED
+    try:
+        found = Watchfiles.state_changes_since(state, encoded, flags, rules)
+    except GLib.Error as err:
+        raise _constructor_error(err, encoded) from None
+    return _prep_changes(((int(c.get_change()), c.get_path()) for c in found), watch_filter)
+
+
+__all__.append('changes_since')
 
 
 # --- run_process and arun_process (watchfiles.run) ---
