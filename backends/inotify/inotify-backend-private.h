@@ -200,6 +200,8 @@ gint64 wf_inotify_poll_pass (WfBackendInstance *self);
 void wf_inotify_polled_query_status (WfBackendInstance *self, WfBackendStatus *status);
 /* Is the subtree at @path (absolute) polled for the watch limit? */
 gboolean wf_inotify_is_limit_polled (WfBackendInstance *self, const char *path);
+/* Is @path polled, for any reason? */
+gboolean wf_inotify_is_polled (WfBackendInstance *self, const char *path);
 /* Polls, in addition to watching them, the subtrees of @root (just added)
  * that lie on a filesystem of the polled_filesystems option. */
 void wf_inotify_poll_silent_filesystems (WfBackendInstance *self, const WfWatchNode *root);

@@ -137,6 +137,10 @@ watch_new_entry (WfBackendInstance *self, WfWatchNode *dir, const char *name,
        * walk below opens it piecewise). */
       if (wd >= 0)
         report_replaced_directory (self, known);
+      else if (errno == ENOENT || errno == ENOTDIR)
+        /* Gone since: the node stays until the event of its going,
+         * which reports all it held. */
+        return;
       else
         wf_inotify_forget_node (self, known, TRUE);
     }

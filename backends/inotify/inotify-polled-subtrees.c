@@ -73,6 +73,12 @@ find_polled (WfBackendInstance *self, const char *path)
 }
 
 gboolean
+wf_inotify_is_polled (WfBackendInstance *self, const char *path)
+{
+  return find_polled (self, path) != NULL;
+}
+
+gboolean
 wf_inotify_is_limit_polled (WfBackendInstance *self, const char *path)
 {
   WfPolledTree *tree = find_polled (self, path);

@@ -12,6 +12,12 @@
  * they held, another kind under a name deleted and added, and names whose
  * ctime moved since the last complete read modified.  Then the fresh table
  * replaces the old one and watches only the old one had are removed.
+ *
+ * The rescan reads the tree after the walk did, and what it reported is
+ * what the caller now believes: so the fresh table takes the rescan's
+ * names (reconcile_*), or a change between the two reads would be lost
+ * for good if its event is lost too (a directory reported added, then
+ * moved away, never reported deleted).
  */
 #include "config.h"
 
@@ -87,6 +93,218 @@ describe_root (WfBackendInstance *self, WfWatchNode *root, gint64 since_ns)
   return snapshot;
 }
 
+/* A directory the rescan found where the table has none: watched once
+ * every name the rescan lost is forgotten, so that a directory renamed
+ * between the two reads keeps its watch under the new name. */
+typedef struct {
+  WfWatchNode *parent;
+  char *name;
+  const WfKitEntry *entry;  /* what the rescan read there */
+} WfMissedDirectory;
+
+static void
+missed_directory_free (WfMissedDirectory *missed)
+{
+  g_free (missed->name);
+  g_free (missed);
+}
+
+static gboolean
+kit_entry_is_dir (const WfKitEntry *entry)
+{
+  return S_ISDIR (wf_kit_entry_get_fingerprint (entry)->mode);
+}
+
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static GHashTable *
+names_of (WfWatchNode *node)
+{
+  GHashTable *names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  WfNameIter iter;
+  const char *name;
+
+  wf_name_set_compact (&node->entries);
+  wf_name_iter_init (&iter, &node->entries);
+  while ((name = wf_name_iter_next (&iter)) != NULL)
+    g_hash_table_add (names, g_strdup (name));
+  return names;
+}
+
+/* Pushes deleted for everything the rescan read below @entry (at @path),
+ * deepest first. */
+static void
+report_entry_tree_gone (WfBackendInstance *self, const WfKitEntry *entry, GString *path)
+{
+  GHashTable *children = wf_kit_entry_get_children (entry);
+  gsize dir_len = path->len;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (children == NULL)
+    return;
+  g_hash_table_iter_init (&iter, children);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      wf_kit_path_append_name (path, key);
+      report_entry_tree_gone (self, value, path);
+      wf_sink_push (self->sink, WF_RAW_DELETED, path->str,
+                    RESYNC_FLAGS | (kit_entry_is_dir (value) ? WF_RAW_FLAG_IS_DIR : 0));
+      g_string_truncate (path, dir_len);
+    }
+}
+
+/* A directory the rescan read (@entry) was watched only afterwards, as
+ * @node (NULL: it was gone, or no longer a directory): no event tells what
+ * went in between, so what the rescan reported and the walk did not find
+ * is reported deleted here. */
+static void
+report_lost_since_rescan (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *entry, GString *path)
+{
+  GHashTable *children = wf_kit_entry_get_children (entry);
+  g_autoptr (GHashTable) found = NULL;
+  gsize dir_len = path->len;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (children == NULL)
+    return;
+  if (node == NULL || node->is_alias)
+    {
+      report_entry_tree_gone (self, entry, path);
+      return;
+    }
+  found = names_of (node);
+  g_hash_table_iter_init (&iter, children);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      wf_kit_path_append_name (path, key);
+      if (!g_hash_table_contains (found, key))
+        {
+          report_entry_tree_gone (self, value, path);
+          wf_sink_push (self->sink, WF_RAW_DELETED, path->str,
+                        RESYNC_FLAGS | (kit_entry_is_dir (value) ? WF_RAW_FLAG_IS_DIR : 0));
+        }
+      else if (kit_entry_is_dir (value))
+        report_lost_since_rescan (self, wf_watch_table_lookup_child (&self->table, node, key), value, path);
+      g_string_truncate (path, dir_len);
+    }
+}
+
+/* Makes @node's names those of @entry (the rescan's listing of the same
+ * directory, its path in @path): names only the table had are forgotten,
+ * with their watches, silently (they were never reported); directories
+ * only the rescan found go to @missed.  Then the same below. */
+static void
+reconcile_node (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *entry, GString *path,
+                GPtrArray *missed)
+{
+  GHashTable *children = wf_kit_entry_get_children (entry);
+  g_autoptr (GHashTable) had = NULL;
+  g_autoptr (GPtrArray) names = NULL;
+  gsize dir_len = path->len;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  /* Not listed (unreadable, opaque, not recursing): the walk's names stay. */
+  if (children == NULL || node->is_file || node->is_alias)
+    return;
+
+  had = names_of (node);
+
+  g_hash_table_iter_init (&iter, had);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      const WfKitEntry *now = g_hash_table_lookup (children, key);
+      WfWatchNode *child = wf_watch_table_lookup_child (&self->table, node, key);
+
+      if (child == NULL || (now != NULL && kit_entry_is_dir (now)))
+        continue;
+      /* Gone, or no longer a directory, when the rescan read it. */
+      wf_kit_path_append_name (path, key);
+      g_hash_table_remove (self->unwatched, path->str);
+      g_string_truncate (path, dir_len);
+      wf_inotify_forget_node (self, child, TRUE);
+    }
+
+  names = g_ptr_array_new ();
+  g_hash_table_iter_init (&iter, children);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      WfWatchNode *child = wf_watch_table_lookup_child (&self->table, node, key);
+
+      g_ptr_array_add (names, key);
+      if (!kit_entry_is_dir (value) || !self->recursive)
+        continue;
+      wf_kit_path_append_name (path, key);
+      if (child != NULL)
+        reconcile_node (self, child, value, path, missed);
+      else if (!g_hash_table_contains (self->unwatched, path->str) && !wf_inotify_is_polled (self, path->str))
+        {
+          WfMissedDirectory *directory = g_new (WfMissedDirectory, 1);
+          directory->parent = node;
+          directory->name = g_strdup (key);
+          directory->entry = value;
+          g_ptr_array_add (missed, directory);
+        }
+      g_string_truncate (path, dir_len);
+    }
+
+  g_ptr_array_sort (names, compare_names);
+  wf_name_set_clear (&node->entries);
+  wf_name_set_init_sorted (&node->entries, (const char *const *) names->pdata, names->len);
+}
+
+/* The fresh table, made to hold what the rescans (@known, one per root)
+ * reported. */
+static void
+reconcile (WfBackendInstance *self, GPtrArray *known)
+{
+  g_autoptr (GPtrArray) missed = g_ptr_array_new_with_free_func ((GDestroyNotify) missed_directory_free);
+  g_autoptr (GString) path = g_string_new (NULL);
+
+  for (guint i = 0; i < self->roots->len; i++)
+    {
+      WfWatchNode *root = self->roots->pdata[i];
+      WfKitEntry *entry = wf_kit_snapshot_get_root (known->pdata[i]);
+
+      if (root->wd < 0 || root->is_file || root->is_alias || entry == NULL || !kit_entry_is_dir (entry))
+        continue;
+      g_string_assign (path, root->name);
+      reconcile_node (self, root, entry, path, missed);
+    }
+
+  for (guint i = 0; i < missed->len; i++)
+    {
+      WfMissedDirectory *directory = missed->pdata[i];
+      WfWatchNode *node = NULL;
+      gboolean is_dir = FALSE, is_link = FALSE;
+      struct stat st;
+
+      g_string_truncate (path, 0);
+      wf_watch_node_append_path (directory->parent, path);
+      wf_kit_path_append_name (path, directory->name);
+      if (lstat (path->str, &st) == 0)
+        {
+          is_dir = S_ISDIR (st.st_mode);
+          is_link = S_ISLNK (st.st_mode) && self->follow_symlinks && stat (path->str, &st) == 0 &&
+                    S_ISDIR (st.st_mode);
+        }
+      /* Its contents are reported as created, as for a directory created:
+       * the rescan reported most already, and the debouncer keeps one. */
+      if (is_dir || is_link)
+        {
+          wf_inotify_walk_new_directory (self, directory->parent, directory->name, is_link);
+          node = wf_watch_table_lookup_child (&self->table, directory->parent, directory->name);
+        }
+      report_lost_since_rescan (self, node, directory->entry, path);
+    }
+}
+
 /* Walks every root again into a fresh table, reports how the live trees
  * differ from what we knew, and makes the fresh table current.  Roots
  * found gone wait to come back, roots found back stop waiting. */
@@ -120,7 +338,6 @@ rebuild (WfBackendInstance *self)
   /* After the watches: whatever changes from now on is an event too. */
   for (guint i = 0; i < known->len; i++)
     wf_kit_snapshot_rescan (known->pdata[i], self->sink, RESYNC_FLAGS);
-  g_ptr_array_unref (known);
 
   /* The same wd in both tables is one watch: a directory moved within the
    * tree keeps its watch under its new name.  Only leftovers go (unless a
@@ -142,6 +359,8 @@ rebuild (WfBackendInstance *self)
   for (guint i = 0; i < old_roots->len; i++)
     wf_watch_node_free (old_roots->pdata[i]);
   g_ptr_array_unref (old_roots);
+  reconcile (self, known);
+  g_ptr_array_unref (known);
   wf_inotify_settle (self);
 }
 

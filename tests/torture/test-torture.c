@@ -437,7 +437,7 @@ typedef struct {
   guint32 seed;
   GRand *rand;
   GPtrArray *entries; /* Entry */
-  PathLog *log;
+  PathLog *log; /* its own: the writers' paths never meet */
   FILE *trace;
   GMutex *trace_lock;
   gint64 trace_start;
@@ -1004,7 +1004,7 @@ run_writers (const char *backend, const char *tmpdir, const RunOptions *options,
       writer->seed = options->seed;
       writer->rand = g_rand_new_with_seed (options->seed + w);
       writer->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
-      writer->log = log;
+      writer->log = path_log_new ();
       writer->trace = trace;
       writer->trace_lock = &trace_lock;
       writer->paced = options->paced;
@@ -1046,7 +1046,16 @@ run_writers (const char *backend, const char *tmpdir, const RunOptions *options,
 
   for (guint w = 0; w < options->n_writers; w++)
     {
+      GHashTableIter iter;
+      gpointer key, value;
+
       writer_assert_model (&writers[w]);
+      g_hash_table_iter_init (&iter, writers[w].log);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          g_hash_table_insert (log, key, value);
+          g_hash_table_iter_steal (&iter);
+        }
       for (guint i = 0; i < N_OPS; i++)
         totals[i] += writers[w].ops[i];
     }
@@ -1082,6 +1091,7 @@ run_writers (const char *backend, const char *tmpdir, const RunOptions *options,
       g_free (writers[w].outside);
       g_rand_free (writers[w].rand);
       g_ptr_array_unref (writers[w].entries);
+      g_hash_table_unref (writers[w].log);
     }
   g_free (writers);
   g_free (threads);
