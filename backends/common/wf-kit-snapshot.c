@@ -126,6 +126,29 @@ children_new (void)
   return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, entry_free);
 }
 
+/* A deep copy of @entry, named @name (NULL: a root's ""). */
+static WfKitEntry *
+entry_copy (const WfKitEntry *entry, const char *name)
+{
+  WfKitEntry *copy = entry_alloc (name);
+  char *copy_name = copy->name;
+
+  memcpy (copy, entry, sizeof (WfKitEntry));
+  g_assert (copy->name == copy_name);
+  copy->children = NULL;
+  if (entry->children != NULL)
+    {
+      GHashTableIter iter;
+      gpointer child;
+
+      copy->children = children_new ();
+      g_hash_table_iter_init (&iter, entry->children);
+      while (g_hash_table_iter_next (&iter, NULL, &child))
+        children_put (copy->children, entry_copy (child, ((WfKitEntry *) child)->name));
+    }
+  return copy;
+}
+
 WfKitSnapshot *
 wf_kit_snapshot_new (const char *path, const char *rules_root, const WfKitScanOptions *options)
 {
@@ -708,4 +731,25 @@ wf_kit_snapshot_add_entry (WfKitSnapshot *snapshot, WfKitEntry *parent, const ch
       children_put (parent->children, entry);
     }
   return entry;
+}
+
+gboolean
+wf_kit_snapshot_copy_subtree (WfKitSnapshot *dest, const WfKitSnapshot *src)
+{
+  gsize src_len = strlen (src->path);
+  const WfKitEntry *entry = src->root;
+  g_auto (GStrv) names = NULL;
+
+  if (strncmp (dest->path, src->path, src_len) != 0 ||
+      (dest->path[src_len] != '/' && dest->path[src_len] != '\0' && src_len > 0 && src->path[src_len - 1] != '/'))
+    return FALSE;
+  names = g_strsplit (dest->path + src_len, "/", -1);
+  for (guint i = 0; entry != NULL && names[i] != NULL; i++)
+    if (names[i][0] != '\0')
+      entry = entry->children != NULL ? g_hash_table_lookup (entry->children, names[i]) : NULL;
+  if (entry == NULL)
+    return FALSE;
+  entry_free (dest->root);
+  dest->root = entry_copy (entry, NULL);
+  return TRUE;
 }

@@ -67,6 +67,13 @@ void wf_kit_snapshot_report (WfKitSnapshot *snapshot, WfSink *sink, WfRawKind ki
 /* Does the root exist, as of the last build or rescan? */
 gboolean wf_kit_snapshot_has_root (WfKitSnapshot *snapshot);
 
+/* Makes @dest (empty or not) hold a copy of what @src knows at @dest's
+ * path, below @src's: a subtree handed from one poller to another starts
+ * from what was reported, not from a new read (which would make what
+ * changed in between unreported for good).  FALSE if @src knows nothing
+ * there. */
+gboolean wf_kit_snapshot_copy_subtree (WfKitSnapshot *dest, const WfKitSnapshot *src);
+
 /* Directories listed, entries stat'ed, and paths failing, as of the last
  * build or rescan. */
 guint wf_kit_snapshot_get_n_directories (WfKitSnapshot *snapshot);

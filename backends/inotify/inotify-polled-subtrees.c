@@ -253,10 +253,16 @@ wf_inotify_poll_pass (WfBackendInstance *self)
   for (guint i = 0; i < n; i++)
     {
       WfPolledTree *tree = self->polled->pdata[i];
+      guint n_before = self->polled->len;
       TreeState state = try_watch (self, tree);
 
       /* After the watch: whatever changes from now on is an event too. */
       n_changes += wf_kit_snapshot_rescan (tree->snapshot, self->sink, POLL_FLAGS);
+      /* Parts of it the limit still leaves unwatched are polled on their
+       * own from now on, from what this rescan reported: their walk's
+       * read came before it. */
+      for (guint j = n_before; j < self->polled->len; j++)
+        wf_kit_snapshot_copy_subtree (((WfPolledTree *) self->polled->pdata[j])->snapshot, tree->snapshot);
 
       if (state != TREE_POLLED)
         {
