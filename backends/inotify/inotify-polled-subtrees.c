@@ -239,6 +239,28 @@ try_watch (WfBackendInstance *self, WfPolledTree *tree)
   return wf_watch_table_lookup_child (&self->table, parent, name) != NULL ? TREE_WATCHED : TREE_POLLED;
 }
 
+/* @tree is watched again, but its walk left parts of it unwatched for the
+ * limit (queued, wf_inotify_settle() would start polling them): they are
+ * polled on their own from now on, starting from what @tree's last rescan
+ * reported, as the walk's read came before it and no watch saw what
+ * changed in between. */
+static void
+hand_over_unwatched_parts (WfBackendInstance *self, WfPolledTree *tree)
+{
+  g_autoptr (GPtrArray) queue = g_steal_pointer (&self->poll_queue);
+
+  for (guint i = 0; queue != NULL && i < queue->len; i++)
+    {
+      WfPollRequest *request = queue->pdata[i];
+      WfPolledTree *part;
+
+      wf_inotify_poll_subtree (self, request->root, request->path, request->report_existing);
+      part = find_polled (self, request->path);
+      if (part != NULL && part != tree && !request->report_existing)
+        wf_kit_snapshot_copy_subtree (part->snapshot, tree->snapshot);
+    }
+}
+
 gint64
 wf_inotify_poll_pass (WfBackendInstance *self)
 {
@@ -253,16 +275,12 @@ wf_inotify_poll_pass (WfBackendInstance *self)
   for (guint i = 0; i < n; i++)
     {
       WfPolledTree *tree = self->polled->pdata[i];
-      guint n_before = self->polled->len;
       TreeState state = try_watch (self, tree);
 
       /* After the watch: whatever changes from now on is an event too. */
       n_changes += wf_kit_snapshot_rescan (tree->snapshot, self->sink, POLL_FLAGS);
-      /* Parts of it the limit still leaves unwatched are polled on their
-       * own from now on, from what this rescan reported: their walk's
-       * read came before it. */
-      for (guint j = n_before; j < self->polled->len; j++)
-        wf_kit_snapshot_copy_subtree (((WfPolledTree *) self->polled->pdata[j])->snapshot, tree->snapshot);
+      if (state == TREE_WATCHED)
+        hand_over_unwatched_parts (self, tree);
 
       if (state != TREE_POLLED)
         {
