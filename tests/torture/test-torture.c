@@ -1115,7 +1115,8 @@ static void
 test_writers (WfTestFixture *fixture, gconstpointer data)
 {
   RunOptions options = run_options_default ();
-  g_autoptr (WfStatus) status = run_writers (fixture->backend, fixture->tmpdir, &options, make_default_notify, NULL);
+
+  wf_status_unref (run_writers (fixture->backend, fixture->tmpdir, &options, make_default_notify, NULL));
 }
 
 /* ---- an overflow storm ----------------------------------------------- */
