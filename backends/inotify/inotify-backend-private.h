@@ -60,6 +60,13 @@ struct _WfBackendInstance {
    * start polling at the next settle; NULL when empty. */
   GPtrArray *poll_queue;
   guint n_rescans;
+  /* After a rebuild's walk, a byte written to a pipe whose inode we watch
+   * (marker_wd) marks the place in the kernel queue where the rescan
+   * began: the events before it are older than what the rescan read, and
+   * are dropped (skipping) until the marker comes.  -1: none set. */
+  int marker_pipe[2];
+  int marker_wd;
+  gboolean skipping;
   gboolean watch_limit_reported;
   /* Every change made before this moment has been read from the kernel
    * (CLOCK_REALTIME_COARSE, the clock file timestamps come from). */
@@ -137,6 +144,11 @@ void wf_inotify_report_subtree (WfBackendInstance *self, WfWatchTable *table, Wf
 
 /* Walks every root again and reports the difference with what we knew. */
 void wf_inotify_resync (WfBackendInstance *self, const char *reason);
+/* TRUE if @event came before the marker of the last resync (and is to be
+ * dropped: the rescan read what it changed); the marker itself too. */
+gboolean wf_inotify_skip_stale (WfBackendInstance *self, const struct inotify_event *event);
+/* Closes what the marker holds. */
+void wf_inotify_marker_clear (WfBackendInstance *self);
 
 /* ---- roots that go and come back (inotify-missing-roots.c) ---- */
 

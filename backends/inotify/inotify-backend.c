@@ -276,6 +276,8 @@ handle_event (WfBackendInstance *self, const struct inotify_event *event)
 
   if (event->mask & IN_Q_OVERFLOW)
     return "the kernel event queue overflowed";
+  if (self->skipping && wf_inotify_skip_stale (self, event))
+    return NULL;
 
   /* A way back for a root that is gone: what it means is looked at once
    * the event is handled (wf_inotify_settle()). */
@@ -513,6 +515,7 @@ free_instance (WfBackendInstance *self)
   wf_inotify_settle_clear (self);
   g_array_unref (self->dropped_wds);
   g_array_unref (self->orphaned_wds);
+  wf_inotify_marker_clear (self);
   if (self->inotify_fd >= 0)
     close (self->inotify_fd);
   if (self->wake_fd >= 0)
@@ -551,6 +554,8 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
     g_object_ref (self->ignore_rules);
   self->inotify_fd = -1;
   self->wake_fd = -1;
+  self->marker_pipe[0] = self->marker_pipe[1] = -1;
+  self->marker_wd = -1;
   g_mutex_init (&self->lock);
   wf_watch_table_init (&self->table);
   self->roots = g_ptr_array_new ();

@@ -22,7 +22,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "inotify-backend-private.h"
@@ -305,6 +307,86 @@ reconcile (WfBackendInstance *self, GPtrArray *known)
     }
 }
 
+void
+wf_inotify_marker_clear (WfBackendInstance *self)
+{
+  if (self->marker_wd >= 0 && self->inotify_fd >= 0)
+    wf_inotify_remove_watch (self, self->marker_wd);
+  self->marker_wd = -1;
+  for (guint i = 0; i < 2; i++)
+    if (self->marker_pipe[i] >= 0)
+      {
+        close (self->marker_pipe[i]);
+        self->marker_pipe[i] = -1;
+      }
+  self->skipping = FALSE;
+}
+
+/* Marks the place in the kernel queue the rescan begins at: write() on a
+ * pipe raises IN_MODIFY on its inode, queued after every event before it.
+ * The pipe and its watch exist only until the marker is read, so that
+ * watches and descriptors stay those of the trees. */
+static void
+mark_queue (WfBackendInstance *self)
+{
+  char proc_path[64];
+  char byte = 0;
+
+  if (self->marker_wd < 0)
+    {
+      if (pipe2 (self->marker_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+        {
+          self->marker_pipe[0] = self->marker_pipe[1] = -1;
+          return;
+        }
+      g_snprintf (proc_path, sizeof proc_path, "/proc/self/fd/%d", self->marker_pipe[1]);
+      self->marker_wd = inotify_add_watch (self->inotify_fd, proc_path, IN_MODIFY);
+      /* No watch to spare (the limit): the stale events are handled, as
+       * they would be without the marker. */
+      if (self->marker_wd < 0)
+        {
+          wf_inotify_marker_clear (self);
+          return;
+        }
+    }
+  if (write (self->marker_pipe[1], &byte, 1) != 1 || read (self->marker_pipe[0], &byte, 1) != 1)
+    {
+      wf_inotify_marker_clear (self);
+      return;
+    }
+  self->skipping = TRUE;
+}
+
+gboolean
+wf_inotify_skip_stale (WfBackendInstance *self, const struct inotify_event *event)
+{
+  if (event->wd == self->marker_wd)
+    {
+      wf_inotify_marker_clear (self);
+      return TRUE;
+    }
+  /* The kernel's word that a watch is gone is not stale: the table may
+   * still hold it. */
+  if (event->mask & (IN_IGNORED | IN_UNMOUNT))
+    return FALSE;
+  /* A change of contents or attributes is kept if its path is still
+   * there: a directory's chmod is nothing a rescan of names can see. */
+  if ((event->mask & (IN_MODIFY | IN_ATTRIB)) && event->len > 0)
+    {
+      WfWatchNode *node = wf_watch_table_lookup_wd (&self->table, event->wd);
+      g_autoptr (GString) path = NULL;
+      struct stat st;
+
+      if (node == NULL || node->is_file)
+        return TRUE;
+      path = g_string_new (NULL);
+      wf_watch_node_append_path (node, path);
+      wf_kit_path_append_name (path, event->name);
+      return lstat (path->str, &st) != 0;
+    }
+  return TRUE;
+}
+
 /* Walks every root again into a fresh table, reports how the live trees
  * differ from what we knew, and makes the fresh table current.  Roots
  * found gone wait to come back, roots found back stop waiting. */
@@ -335,7 +417,9 @@ rebuild (WfBackendInstance *self)
       g_ptr_array_add (fresh_roots, new_root);
     }
 
-  /* After the watches: whatever changes from now on is an event too. */
+  /* After the watches: whatever changes from now on is an event too, and
+   * what changed before is read by the rescan. */
+  mark_queue (self);
   for (guint i = 0; i < known->len; i++)
     wf_kit_snapshot_rescan (known->pdata[i], self->sink, RESYNC_FLAGS);
 
