@@ -131,10 +131,15 @@ watch_new_entry (WfBackendInstance *self, WfWatchNode *dir, const char *name,
       /* Already found by the scan of its parent: same inode, same wd. */
       if (wd == known->wd)
         return;
+      /* Gone again, or replaced by a file: the parent's event for that
+       * follows, and reports what the node knows below it; forgotten
+       * now, that subtree would never be said deleted. */
+      if (wd < 0 && (errno == ENOENT || errno == ENOTDIR))
+        return;
       /* Another directory took the name: the old one's entries are gone,
-       * the new one's are reported by its walk.  A failure says nothing
-       * of the sort (gone: its event follows; a path beyond PATH_MAX: the
-       * walk below opens it piecewise). */
+       * the new one's are reported by its walk.  Another failure says
+       * nothing of the sort (a path beyond PATH_MAX: the walk below opens
+       * it piecewise). */
       if (wd >= 0)
         report_replaced_directory (self, known);
       else

@@ -1071,6 +1071,7 @@ typedef struct {
   GHashTable *initial;   /* now, when the checked part starts */
   GHashTable *ever;      /* every path that existed below base since then */
   GPtrArray *batches;    /* GHashTable sets of "N:path", below base */
+  GPtrArray *log;        /* the operations done since then, in order */
   WfNotify *notify;
   guint n_syncs;
 } Model;
@@ -1092,6 +1093,7 @@ model_init (Model *m, const char *root, WfNotify *notify)
   m->initial = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   m->ever = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   m->batches = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  m->log = g_ptr_array_new_with_free_func (g_free);
   m->notify = notify;
   m->n_syncs = 0;
 }
@@ -1105,6 +1107,14 @@ model_clear (Model *m)
   g_hash_table_unref (m->initial);
   g_hash_table_unref (m->ever);
   g_ptr_array_unref (m->batches);
+  g_ptr_array_unref (m->log);
+}
+
+static void
+model_log (Model *m, const char *op, const char *path, const char *to)
+{
+  if (m->base != NULL)
+    g_ptr_array_add (m->log, g_strdup_printf ("%s %s%s%s", op, path, to != NULL ? " -> " : "", to != NULL ? to : ""));
 }
 
 static void
@@ -1127,6 +1137,7 @@ model_mkdir (Model *m, const char *path)
 {
   if (g_mkdir (path, 0755) != 0)
     return FALSE;
+  model_log (m, "mkdir", path, NULL);
   model_add (m, path, TRUE);
   return TRUE;
 }
@@ -1139,6 +1150,7 @@ model_create (Model *m, const char *path)
   if (fd < 0)
     return FALSE;
   close (fd);
+  model_log (m, "create", path, NULL);
   model_add (m, path, FALSE);
   return TRUE;
 }
@@ -1153,6 +1165,7 @@ model_write (Model *m, const char *path)
     return FALSE;
   ok = write (fd, "x", 1) == 1;
   close (fd);
+  model_log (m, "write", path, NULL);
   return ok;
 }
 
@@ -1161,6 +1174,7 @@ model_remove (Model *m, const char *path)
 {
   if (g_remove (path) != 0)
     return FALSE;
+  model_log (m, "remove", path, NULL);
   g_hash_table_remove (m->now, path);
   return TRUE;
 }
@@ -1208,6 +1222,7 @@ model_rename (Model *m, const char *from, const char *to)
 
   if (below (to, from) || rename (from, to) != 0)
     return FALSE;
+  model_log (m, "rename", from, to);
   /* Replaced: a file, or an empty directory. */
   g_hash_table_remove (m->now, to);
   moved = model_subtree (m, from);
@@ -1299,6 +1314,7 @@ model_start_checking (Model *m, const char *base)
   g_hash_table_remove_all (m->initial);
   g_hash_table_remove_all (m->ever);
   g_ptr_array_set_size (m->batches, 0);
+  g_ptr_array_set_size (m->log, 0);
   g_hash_table_iter_init (&iter, m->now);
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (below (key, base))
@@ -1415,6 +1431,19 @@ model_check (Model *m, const char *what)
     return TRUE;
   g_string_prepend (failures, ":\n");
   g_string_prepend (failures, what);
+  g_string_append (failures, "  operations on those paths or their parents:\n");
+  for (guint i = 0; i < m->log->len; i++)
+    {
+      g_auto (GStrv) words = g_strsplit (m->log->pdata[i], " ", -1);
+      gboolean related = FALSE;
+
+      g_hash_table_iter_init (&iter, wrong);
+      while (!related && g_hash_table_iter_next (&iter, &key, NULL))
+        for (guint w = 1; words[w] != NULL && !related; w++)
+          related = below (key, words[w]) || below (words[w], key);
+      if (related || m->log->len <= 40)
+        g_string_append_printf (failures, "   %5u %s\n", i, (char *) m->log->pdata[i]);
+    }
   describe_batches (m, failures, wrong);
   g_test_message ("%s", failures->str);
   g_test_fail ();
@@ -1801,7 +1830,8 @@ test_race_stress (Fixture *fixture, gconstpointer user_data)
   g_thread_join (writer);
   model_sync (&m);
 
-  what = g_strdup_printf ("stress, seed %u, %u operations", seed, s.n_ops);
+  what = g_strdup_printf ("stress, seed %u, %u operations, %u rescans", seed, s.n_ops,
+                          wf_test_status (notify, wf_status_get_n_rescans));
   g_test_message ("%s", what);
   model_check (&m, what);
   g_rand_free (s.rand);
