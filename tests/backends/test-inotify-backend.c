@@ -1450,6 +1450,20 @@ model_check (Model *m, const char *what)
   return FALSE;
 }
 
+/* One watch per directory, the root's included: none leaked, none lost. */
+static void
+model_assert_watches (Model *m)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint directories = 1;
+
+  g_hash_table_iter_init (&iter, m->now);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    directories += GPOINTER_TO_INT (value);
+  assert_kernel_watches (m->notify, directories);
+}
+
 /* The reader thread's id, once it named itself. */
 static pid_t
 reader_thread_id (void)
@@ -1549,6 +1563,7 @@ run_race (Fixture *fixture, gconstpointer data)
       what = g_strdup_printf ("iteration %u (%s)", i, i % 2 == 0 && burst.real_time ? "one burst" : "free");
       if (!model_check (&m, what))
         break;
+      model_assert_watches (&m);
     }
   model_clear (&m);
 }
@@ -1833,7 +1848,8 @@ test_race_stress (Fixture *fixture, gconstpointer user_data)
   what = g_strdup_printf ("stress, seed %u, %u operations, %u rescans", seed, s.n_ops,
                           wf_test_status (notify, wf_status_get_n_rescans));
   g_test_message ("%s", what);
-  model_check (&m, what);
+  if (model_check (&m, what))
+    model_assert_watches (&m);
   g_rand_free (s.rand);
   model_clear (&m);
 }
