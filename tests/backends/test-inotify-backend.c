@@ -1713,6 +1713,7 @@ static const char *const stress_names[] = { "a", "b", "c", "d" };
 typedef struct {
   Model *model;
   GRand *rand;
+  pid_t reader;
   volatile gint done;
   guint n_ops;
 } Stress;
@@ -1736,7 +1737,7 @@ stress_step (Stress *s)
   g_autofree char *path = random_path (s);
   g_autofree char *other = NULL;
 
-  switch (g_rand_int_range (s->rand, 0, 8))
+  switch (g_rand_int_range (s->rand, 0, 10))
     {
     case 0:
     case 1:
@@ -1776,6 +1777,20 @@ stress_step (Stress *s)
     case 7:
       model_remove (m, path);
       break;
+    case 8:
+    case 9:
+      {
+        /* Into a directory made just now (the race of a move into a new
+         * directory whose IN_CREATE is still queued). */
+        g_autofree char *fresh = NULL;
+
+        other = random_path (s);
+        fresh = g_path_get_dirname (other);
+        if (g_hash_table_contains (m->now, fresh) || !model_mkdir (m, fresh))
+          break;
+        model_rename (m, path, other);
+        break;
+      }
     }
   s->n_ops++;
 }
@@ -1788,10 +1803,17 @@ stress_writer (gpointer data)
 
   while (g_get_monotonic_time () < end)
     {
-      guint burst = (guint) g_rand_int_range (s->rand, 1, 30);
+      guint n_steps = (guint) g_rand_int_range (s->rand, 1, 30);
+      gboolean held = g_rand_boolean (s->rand);
+      Burst burst;
 
-      for (guint i = 0; i < burst; i++)
+      /* Every other burst with the reader kept off the CPU. */
+      if (held)
+        burst_begin (&burst, s->reader);
+      for (guint i = 0; i < n_steps; i++)
         stress_step (s);
+      if (held)
+        burst_end (&burst);
       g_usleep ((gulong) g_rand_int_range (s->rand, 0, 3000));
     }
   g_atomic_int_set (&s->done, 1);
@@ -1800,7 +1822,8 @@ stress_writer (gpointer data)
 
 /* A single writer thread doing random mkdir -p, create, write, rename
  * (directories too, into new ones) and delete among a few names while the
- * test thread collects batches; then the checks of the race tests.  Seeded
+ * test thread collects batches, half its bursts with the reader thread
+ * kept off the CPU; then the checks of the race tests.  Seeded
  * by WF_TEST_STRESS_SEED if set, else at random; the seed is printed. */
 static void
 test_race_stress (Fixture *fixture, gconstpointer user_data)
@@ -1822,6 +1845,7 @@ test_race_stress (Fixture *fixture, gconstpointer user_data)
   model_start_checking (&m, base);
   s.model = &m;
   s.rand = g_rand_new_with_seed (seed);
+  s.reader = reader_thread_id ();
   writer = g_thread_new ("stress-writer", stress_writer, &s);
 
   /* Batches are collected meanwhile, so that they come in their order. */
