@@ -112,6 +112,7 @@ watch_new_entry (WfBackendInstance *self, WfWatchNode *dir, const char *name,
                  const char *path, gboolean is_directory)
 {
   WfWatchNode *known = wf_watch_table_lookup_child (&self->table, dir, name);
+  int probe = -1;
 
   if (!is_directory && !(self->follow_symlinks && is_symlink_to_directory (path)))
     {
@@ -131,10 +132,16 @@ watch_new_entry (WfBackendInstance *self, WfWatchNode *dir, const char *name,
       /* Already found by the scan of its parent: same inode, same wd. */
       if (wd == known->wd)
         return;
+      probe = wd;
+      /* Gone again, or replaced by a file: the parent's event for that
+       * follows, and reports what the node knows below it; forgotten
+       * now, that subtree would never be said deleted. */
+      if (wd < 0 && (errno == ENOENT || errno == ENOTDIR))
+        return;
       /* Another directory took the name: the old one's entries are gone,
-       * the new one's are reported by its walk.  A failure says nothing
-       * of the sort (gone: its event follows; a path beyond PATH_MAX: the
-       * walk below opens it piecewise). */
+       * the new one's are reported by its walk.  Another failure says
+       * nothing of the sort (a path beyond PATH_MAX: the walk below opens
+       * it piecewise). */
       if (wd >= 0)
         report_replaced_directory (self, known);
       else if (errno == ENOENT || errno == ENOTDIR)
@@ -145,6 +152,11 @@ watch_new_entry (WfBackendInstance *self, WfWatchNode *dir, const char *name,
         wf_inotify_forget_node (self, known, TRUE);
     }
   wf_inotify_walk_new_directory (self, dir, name, !is_directory);
+  /* The walk takes that watch again, unless the directory went meanwhile:
+   * then nobody owns it, and its events would come for a wd unknown to
+   * us (a resync).  Settling removes it if so. */
+  if (probe >= 0)
+    wf_inotify_drop_watch (self, probe);
 }
 
 static void

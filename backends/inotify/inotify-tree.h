@@ -37,6 +37,11 @@ struct _WfWatchNode {
   guint is_file : 1;          /* a root that is not a directory */
   guint is_alias : 1;         /* its directory is watched through another node (the owner) */
   guint is_link : 1;          /* its entry in the parent (a root: its path) is a followed symlink */
+  /* An alias that a walk of a new directory found holding its owner's
+   * directory, moved there while the move's events were still queued: it
+   * takes the watch over once they are read (the owner is forgotten then)
+   * and reports what it holds from a listing of its own. */
+  guint is_claim : 1;
   char name[];                /* entry name in parent; for a root its absolute path */
 };
 

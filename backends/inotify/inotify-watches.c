@@ -373,14 +373,59 @@ demote (Walk *w, WfWatchNode *owner)
   wf_watch_table_attach_alias (w->table, owner, wd);
 }
 
+/* Was the directory that @owner watches moved to @node's path (in
+ * self->walk_path), the events of the move still unread?  Then the
+ * owner's path leads elsewhere or nowhere now; only a second path to the
+ * same directory (a bind mount) leads to it as well.  Neither is reached
+ * through a symlink: that is a genuine alias.  @here: @node's path, just
+ * stat()ed first, so that a move between the two calls is seen as one. */
+static gboolean
+moved_here (WfWatchNode *node, WfWatchNode *owner, const struct stat *here)
+{
+  g_autoptr (GString) owner_path = NULL;
+  struct stat there;
+
+  if (reached_through_link (owner) || reached_through_link (node) || is_ancestor (owner, node))
+    return FALSE;
+  owner_path = g_string_new (NULL);
+  wf_watch_node_append_path (owner, owner_path);
+  return stat (owner_path->str, &there) != 0 || there.st_dev != here->st_dev || there.st_ino != here->st_ino;
+}
+
 /* @node reaches the directory @owner watches: it becomes an alias.  What
  * appears (a directory created or moved in) is reported with what it holds,
- * as the owner knows it, unless it leads back up its own path (a loop). */
+ * as the owner knows it, unless it leads back up its own path (a loop).
+ * Unless it was moved here from the owner's path, its events still
+ * queued: what the owner knows is stale then (entries gone before the
+ * move, whose deletions are unread, would be reported added, those made
+ * just before it never), and events still to come on the watch happened
+ * under the owner's path.  It claims the watch instead, reporting
+ * nothing yet: once the move's IN_MOVED_FROM is read, the owner's subtree
+ * is reported deleted and forgotten, and the claim takes the watch over
+ * with a listing of its own (wf_inotify_walk_heir()).  If @node's path
+ * is gone, @node is freed: its parent's events say what became of it. */
 static void
 alias (Walk *w, WfWatchNode *node, WfWatchNode *owner)
 {
   WfBackendInstance *self = w->self;
+  struct stat here;
 
+  if (w->mode == WF_WALK_NEW_DIRECTORY && !is_ancestor (owner, node))
+    {
+      if (stat (self->walk_path->str, &here) != 0 && (errno == ENOENT || errno == ENOTDIR))
+        {
+          give_up (w, node, errno);
+          return;
+        }
+      if (moved_here (node, owner, &here))
+        {
+          wf_sink_debug (self->sink, "inotify: %s was moved here, its move unread: it claims watch %d",
+                         self->walk_path->str, owner->wd);
+          wf_watch_table_attach_alias (w->table, node, owner->wd);
+          node->is_claim = TRUE;
+          return;
+        }
+    }
   wf_watch_table_attach_alias (w->table, node, owner->wd);
   if (w->mode == WF_WALK_NEW_DIRECTORY && !is_ancestor (owner, node))
     wf_inotify_report_subtree (self, w->table, owner, self->walk_path, WF_RAW_CREATED, WF_RAW_FLAG_SCAN);
@@ -774,7 +819,11 @@ wf_inotify_best_heir (GPtrArray *aliases)
 void
 wf_inotify_walk_heir (WfBackendInstance *self, WfWatchNode *heir)
 {
-  walk_below (self, heir, WF_WALK_RESYNC);
+  /* A claim has reported nothing of what it holds yet. */
+  WfWalkMode mode = heir->is_claim ? WF_WALK_NEW_DIRECTORY : WF_WALK_RESYNC;
+
+  heir->is_claim = FALSE;
+  walk_below (self, heir, mode);
 }
 
 void

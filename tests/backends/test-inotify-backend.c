@@ -1044,6 +1044,840 @@ test_ignore_queue_overflow (Fixture *fixture, gconstpointer user_data)
   assert_kernel_watches (notify, PROJECT_WATCHED);
 }
 
+/* ---- directory moves racing the backend's own scans ----------------------------
+ *
+ * The reader thread scans a directory when it handles the event that made
+ * it, by which time the tree may have moved on: a directory moved into a
+ * new directory whose IN_CREATE is still queued, a paired rename of a
+ * subtree, entries gone before their events are read.  Each sequence is
+ * made in a burst, then a sync file (outside the checked directory) is
+ * created and awaited: the backend handles events in order, so once it is
+ * reported, every earlier event was handled.  What came is then checked
+ * against a model of what existed:
+ *  - no line names a path that never existed;
+ *  - the last batch naming a path that exists at the end says added or
+ *    modified, the last naming one that is gone says deleted;
+ *  - every path there at the end and not at the start was reported, every
+ *    path there at the start and gone at the end was reported deleted.
+ * Half the iterations run the burst with this thread real-time on the
+ * reader thread's CPU (root only), so that the reader handles nothing
+ * before the burst is over: its scans then see the end state, the case the
+ * races are about; the other half leave the interleaving to chance. */
+
+typedef struct {
+  char *root;            /* the watched directory */
+  char *base;            /* the directory checked: its paths only */
+  GHashTable *now;       /* path -> GINT_TO_POINTER (is_dir), below base */
+  GHashTable *initial;   /* now, when the checked part starts */
+  GHashTable *ever;      /* every path that existed below base since then */
+  GPtrArray *batches;    /* GHashTable sets of "N:path", below base */
+  GPtrArray *log;        /* the operations done since then, in order */
+  WfNotify *notify;
+  guint n_syncs;
+} Model;
+
+static gboolean
+below (const char *path, const char *dir)
+{
+  gsize len = strlen (dir);
+
+  return strncmp (path, dir, len) == 0 && (path[len] == '/' || path[len] == '\0');
+}
+
+static void
+model_init (Model *m, const char *root, WfNotify *notify)
+{
+  m->root = g_strdup (root);
+  m->base = NULL;
+  m->now = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  m->initial = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  m->ever = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  m->batches = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  m->log = g_ptr_array_new_with_free_func (g_free);
+  m->notify = notify;
+  m->n_syncs = 0;
+}
+
+static void
+model_clear (Model *m)
+{
+  g_free (m->root);
+  g_free (m->base);
+  g_hash_table_unref (m->now);
+  g_hash_table_unref (m->initial);
+  g_hash_table_unref (m->ever);
+  g_ptr_array_unref (m->batches);
+  g_ptr_array_unref (m->log);
+}
+
+static void
+model_log (Model *m, const char *op, const char *path, const char *to)
+{
+  if (m->base != NULL)
+    g_ptr_array_add (m->log, g_strdup_printf ("%s %s%s%s", op, path, to != NULL ? " -> " : "", to != NULL ? to : ""));
+}
+
+static void
+model_add (Model *m, const char *path, gboolean is_dir)
+{
+  g_hash_table_insert (m->now, g_strdup (path), GINT_TO_POINTER (is_dir));
+  g_hash_table_add (m->ever, g_strdup (path));
+}
+
+static gboolean
+model_is_dir (Model *m, const char *path)
+{
+  return GPOINTER_TO_INT (g_hash_table_lookup (m->now, path));
+}
+
+/* The operations do what they say, and FALSE when the system refused
+ * (random ones may name what is not there, or not empty). */
+static gboolean
+model_mkdir (Model *m, const char *path)
+{
+  if (g_mkdir (path, 0755) != 0)
+    return FALSE;
+  model_log (m, "mkdir", path, NULL);
+  model_add (m, path, TRUE);
+  return TRUE;
+}
+
+static gboolean
+model_create (Model *m, const char *path)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+  if (fd < 0)
+    return FALSE;
+  close (fd);
+  model_log (m, "create", path, NULL);
+  model_add (m, path, FALSE);
+  return TRUE;
+}
+
+static gboolean
+model_write (Model *m, const char *path)
+{
+  int fd = open (path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+  gboolean ok;
+
+  if (fd < 0)
+    return FALSE;
+  ok = write (fd, "x", 1) == 1;
+  close (fd);
+  model_log (m, "write", path, NULL);
+  return ok;
+}
+
+static gboolean
+model_remove (Model *m, const char *path)
+{
+  if (g_remove (path) != 0)
+    return FALSE;
+  model_log (m, "remove", path, NULL);
+  g_hash_table_remove (m->now, path);
+  return TRUE;
+}
+
+static int
+compare_longest_first (gconstpointer a, gconstpointer b)
+{
+  gsize la = strlen (*(const char *const *) a);
+  gsize lb = strlen (*(const char *const *) b);
+
+  return la < lb ? 1 : la > lb ? -1 : strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The paths of now below @dir, itself included, deepest first. */
+static GPtrArray *
+model_subtree (Model *m, const char *dir)
+{
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, m->now);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (below (key, dir))
+      g_ptr_array_add (paths, g_strdup (key));
+  g_ptr_array_sort (paths, compare_longest_first);
+  return paths;
+}
+
+/* rm -r: entry by entry, as the tool does. */
+static void
+model_remove_tree (Model *m, const char *dir)
+{
+  g_autoptr (GPtrArray) paths = model_subtree (m, dir);
+
+  for (guint i = 0; i < paths->len; i++)
+    model_remove (m, paths->pdata[i]);
+}
+
+static gboolean
+model_rename (Model *m, const char *from, const char *to)
+{
+  g_autoptr (GPtrArray) moved = NULL;
+  gsize from_len = strlen (from);
+
+  if (below (to, from) || rename (from, to) != 0)
+    return FALSE;
+  model_log (m, "rename", from, to);
+  /* Replaced: a file, or an empty directory. */
+  g_hash_table_remove (m->now, to);
+  moved = model_subtree (m, from);
+  for (guint i = 0; i < moved->len; i++)
+    {
+      const char *path = moved->pdata[i];
+      g_autofree char *new_path = g_strconcat (to, path + from_len, NULL);
+      gboolean is_dir = model_is_dir (m, path);
+
+      g_hash_table_remove (m->now, path);
+      model_add (m, new_path, is_dir);
+    }
+  return TRUE;
+}
+
+/* What is below base on disk, to check the model against. */
+static void
+list_tree (const char *dir, GHashTable *out)
+{
+  g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      struct stat st;
+
+      if (lstat (path, &st) != 0)
+        continue;
+      g_hash_table_insert (out, g_strdup (path), GINT_TO_POINTER (S_ISDIR (st.st_mode)));
+      if (S_ISDIR (st.st_mode))
+        list_tree (path, out);
+    }
+}
+
+/* Makes a file beside base and collects batches until it is reported:
+ * then every earlier event was handled.  Keeps the lines below base. */
+static void
+model_sync (Model *m)
+{
+  g_autofree char *sync = g_strdup_printf ("%s/sync-%u", m->root, m->n_syncs++);
+  g_autofree char *line = g_strdup_printf ("%d:%s", WF_CHANGE_ADDED, sync);
+  gint64 deadline = g_get_monotonic_time () + 4 * COLLECT_TIMEOUT_MS * 1000;
+  gboolean seen = FALSE;
+
+  wf_test_touch (sync);
+  while (!seen)
+    {
+      g_autoptr (GPtrArray) changes = NULL;
+      g_autoptr (GError) error = NULL;
+      GHashTable *batch = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      WfWatchResult result;
+
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      result = wf_notify_watch (m->notify, 20, 5, COLLECT_TIMEOUT_MS, NULL, -1, &changes, &error);
+      g_assert_no_error (error);
+      if (result != WF_WATCH_RESULT_CHANGES)
+        {
+          g_hash_table_unref (batch);
+          continue;
+        }
+      for (guint i = 0; i < changes->len; i++)
+        {
+          WfFileChange *change = changes->pdata[i];
+          const char *path = wf_file_change_get_path (change);
+          g_autofree char *text = g_strdup_printf ("%d:%s", wf_file_change_get_change (change), path);
+
+          if (strcmp (text, line) == 0)
+            seen = TRUE;
+          if (m->base != NULL && below (path, m->base))
+            g_hash_table_add (batch, g_steal_pointer (&text));
+        }
+      if (g_hash_table_size (batch) > 0)
+        g_ptr_array_add (m->batches, batch);
+      else
+        g_hash_table_unref (batch);
+    }
+}
+
+/* From here on what happens below @base is checked. */
+static void
+model_start_checking (Model *m, const char *base)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_free (m->base);
+  m->base = g_strdup (base);
+  g_hash_table_remove_all (m->initial);
+  g_hash_table_remove_all (m->ever);
+  g_ptr_array_set_size (m->batches, 0);
+  g_ptr_array_set_size (m->log, 0);
+  g_hash_table_iter_init (&iter, m->now);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (below (key, base))
+      {
+        g_hash_table_insert (m->initial, g_strdup (key), value);
+        g_hash_table_add (m->ever, g_strdup (key));
+      }
+}
+
+enum {
+  SAID_ADDED = 1 << WF_CHANGE_ADDED,
+  SAID_MODIFIED = 1 << WF_CHANGE_MODIFIED,
+  SAID_DELETED = 1 << WF_CHANGE_DELETED,
+};
+
+/* Every batch, with the lines naming @paths marked; all of it if small. */
+static void
+describe_batches (Model *m, GString *out, GHashTable *paths)
+{
+  for (guint i = 0; i < m->batches->len; i++)
+    {
+      g_autofree const char **lines =
+        (const char **) g_hash_table_get_keys_as_array (m->batches->pdata[i], NULL);
+      guint n = g_hash_table_size (m->batches->pdata[i]);
+
+      qsort (lines, n, sizeof (char *), compare_lines);
+      g_string_append_printf (out, "  batch %u (%u changes):\n", i, n);
+      for (guint j = 0; j < n; j++)
+        {
+          const char *path = strchr (lines[j], ':') + 1;
+          gboolean marked = g_hash_table_contains (paths, path);
+
+          if (marked || n <= 40)
+            g_string_append_printf (out, "   %s %s\n", marked ? "*" : " ", lines[j]);
+        }
+    }
+}
+
+/* The checks above, on what came since model_start_checking(); TRUE if
+ * they hold, else says what failed with g_test_message() and fails. */
+static gboolean
+model_check (Model *m, const char *what)
+{
+  g_autoptr (GHashTable) last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) disk = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) wrong = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GString) failures = g_string_new (NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  /* The model is right about the end state, or the test is wrong. */
+  list_tree (m->base, disk);
+  g_hash_table_insert (disk, g_strdup (m->base), GINT_TO_POINTER (TRUE));
+  g_hash_table_iter_init (&iter, m->now);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (below (key, m->base))
+      g_assert_true (g_hash_table_contains (disk, key));
+  g_hash_table_iter_init (&iter, disk);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_assert_true (g_hash_table_contains (m->now, key));
+
+  /* What the last batch naming each path said of it. */
+  for (guint i = 0; i < m->batches->len; i++)
+    {
+      g_autoptr (GHashTable) said = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+      g_hash_table_iter_init (&iter, m->batches->pdata[i]);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          const char *line = key;
+          const char *path = strchr (line, ':') + 1;
+          guint bits = GPOINTER_TO_UINT (g_hash_table_lookup (said, path));
+
+          g_hash_table_insert (said, g_strdup (path), GUINT_TO_POINTER (bits | 1u << (line[0] - '0')));
+        }
+      g_hash_table_iter_init (&iter, said);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (last, g_strdup (key), value);
+    }
+
+  g_hash_table_iter_init (&iter, last);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      guint bits = GPOINTER_TO_UINT (value);
+      gboolean exists = g_hash_table_contains (disk, key);
+
+      if (!g_hash_table_contains (m->ever, key))
+        g_string_append_printf (failures, "  %s: reported, never existed\n", (char *) key);
+      else if (exists && bits == SAID_DELETED)
+        g_string_append_printf (failures, "  %s: exists, last reported deleted\n", (char *) key);
+      else if (!exists && !(bits & SAID_DELETED))
+        g_string_append_printf (failures, "  %s: gone, last reported %s, never deleted after\n",
+                                (char *) key, (bits & SAID_ADDED) ? "added" : "modified");
+      else
+        continue;
+      g_hash_table_add (wrong, g_strdup (key));
+    }
+  g_hash_table_iter_init (&iter, disk);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (m->initial, key) && !g_hash_table_contains (last, key))
+      {
+        g_string_append_printf (failures, "  %s: new, never reported\n", (char *) key);
+        g_hash_table_add (wrong, g_strdup (key));
+      }
+  g_hash_table_iter_init (&iter, m->initial);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (disk, key) && !g_hash_table_contains (last, key))
+      {
+        g_string_append_printf (failures, "  %s: gone, never reported\n", (char *) key);
+        g_hash_table_add (wrong, g_strdup (key));
+      }
+
+  if (failures->len == 0)
+    return TRUE;
+  g_string_prepend (failures, ":\n");
+  g_string_prepend (failures, what);
+  g_string_append (failures, "  operations on those paths or their parents:\n");
+  for (guint i = 0; i < m->log->len; i++)
+    {
+      g_auto (GStrv) words = g_strsplit (m->log->pdata[i], " ", -1);
+      gboolean related = FALSE;
+
+      g_hash_table_iter_init (&iter, wrong);
+      while (!related && g_hash_table_iter_next (&iter, &key, NULL))
+        for (guint w = 1; words[w] != NULL && !related; w++)
+          related = below (key, words[w]) || below (words[w], key);
+      if (related || m->log->len <= 40)
+        g_string_append_printf (failures, "   %5u %s\n", i, (char *) m->log->pdata[i]);
+    }
+  describe_batches (m, failures, wrong);
+  g_test_message ("%s", failures->str);
+  g_test_fail ();
+  return FALSE;
+}
+
+/* One watch per directory, the root's included: none leaked, none lost. */
+static void
+model_assert_watches (Model *m)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint directories = 1;
+
+  g_hash_table_iter_init (&iter, m->now);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    directories += GPOINTER_TO_INT (value);
+  assert_kernel_watches (m->notify, directories);
+}
+
+/* The reader thread's id, once it named itself. */
+static pid_t
+reader_thread_id (void)
+{
+  gint64 deadline = g_get_monotonic_time () + COLLECT_TIMEOUT_MS * 1000;
+
+  for (;;)
+    {
+      g_autoptr (GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
+      const char *tid;
+
+      while ((tid = g_dir_read_name (tasks)) != NULL)
+        {
+          g_autofree char *comm_path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
+          g_autofree char *comm = NULL;
+
+          if (g_file_get_contents (comm_path, &comm, NULL, NULL) && strcmp (g_strstrip (comm), "wf-inotify") == 0)
+            return (pid_t) g_ascii_strtoll (tid, NULL, 10);
+        }
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (1000);
+    }
+}
+
+typedef struct {
+  pid_t reader;
+  cpu_set_t saved;
+  gboolean real_time;
+} Burst;
+
+/* Keeps the reader thread from running until burst_end() where it can:
+ * this thread real-time (root, not under valgrind), both on one CPU. */
+static void
+burst_begin (Burst *burst, pid_t reader)
+{
+  cpu_set_t one_cpu;
+
+  burst->reader = reader;
+  burst->real_time = FALSE;
+  if (getuid () != 0 || wf_test_under_valgrind ())
+    return;
+  g_assert_cmpint (sched_getaffinity (0, sizeof burst->saved, &burst->saved), ==, 0);
+  CPU_ZERO (&one_cpu);
+  CPU_SET (sched_getcpu (), &one_cpu);
+  if (sched_setaffinity (0, sizeof one_cpu, &one_cpu) != 0 || sched_setaffinity (reader, sizeof one_cpu, &one_cpu) != 0)
+    return;
+  burst->real_time = sched_setscheduler (0, SCHED_FIFO, &(struct sched_param) { .sched_priority = 1 }) == 0;
+}
+
+static void
+burst_end (Burst *burst)
+{
+  if (getuid () != 0 || wf_test_under_valgrind ())
+    return;
+  if (burst->real_time)
+    g_assert_cmpint (sched_setscheduler (0, SCHED_OTHER, &(struct sched_param) { 0 }), ==, 0);
+  sched_setaffinity (0, sizeof burst->saved, &burst->saved);
+  sched_setaffinity (burst->reader, sizeof burst->saved, &burst->saved);
+}
+
+typedef void (*RaceStep) (Model *m, const char *base);
+
+typedef struct {
+  RaceStep set_up;
+  RaceStep burst;
+  guint iterations;
+} Race;
+
+/* Runs @race's burst in a fresh directory each iteration, until a check
+ * fails. */
+static void
+run_race (Fixture *fixture, gconstpointer data)
+{
+  const Race *race = data;
+  const char *paths[] = { fixture->tmpdir, NULL };
+  g_autoptr (WfNotify) notify = notify_new (paths, FALSE);
+  pid_t reader = reader_thread_id ();
+  Model m;
+
+  model_init (&m, fixture->tmpdir, notify);
+  for (guint i = 0; i < race->iterations; i++)
+    {
+      g_autofree char *base = g_strdup_printf ("%s/i%03u", fixture->tmpdir, i);
+      g_autofree char *what = NULL;
+      Burst burst;
+
+      model_mkdir (&m, base);
+      race->set_up (&m, base);
+      model_sync (&m);
+      model_start_checking (&m, base);
+      if (i % 2 == 0)
+        burst_begin (&burst, reader);
+      race->burst (&m, base);
+      if (i % 2 == 0)
+        burst_end (&burst);
+      model_sync (&m);
+      what = g_strdup_printf ("iteration %u (%s)", i, i % 2 == 0 && burst.real_time ? "one burst" : "free");
+      if (!model_check (&m, what))
+        break;
+      model_assert_watches (&m);
+    }
+  model_clear (&m);
+}
+
+static char *
+in (const char *base, const char *relative)
+{
+  return g_build_filename (base, relative, NULL);
+}
+
+#define MKDIR(rel)       G_STMT_START { g_autofree char *p_ = in (base, rel); g_assert_true (model_mkdir (m, p_)); } G_STMT_END
+#define CREATE(rel)      G_STMT_START { g_autofree char *p_ = in (base, rel); g_assert_true (model_create (m, p_)); } G_STMT_END
+#define REMOVE(rel)      G_STMT_START { g_autofree char *p_ = in (base, rel); g_assert_true (model_remove (m, p_)); } G_STMT_END
+#define RENAME(from, to) G_STMT_START { g_autofree char *f_ = in (base, from); g_autofree char *t_ = in (base, to); \
+                                        g_assert_true (model_rename (m, f_, t_)); } G_STMT_END
+
+/* D, watched, with files and a subdirectory. */
+static void
+set_up_d (Model *m, const char *base)
+{
+  MKDIR ("D");
+  CREATE ("D/x");
+  CREATE ("D/y");
+  MKDIR ("D/S");
+  CREATE ("D/S/f");
+}
+
+/* D moved into N, made just before: N's IN_CREATE is queued when the
+ * rename happens, so N's scan meets D's watch.  Files changed in D before
+ * the move (their events queued behind N's scan) and after it. */
+static void
+burst_move_into_new (Model *m, const char *base)
+{
+  MKDIR ("N");
+  REMOVE ("D/x");
+  CREATE ("D/w");
+  RENAME ("D", "N/D");
+  REMOVE ("N/D/y");
+  CREATE ("N/D/z");
+  REMOVE ("N/D/S/f");
+}
+
+/* Only the move, then a file removed at the new path. */
+static void
+burst_move_into_new_then_remove (Model *m, const char *base)
+{
+  MKDIR ("N");
+  RENAME ("D", "N/D");
+  REMOVE ("N/D/x");
+}
+
+/* A file removed just before the move: its deletion is queued behind N's
+ * scan, which must not report it under N. */
+static void
+burst_remove_then_move_into_new (Model *m, const char *base)
+{
+  MKDIR ("N");
+  REMOVE ("D/x");
+  REMOVE ("D/S/f");
+  RENAME ("D", "N/D");
+}
+
+/* Moved into a new directory, then on into another. */
+static void
+burst_move_twice_into_new (Model *m, const char *base)
+{
+  MKDIR ("N");
+  RENAME ("D", "N/D");
+  MKDIR ("M");
+  CREATE ("N/D/z");
+  RENAME ("N/D", "M/E");
+  REMOVE ("M/E/x");
+}
+
+/* A paired rename within the tree (both parents watched), with the
+ * subtree changed right before and after it. */
+static void
+burst_paired_rename (Model *m, const char *base)
+{
+  MKDIR ("D/T");
+  CREATE ("D/T/g");
+  RENAME ("D", "E");
+  REMOVE ("E/S/f");
+  CREATE ("E/T/h");
+  RENAME ("E/S", "E/T/S");
+}
+
+/* Renamed back and forth, then the old name made again. */
+static void
+burst_paired_rename_back (Model *m, const char *base)
+{
+  RENAME ("D", "E");
+  CREATE ("E/z");
+  RENAME ("E", "D");
+  REMOVE ("D/z");
+  RENAME ("D", "E");
+  MKDIR ("D");
+  CREATE ("D/x");
+}
+
+/* New directories that are gone or replaced by a file before their
+ * events are read (inotify_add_watch() fails with ENOENT or ENOTDIR). */
+static void
+burst_vanishing_new (Model *m, const char *base)
+{
+  MKDIR ("A");
+  CREATE ("A/f");
+  MKDIR ("A/B");
+  REMOVE ("A/B");
+  REMOVE ("A/f");
+  REMOVE ("A");
+  CREATE ("A");
+  MKDIR ("C");
+  MKDIR ("C/K");
+  RENAME ("C/K", "D/K");
+  REMOVE ("C");
+  CREATE ("C");
+}
+
+/* A subtree removed entry by entry, then the same names made again. */
+static void
+burst_remove_and_remake (Model *m, const char *base)
+{
+  g_autofree char *d = in (base, "D");
+
+  model_remove_tree (m, d);
+  MKDIR ("D");
+  MKDIR ("D/S");
+  CREATE ("D/S/f");
+}
+
+static const Race race_move_into_new = { set_up_d, burst_move_into_new, 100 };
+static const Race race_move_into_new_then_remove = { set_up_d, burst_move_into_new_then_remove, 100 };
+static const Race race_remove_then_move_into_new = { set_up_d, burst_remove_then_move_into_new, 100 };
+static const Race race_move_twice_into_new = { set_up_d, burst_move_twice_into_new, 100 };
+static const Race race_paired_rename = { set_up_d, burst_paired_rename, 100 };
+static const Race race_paired_rename_back = { set_up_d, burst_paired_rename_back, 100 };
+static const Race race_vanishing_new = { set_up_d, burst_vanishing_new, 100 };
+static const Race race_remove_and_remake = { set_up_d, burst_remove_and_remake, 100 };
+
+/* ---- a random stress: one writer, moves among a few directories ---- */
+
+#define STRESS_SECONDS 5
+
+static const char *const stress_names[] = { "a", "b", "c", "d" };
+
+typedef struct {
+  Model *model;
+  GRand *rand;
+  pid_t reader;
+  volatile gint done;
+  guint n_ops;
+} Stress;
+
+/* A random path below base, at most three levels down (existing or not). */
+static char *
+random_path (Stress *s)
+{
+  GString *path = g_string_new (s->model->base);
+  guint depth = (guint) g_rand_int_range (s->rand, 1, 4);
+
+  for (guint i = 0; i < depth; i++)
+    g_string_append_printf (path, "/%s", stress_names[g_rand_int_range (s->rand, 0, G_N_ELEMENTS (stress_names))]);
+  return g_string_free (path, FALSE);
+}
+
+static void
+stress_step (Stress *s)
+{
+  Model *m = s->model;
+  g_autofree char *path = random_path (s);
+  g_autofree char *other = NULL;
+
+  switch (g_rand_int_range (s->rand, 0, 10))
+    {
+    case 0:
+    case 1:
+      {
+        /* mkdir -p */
+        g_autofree char *step = g_strdup (m->base);
+        g_auto (GStrv) parts = g_strsplit (path + strlen (m->base) + 1, "/", -1);
+
+        for (guint i = 0; parts[i] != NULL; i++)
+          {
+            char *next = g_strdup_printf ("%s/%s", step, parts[i]);
+
+            g_free (step);
+            step = next;
+            if (!g_hash_table_contains (m->now, step))
+              model_mkdir (m, step);
+          }
+        break;
+      }
+    case 2:
+      model_create (m, path);
+      break;
+    case 3:
+      model_write (m, path);
+      break;
+    case 4:
+    case 5:
+      other = random_path (s);
+      model_rename (m, path, other);
+      break;
+    case 6:
+      if (model_is_dir (m, path))
+        model_remove_tree (m, path);
+      else
+        model_remove (m, path);
+      break;
+    case 7:
+      model_remove (m, path);
+      break;
+    case 8:
+    case 9:
+      {
+        /* Into a directory made just now (the race of a move into a new
+         * directory whose IN_CREATE is still queued). */
+        g_autofree char *fresh = NULL;
+
+        other = random_path (s);
+        fresh = g_path_get_dirname (other);
+        if (g_hash_table_contains (m->now, fresh) || !model_mkdir (m, fresh))
+          break;
+        model_rename (m, path, other);
+        break;
+      }
+    }
+  s->n_ops++;
+}
+
+static gpointer
+stress_writer (gpointer data)
+{
+  Stress *s = data;
+  gint64 end = g_get_monotonic_time () + STRESS_SECONDS * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < end)
+    {
+      guint n_steps = (guint) g_rand_int_range (s->rand, 1, 30);
+      gboolean held = g_rand_boolean (s->rand);
+      Burst burst;
+
+      /* Every other burst with the reader kept off the CPU. */
+      if (held)
+        burst_begin (&burst, s->reader);
+      for (guint i = 0; i < n_steps; i++)
+        stress_step (s);
+      if (held)
+        burst_end (&burst);
+      g_usleep ((gulong) g_rand_int_range (s->rand, 0, 3000));
+    }
+  g_atomic_int_set (&s->done, 1);
+  return NULL;
+}
+
+/* A single writer thread doing random mkdir -p, create, write, rename
+ * (directories too, into new ones) and delete among a few names while the
+ * test thread collects batches, half its bursts with the reader thread
+ * kept off the CPU; then the checks of the race tests.  Seeded
+ * by WF_TEST_STRESS_SEED if set, else at random; the seed is printed. */
+static void
+test_race_stress (Fixture *fixture, gconstpointer user_data)
+{
+  const char *paths[] = { fixture->tmpdir, NULL };
+  g_autoptr (WfNotify) notify = notify_new (paths, FALSE);
+  g_autofree char *base = g_build_filename (fixture->tmpdir, "s", NULL);
+  g_autofree char *what = NULL;
+  const char *seed_text = g_getenv ("WF_TEST_STRESS_SEED");
+  guint32 seed = seed_text != NULL ? (guint32) g_ascii_strtoull (seed_text, NULL, 10) : g_random_int ();
+  Stress s = { 0 };
+  GThread *writer;
+  Model m;
+
+  g_test_message ("seed %u (WF_TEST_STRESS_SEED=%u repeats it)", seed, seed);
+  model_init (&m, fixture->tmpdir, notify);
+  model_mkdir (&m, base);
+  model_sync (&m);
+  model_start_checking (&m, base);
+  s.model = &m;
+  s.rand = g_rand_new_with_seed (seed);
+  s.reader = reader_thread_id ();
+  writer = g_thread_new ("stress-writer", stress_writer, &s);
+
+  /* Batches are collected meanwhile, so that they come in their order. */
+  while (!g_atomic_int_get (&s.done))
+    {
+      g_autoptr (GPtrArray) changes = NULL;
+      GHashTable *batch;
+
+      if (wf_notify_watch (notify, 20, 5, 50, NULL, -1, &changes, NULL) != WF_WATCH_RESULT_CHANGES)
+        continue;
+      batch = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; i < changes->len; i++)
+        {
+          const char *path = wf_file_change_get_path (changes->pdata[i]);
+
+          if (below (path, base))
+            g_hash_table_add (batch, g_strdup_printf ("%d:%s", wf_file_change_get_change (changes->pdata[i]), path));
+        }
+      g_ptr_array_add (m.batches, batch);
+    }
+  g_thread_join (writer);
+  model_sync (&m);
+
+  what = g_strdup_printf ("stress, seed %u, %u operations, %u rescans", seed, s.n_ops,
+                          wf_test_status (notify, wf_status_get_n_rescans));
+  g_test_message ("%s", what);
+  if (model_check (&m, what))
+    model_assert_watches (&m);
+  g_rand_free (s.rand);
+  model_clear (&m);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1075,6 +1909,17 @@ main (int argc, char **argv)
 
   ADD_WITH ("symlink-after-target", "z_link", test_symlink_alias_real_path_owns);
   ADD_WITH ("symlink-before-target", "0_link", test_symlink_alias_real_path_owns);
+
+  ADD_WITH ("race/move-into-new-directory", &race_move_into_new, run_race);
+  ADD_WITH ("race/move-into-new-directory-then-remove", &race_move_into_new_then_remove, run_race);
+  ADD_WITH ("race/remove-then-move-into-new-directory", &race_remove_then_move_into_new, run_race);
+  ADD_WITH ("race/move-twice-into-new-directories", &race_move_twice_into_new, run_race);
+  ADD_WITH ("race/paired-rename", &race_paired_rename, run_race);
+  ADD_WITH ("race/paired-rename-back", &race_paired_rename_back, run_race);
+  ADD_WITH ("race/vanishing-new-directories", &race_vanishing_new, run_race);
+  ADD_WITH ("race/remove-and-remake", &race_remove_and_remake, run_race);
+
+  ADD_WITH ("race/stress", NULL, test_race_stress);
 
 #undef ADD_WITH
 
