@@ -78,19 +78,22 @@ FDS_START=$(fds "$CLI_PID")
 WATCHES_START=$(watches "$CLI_PID")
 log "$CLI (pid $CLI_PID, $BACKEND) on $ROOT: $SECONDS_TOTAL s at $RATE ops/s, seed $SEED"
 
-# One line a second: elapsed seconds, RSS (KiB), descriptors, watches.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# One line a second: milliseconds since the operations began (the clock's,
+# not a count of samples, which drifts), RSS (KiB), descriptors, watches.
+OPS_START_MS=$(now_ms)
 (
-  t=0
   while kill -0 "$CLI_PID" 2>/dev/null; do
-    echo "$t $(rss_kib "$CLI_PID") $(fds "$CLI_PID") $(watches "$CLI_PID")"
+    echo "$(($(now_ms) - OPS_START_MS)) $(rss_kib "$CLI_PID") $(fds "$CLI_PID") $(watches "$CLI_PID")"
     sleep 1
-    t=$((t + 1))
   done
 ) >"$WORK/samples" &
 SAMPLER_PID=$!
 
 OPS_SUMMARY=$("$PYTHON" "$SRC/bench/soak-ops.py" ops "$ROOT" "$SECONDS_TOTAL" "$RATE" "$SEED" "$WORK/ops.log") ||
   { log "the operations failed"; exit 2; }
+OPS_END_MS=$(($(now_ms) - OPS_START_MS))
 kill -0 "$CLI_PID" 2>/dev/null || { cat "$WORK/cli.err" >&2; log "the CLI died"; exit 1; }
 
 # The last batches: the debounce is 1.6 s at most; 5 s without output.
@@ -116,15 +119,15 @@ CLI_PID=
 
 # ---- the summary --------------------------------------------------------------
 
-read -r RSS_FIRST RSS_LAST RSS_MAX N_SAMPLES WATCHES_MAX FDS_MAX < <(awk -v total="$SECONDS_TOTAL" '
-  { n++; t[n] = $1; rss[n] = $2; if ($2 > max) max = $2; if ($4 > wmax) wmax = $4; if ($3 > fmax) fmax = $3 }
-  END {
-    for (i = 1; i <= n; i++) {
-      if (t[i] < 60 && rss[i] > first) first = rss[i]
-      if (t[i] >= total - 60 && t[i] < total && rss[i] > last) last = rss[i]
-    }
-    print first + 0, last + 0, max + 0, n + 0, wmax + 0, fmax + 0
-  }' "$WORK/samples")
+RSS_END=$(tail -1 "$WORK/samples" | cut -d' ' -f2)
+read -r RSS_FIRST RSS_LAST RSS_MAX N_SAMPLES WATCHES_MAX FDS_MAX < <(awk -v end="$OPS_END_MS" '
+  $1 <= end {
+    n++
+    if ($2 > max) max = $2; if ($3 > fmax) fmax = $3; if ($4 > wmax) wmax = $4
+    if ($1 < 60000 && $2 > first) first = $2
+    if ($1 >= end - 60000 && $2 > last) last = $2
+  }
+  END { print first + 0, last + 0, max + 0, n + 0, wmax + 0, fmax + 0 }' "$WORK/samples")
 
 MISSES=$(sed -n 's/.* misses=\([0-9]*\).*/\1/p' <<<"$CHECK" | head -1)
 status=0
@@ -133,9 +136,9 @@ echo
 echo "operations: $OPS_SUMMARY"
 echo "check:      $(head -1 <<<"$CHECK")"
 tail -n +2 <<<"$CHECK" | sed 's/^/            /'
-echo "RSS:        max $RSS_FIRST KiB in the first minute, $RSS_LAST KiB in the last minute ($RSS_MAX KiB overall, $N_SAMPLES samples)"
-echo "fds:        $FDS_START at the start -> $FDS_OPS after the operations (max $FDS_MAX) -> $FDS_END after removing the tree"
-echo "watches:    $WATCHES_START at the start -> $WATCHES_OPS after the operations (max $WATCHES_MAX) -> $WATCHES_END after removing the tree"
+echo "RSS:        max $RSS_FIRST KiB in the first minute of operations, $RSS_LAST KiB in the last ($RSS_MAX KiB over $N_SAMPLES samples during them; $RSS_END KiB after removing the tree)"
+echo "fds:        $FDS_START at the start -> $FDS_OPS after the operations (max $FDS_MAX during them) -> $FDS_END after removing the tree"
+echo "watches:    $WATCHES_START at the start -> $WATCHES_OPS after the operations (max $WATCHES_MAX during them) -> $WATCHES_END after removing the tree"
 echo "CLI exit:   $CLI_RC after SIGINT"
 if [ "$CHECK_RC" -ne 0 ] || [ "${MISSES:-1}" != 0 ]; then echo "FAIL: ${MISSES:-?} misses"; status=1; fi
 if [ "$FDS_END" != "$FDS_START" ]; then echo "FAIL: descriptors leaked ($FDS_START -> $FDS_END)"; status=1; fi
