@@ -427,7 +427,7 @@ static const guint op_weights_full[N_OPS] = { 0, 0, 10, 4, 6, 4, 0, 10, 30, 10 }
 typedef struct {
   char *relative; /* below the writer's directory */
   gboolean is_dir;
-  gboolean restricted; /* chmod toggles it */
+  guint mode_step; /* chmod moves it on */
 } Entry;
 
 typedef struct {
@@ -636,9 +636,12 @@ op_chmod (Writer *writer)
 
   if (entry == NULL)
     return;
-  entry->restricted = !entry->restricted;
-  /* The owner keeps every right: the writer must still reach inside. */
-  mode = entry->is_dir ? (entry->restricted ? 0700 : 0755) : (entry->restricted ? 0600 : 0644);
+  /* The owner keeps every right (the writer must still reach inside);
+   * the other bits go through 64 values, so that two chmods between two
+   * scans of a poller never give back the mode it saw: a directory's
+   * ctime is not a change of it (every new entry moves it), its mode is. */
+  entry->mode_step = (entry->mode_step + 1) % 64;
+  mode = (entry->is_dir ? 0700 : 0600) | (entry->mode_step == 0 ? 064 : (mode_t) entry->mode_step);
   path = writer_path (writer, entry->relative);
   time = g_get_monotonic_time ();
   writer_must (writer, chmod (path, mode) == 0, "chmod", path);
@@ -718,7 +721,7 @@ op_replace (Writer *writer)
   writer_must (writer, rename (temporary_path, path) == 0, "rename", temporary_path);
   writer_log (writer, temporary, HAPPENED_REMOVE, time);
   writer_log (writer, entry->relative, HAPPENED_CHANGE, time);
-  entry->restricted = FALSE;
+  entry->mode_step = 0;
 }
 
 /* A small tree made outside the root, then moved in whole. */
