@@ -377,10 +377,10 @@ demote (Walk *w, WfWatchNode *owner)
  * self->walk_path), the events of the move still unread?  Then the
  * owner's path leads elsewhere or nowhere now; only a second path to the
  * same directory (a bind mount) leads to it as well.  Neither is reached
- * through a symlink: that is a genuine alias.  @here: @node's path, just
- * stat()ed first, so that a move between the two calls is seen as one. */
+ * through a symlink: that is a genuine alias.  @here: @node's path
+ * @path, just stat()ed. */
 static gboolean
-moved_here (WfWatchNode *node, WfWatchNode *owner, const struct stat *here)
+moved_here (WfWatchNode *node, WfWatchNode *owner, const char *path, const struct stat *here)
 {
   g_autoptr (GString) owner_path = NULL;
   struct stat there;
@@ -389,7 +389,10 @@ moved_here (WfWatchNode *node, WfWatchNode *owner, const struct stat *here)
     return FALSE;
   owner_path = g_string_new (NULL);
   wf_watch_node_append_path (owner, owner_path);
-  return stat (owner_path->str, &there) != 0 || there.st_dev != here->st_dev || there.st_ino != here->st_ino;
+  if (stat (owner_path->str, &there) != 0 || there.st_dev != here->st_dev || there.st_ino != here->st_ino)
+    return TRUE;
+  /* Both lead to it, unless it moved back between the two calls. */
+  return stat (path, &there) != 0 || there.st_dev != here->st_dev || there.st_ino != here->st_ino;
 }
 
 /* @node reaches the directory @owner watches: it becomes an alias.  What
@@ -417,7 +420,7 @@ alias (Walk *w, WfWatchNode *node, WfWatchNode *owner)
           give_up (w, node, errno);
           return;
         }
-      if (moved_here (node, owner, &here))
+      if (moved_here (node, owner, self->walk_path->str, &here))
         {
           wf_sink_debug (self->sink, "inotify: %s was moved here, its move unread: it claims watch %d",
                          self->walk_path->str, owner->wd);

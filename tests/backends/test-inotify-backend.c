@@ -1638,6 +1638,42 @@ burst_move_twice_into_new (Model *m, const char *base)
   REMOVE ("M/E/x");
 }
 
+/* Into a directory two levels down a new tree, then changed there. */
+static void
+burst_move_into_new_tree (Model *m, const char *base)
+{
+  MKDIR ("N");
+  MKDIR ("N/M");
+  RENAME ("D", "N/M/D");
+  CREATE ("N/M/D/z");
+  REMOVE ("N/M/D/x");
+  CREATE ("N/M/D/S/g");
+}
+
+/* A subdirectory moved into a new directory beside it, and the new
+ * directory renamed before its events are read. */
+static void
+burst_move_subdirectory_into_new (Model *m, const char *base)
+{
+  MKDIR ("D/N");
+  RENAME ("D/S", "D/N/S");
+  REMOVE ("D/N/S/f");
+  CREATE ("D/N/S/g");
+  RENAME ("D/N", "D/O");
+}
+
+/* Moved into a new directory and straight back; the new one removed. */
+static void
+burst_move_into_new_and_back (Model *m, const char *base)
+{
+  MKDIR ("N");
+  RENAME ("D", "N/D");
+  REMOVE ("N/D/x");
+  RENAME ("N/D", "D");
+  CREATE ("D/z");
+  REMOVE ("N");
+}
+
 /* A paired rename within the tree (both parents watched), with the
  * subtree changed right before and after it. */
 static void
@@ -1699,6 +1735,9 @@ static const Race race_move_into_new = { set_up_d, burst_move_into_new, 100 };
 static const Race race_move_into_new_then_remove = { set_up_d, burst_move_into_new_then_remove, 100 };
 static const Race race_remove_then_move_into_new = { set_up_d, burst_remove_then_move_into_new, 100 };
 static const Race race_move_twice_into_new = { set_up_d, burst_move_twice_into_new, 100 };
+static const Race race_move_into_new_tree = { set_up_d, burst_move_into_new_tree, 100 };
+static const Race race_move_subdirectory_into_new = { set_up_d, burst_move_subdirectory_into_new, 100 };
+static const Race race_move_into_new_and_back = { set_up_d, burst_move_into_new_and_back, 100 };
 static const Race race_paired_rename = { set_up_d, burst_paired_rename, 100 };
 static const Race race_paired_rename_back = { set_up_d, burst_paired_rename_back, 100 };
 static const Race race_vanishing_new = { set_up_d, burst_vanishing_new, 100 };
@@ -1914,6 +1953,9 @@ main (int argc, char **argv)
   ADD_WITH ("race/move-into-new-directory-then-remove", &race_move_into_new_then_remove, run_race);
   ADD_WITH ("race/remove-then-move-into-new-directory", &race_remove_then_move_into_new, run_race);
   ADD_WITH ("race/move-twice-into-new-directories", &race_move_twice_into_new, run_race);
+  ADD_WITH ("race/move-into-new-tree", &race_move_into_new_tree, run_race);
+  ADD_WITH ("race/move-subdirectory-into-new-directory", &race_move_subdirectory_into_new, run_race);
+  ADD_WITH ("race/move-into-new-directory-and-back", &race_move_into_new_and_back, run_race);
   ADD_WITH ("race/paired-rename", &race_paired_rename, run_race);
   ADD_WITH ("race/paired-rename-back", &race_paired_rename_back, run_race);
   ADD_WITH ("race/vanishing-new-directories", &race_vanishing_new, run_race);
