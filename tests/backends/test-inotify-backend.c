@@ -1756,6 +1756,7 @@ typedef struct {
   Model *model;
   GRand *rand;
   pid_t reader;
+  guint seconds;
   volatile gint done;
   guint n_ops;
 } Stress;
@@ -1841,7 +1842,7 @@ static gpointer
 stress_writer (gpointer data)
 {
   Stress *s = data;
-  gint64 end = g_get_monotonic_time () + STRESS_SECONDS * G_USEC_PER_SEC;
+  gint64 end = g_get_monotonic_time () + s->seconds * G_USEC_PER_SEC;
 
   while (g_get_monotonic_time () < end)
     {
@@ -1866,7 +1867,8 @@ stress_writer (gpointer data)
  * (directories too, into new ones) and delete among a few names while the
  * test thread collects batches, half its bursts with the reader thread
  * kept off the CPU; then the checks of the race tests.  Seeded
- * by WF_TEST_STRESS_SEED if set, else at random; the seed is printed. */
+ * by WF_TEST_STRESS_SEED if set, else at random; the seed is printed.
+ * WF_TEST_STRESS_SECONDS makes it run longer. */
 static void
 test_race_stress (Fixture *fixture, gconstpointer user_data)
 {
@@ -1888,6 +1890,8 @@ test_race_stress (Fixture *fixture, gconstpointer user_data)
   s.model = &m;
   s.rand = g_rand_new_with_seed (seed);
   s.reader = reader_thread_id ();
+  s.seconds = g_getenv ("WF_TEST_STRESS_SECONDS") != NULL
+                ? (guint) g_ascii_strtoull (g_getenv ("WF_TEST_STRESS_SECONDS"), NULL, 10) : STRESS_SECONDS;
   writer = g_thread_new ("stress-writer", stress_writer, &s);
 
   /* Batches are collected meanwhile, so that they come in their order. */
