@@ -9,9 +9,13 @@
  * stats only entries whose type the directory listing leaves open.
  *
  * A directory reached a second time (its wd is known) becomes an alias of
- * the node that owns the watch.  The real path must be the owner, or its
- * changes would be reported under a symlink's name and removing the link
- * would remove the watch: so a walk enters followed symlinks only after
+ * the node that owns the watch; or, found by the walk of a new directory
+ * while the owner's path leads elsewhere (it was moved there, the events
+ * of the move not read yet), a claim: an alias that reports nothing and
+ * takes the watch over, with a listing of its own, once the move's
+ * events have made the owner forgotten.  The real path must be the owner,
+ * or its changes would be reported under a symlink's name and removing the
+ * link would remove the watch: so a walk enters followed symlinks only after
  * every real directory it can reach, and a real path that meets a watch
  * owned through a symlink (made by an earlier walk) takes it over.
  * Forgetting nodes does not remove their watches on the spot: they are
@@ -373,14 +377,13 @@ demote (Walk *w, WfWatchNode *owner)
   wf_watch_table_attach_alias (w->table, owner, wd);
 }
 
-/* Was the directory that @owner watches moved to @node's path (in
- * self->walk_path), the events of the move still unread?  Then the
- * owner's path leads elsewhere or nowhere now; only a second path to the
- * same directory (a bind mount) leads to it as well.  Neither is reached
- * through a symlink: that is a genuine alias.  @here: @node's path, just
- * stat()ed first, so that a move between the two calls is seen as one. */
+/* Was the directory that @owner watches moved to @path, @node's path
+ * (@here: what stat() just said of it), the events of the move still
+ * unread?  Then the owner's path leads elsewhere or nowhere now; only a
+ * second path to the same directory (a bind mount) leads to it as well.
+ * Neither may be reached through a symlink: that is a genuine alias. */
 static gboolean
-moved_here (WfWatchNode *node, WfWatchNode *owner, const struct stat *here)
+moved_here (WfWatchNode *node, WfWatchNode *owner, const char *path, const struct stat *here)
 {
   g_autoptr (GString) owner_path = NULL;
   struct stat there;
@@ -389,7 +392,10 @@ moved_here (WfWatchNode *node, WfWatchNode *owner, const struct stat *here)
     return FALSE;
   owner_path = g_string_new (NULL);
   wf_watch_node_append_path (owner, owner_path);
-  return stat (owner_path->str, &there) != 0 || there.st_dev != here->st_dev || there.st_ino != here->st_ino;
+  if (stat (owner_path->str, &there) != 0 || there.st_dev != here->st_dev || there.st_ino != here->st_ino)
+    return TRUE;
+  /* Both lead to it, unless it moved back between the two calls. */
+  return stat (path, &there) != 0 || there.st_dev != here->st_dev || there.st_ino != here->st_ino;
 }
 
 /* @node reaches the directory @owner watches: it becomes an alias.  What
@@ -412,12 +418,15 @@ alias (Walk *w, WfWatchNode *node, WfWatchNode *owner)
 
   if (w->mode == WF_WALK_NEW_DIRECTORY && !is_ancestor (owner, node))
     {
-      if (stat (self->walk_path->str, &here) != 0 && (errno == ENOENT || errno == ENOTDIR))
+      if (stat (self->walk_path->str, &here) != 0)
         {
-          give_up (w, node, errno);
-          return;
+          if (errno == ENOENT || errno == ENOTDIR)
+            {
+              give_up (w, node, errno);
+              return;
+            }
         }
-      if (moved_here (node, owner, &here))
+      else if (moved_here (node, owner, self->walk_path->str, &here))
         {
           wf_sink_debug (self->sink, "inotify: %s was moved here, its move unread: it claims watch %d",
                          self->walk_path->str, owner->wd);

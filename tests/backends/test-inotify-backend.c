@@ -1543,8 +1543,11 @@ run_race (Fixture *fixture, gconstpointer data)
   pid_t reader = reader_thread_id ();
   Model m;
 
+  /* Valgrind runs one thread at a time: the races are for the other runs. */
+  guint iterations = wf_test_under_valgrind () ? 10 : race->iterations;
+
   model_init (&m, fixture->tmpdir, notify);
-  for (guint i = 0; i < race->iterations; i++)
+  for (guint i = 0; i < iterations; i++)
     {
       g_autofree char *base = g_strdup_printf ("%s/i%03u", fixture->tmpdir, i);
       g_autofree char *what = NULL;
@@ -1638,6 +1641,42 @@ burst_move_twice_into_new (Model *m, const char *base)
   REMOVE ("M/E/x");
 }
 
+/* Into a directory two levels down a new tree, then changed there. */
+static void
+burst_move_into_new_tree (Model *m, const char *base)
+{
+  MKDIR ("N");
+  MKDIR ("N/M");
+  RENAME ("D", "N/M/D");
+  CREATE ("N/M/D/z");
+  REMOVE ("N/M/D/x");
+  CREATE ("N/M/D/S/g");
+}
+
+/* A subdirectory moved into a new directory beside it, and the new
+ * directory renamed before its events are read. */
+static void
+burst_move_subdirectory_into_new (Model *m, const char *base)
+{
+  MKDIR ("D/N");
+  RENAME ("D/S", "D/N/S");
+  REMOVE ("D/N/S/f");
+  CREATE ("D/N/S/g");
+  RENAME ("D/N", "D/O");
+}
+
+/* Moved into a new directory and straight back; the new one removed. */
+static void
+burst_move_into_new_and_back (Model *m, const char *base)
+{
+  MKDIR ("N");
+  RENAME ("D", "N/D");
+  REMOVE ("N/D/x");
+  RENAME ("N/D", "D");
+  CREATE ("D/z");
+  REMOVE ("N");
+}
+
 /* A paired rename within the tree (both parents watched), with the
  * subtree changed right before and after it. */
 static void
@@ -1699,6 +1738,9 @@ static const Race race_move_into_new = { set_up_d, burst_move_into_new, 100 };
 static const Race race_move_into_new_then_remove = { set_up_d, burst_move_into_new_then_remove, 100 };
 static const Race race_remove_then_move_into_new = { set_up_d, burst_remove_then_move_into_new, 100 };
 static const Race race_move_twice_into_new = { set_up_d, burst_move_twice_into_new, 100 };
+static const Race race_move_into_new_tree = { set_up_d, burst_move_into_new_tree, 100 };
+static const Race race_move_subdirectory_into_new = { set_up_d, burst_move_subdirectory_into_new, 100 };
+static const Race race_move_into_new_and_back = { set_up_d, burst_move_into_new_and_back, 100 };
 static const Race race_paired_rename = { set_up_d, burst_paired_rename, 100 };
 static const Race race_paired_rename_back = { set_up_d, burst_paired_rename_back, 100 };
 static const Race race_vanishing_new = { set_up_d, burst_vanishing_new, 100 };
@@ -1714,6 +1756,7 @@ typedef struct {
   Model *model;
   GRand *rand;
   pid_t reader;
+  guint seconds;
   volatile gint done;
   guint n_ops;
 } Stress;
@@ -1799,7 +1842,7 @@ static gpointer
 stress_writer (gpointer data)
 {
   Stress *s = data;
-  gint64 end = g_get_monotonic_time () + STRESS_SECONDS * G_USEC_PER_SEC;
+  gint64 end = g_get_monotonic_time () + s->seconds * G_USEC_PER_SEC;
 
   while (g_get_monotonic_time () < end)
     {
@@ -1824,7 +1867,8 @@ stress_writer (gpointer data)
  * (directories too, into new ones) and delete among a few names while the
  * test thread collects batches, half its bursts with the reader thread
  * kept off the CPU; then the checks of the race tests.  Seeded
- * by WF_TEST_STRESS_SEED if set, else at random; the seed is printed. */
+ * by WF_TEST_STRESS_SEED if set, else at random; the seed is printed.
+ * WF_TEST_STRESS_SECONDS makes it run longer. */
 static void
 test_race_stress (Fixture *fixture, gconstpointer user_data)
 {
@@ -1846,6 +1890,8 @@ test_race_stress (Fixture *fixture, gconstpointer user_data)
   s.model = &m;
   s.rand = g_rand_new_with_seed (seed);
   s.reader = reader_thread_id ();
+  s.seconds = g_getenv ("WF_TEST_STRESS_SECONDS") != NULL
+                ? (guint) g_ascii_strtoull (g_getenv ("WF_TEST_STRESS_SECONDS"), NULL, 10) : STRESS_SECONDS;
   writer = g_thread_new ("stress-writer", stress_writer, &s);
 
   /* Batches are collected meanwhile, so that they come in their order. */
@@ -1914,6 +1960,9 @@ main (int argc, char **argv)
   ADD_WITH ("race/move-into-new-directory-then-remove", &race_move_into_new_then_remove, run_race);
   ADD_WITH ("race/remove-then-move-into-new-directory", &race_remove_then_move_into_new, run_race);
   ADD_WITH ("race/move-twice-into-new-directories", &race_move_twice_into_new, run_race);
+  ADD_WITH ("race/move-into-new-tree", &race_move_into_new_tree, run_race);
+  ADD_WITH ("race/move-subdirectory-into-new-directory", &race_move_subdirectory_into_new, run_race);
+  ADD_WITH ("race/move-into-new-directory-and-back", &race_move_into_new_and_back, run_race);
   ADD_WITH ("race/paired-rename", &race_paired_rename, run_race);
   ADD_WITH ("race/paired-rename-back", &race_paired_rename_back, run_race);
   ADD_WITH ("race/vanishing-new-directories", &race_vanishing_new, run_race);
