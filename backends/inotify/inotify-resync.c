@@ -382,7 +382,13 @@ wf_inotify_skip_stale (WfBackendInstance *self, const struct inotify_event *even
       path = g_string_new (NULL);
       wf_watch_node_append_path (node, path);
       wf_kit_path_append_name (path, event->name);
-      return lstat (path->str, &st) != 0;
+      if (lstat (path->str, &st) != 0)
+        return TRUE;
+      /* Named now, so known: should its deletion be lost, the next
+       * resync finds it gone and says so.  (The rescan may have missed
+       * it: a listing need not show an entry made while it runs.) */
+      wf_name_set_add (&node->entries, event->name);
+      return FALSE;
     }
   return TRUE;
 }
