@@ -366,6 +366,18 @@ walk_is_ancestor (Walk *walk, const struct stat *st)
 static void walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
                             const struct stat *st, gboolean is_root);
 
+/* Is the directory stat'ed as @st still at its whole path (in the buffer),
+ * not only at @name in @parent_fd, which follows a renamed ancestor? */
+static gboolean
+still_at_path (Walk *walk, int parent_fd, const char *name, gboolean follow, const struct stat *st)
+{
+  struct stat now;
+  gboolean found = walk->path->len < PATH_MAX ? wf_kit_stat_entry (AT_FDCWD, walk->path->str, follow, &now)
+                                              : wf_kit_stat_entry (parent_fd, name, follow, &now);
+
+  return found && now.st_dev == st->st_dev && now.st_ino == st->st_ino;
+}
+
 /* After @entry (in the buffer) was stat'ed as @st: lists it if it is a
  * directory to follow.  A failure is forgotten only after the last step
  * that can fail, or an unreadable directory would be reported each scan. */
@@ -423,6 +435,8 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
   gboolean complete = TRUE;
   WfKitDirReader reader;
   const char *entry_name;
+  GByteArray *names;
+  gsize dir_len;
   int errsv;
 
   if (walk_is_ancestor (walk, st))
@@ -452,6 +466,22 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
       return;
     }
 
+  /* The names first, then whether the directory is still where it was
+   * stat'ed: one renamed while it was read holds names that were never
+   * at this path (made after the rename), and reporting them would name
+   * paths that never existed.  Such a listing is dropped; the next scan
+   * sees the directory where it went. */
+  names = g_byte_array_new ();
+  while ((entry_name = wf_kit_dir_reader_next (&reader, &errsv)) != NULL)
+    g_byte_array_append (names, (const guint8 *) entry_name, (guint) strlen (entry_name) + 1);
+  if (errsv == 0 && !still_at_path (walk, parent_fd, name, options->follow_symlinks || is_root, st))
+    {
+      g_byte_array_unref (names);
+      wf_kit_dir_reader_close (&reader);
+      walk_forget_failure (walk);
+      return;
+    }
+
   walk_forget_failure (walk);
   walk->n_directories++;
   g_array_append_val (walk->ancestors, id);
@@ -459,15 +489,23 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
     dir->children = children_new ();
   dir->listing_mark++;
 
-  while ((entry_name = wf_kit_dir_reader_next (&reader, &errsv)) != NULL)
+  /* The reader left the directory's own path in the buffer. */
+  dir_len = walk->path->len;
+  for (guint offset = 0; offset < names->len; offset += (guint) strlen ((const char *) names->data + offset) + 1)
     {
-      walk_directory_entry (walk, dir, wf_kit_dir_reader_get_fd (&reader), entry_name);
+      const char *child_name = (const char *) names->data + offset;
+
+      g_string_truncate (walk->path, dir_len);
+      wf_kit_path_append_name (walk->path, child_name);
+      walk_directory_entry (walk, dir, wf_kit_dir_reader_get_fd (&reader), child_name);
       if (walk->error != NULL)
         {
           complete = FALSE;
           break;
         }
     }
+  g_string_truncate (walk->path, dir_len);
+  g_byte_array_unref (names);
   wf_kit_dir_reader_close (&reader);
   if (errsv != 0)
     {
