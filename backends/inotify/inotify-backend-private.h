@@ -67,6 +67,9 @@ struct _WfBackendInstance {
   int marker_pipe[2];
   int marker_wd;
   gboolean skipping;
+  /* A read emptied the queue and no marker was in it: this kernel does
+   * not report writes to a pipe, and no marker is set again. */
+  gboolean marker_unsupported;
   gboolean watch_limit_reported;
   /* Every change made before this moment has been read from the kernel
    * (CLOCK_REALTIME_COARSE, the clock file timestamps come from). */
@@ -145,7 +148,8 @@ void wf_inotify_report_subtree (WfBackendInstance *self, WfWatchTable *table, Wf
 /* Walks every root again and reports the difference with what we knew. */
 void wf_inotify_resync (WfBackendInstance *self, const char *reason);
 /* TRUE if @event came before the marker of the last resync (and is to be
- * dropped: the rescan read what it changed); the marker itself too. */
+ * dropped: the rescan read what it changed); the marker itself too.  A
+ * change of contents or attributes it keeps makes its name known. */
 gboolean wf_inotify_skip_stale (WfBackendInstance *self, const struct inotify_event *event);
 /* Closes what the marker holds. */
 void wf_inotify_marker_clear (WfBackendInstance *self);

@@ -173,10 +173,18 @@ report_lost_since_rescan (WfBackendInstance *self, WfWatchNode *node, const WfKi
   GHashTableIter iter;
   gpointer key, value;
 
-  if (children == NULL)
+  if (children == NULL || (node != NULL && node->is_alias))
+    /* An alias shows its owner's entries, which its owner reports. */
     return;
-  if (node == NULL || node->is_alias)
+  if (node == NULL)
     {
+      struct stat st;
+
+      /* Still a directory, but unwatched (the watch limit, an error, a
+       * path beyond PATH_MAX): whoever polls it or the error report
+       * says what it holds. */
+      if (stat (path->str, &st) == 0 ? S_ISDIR (st.st_mode) : (errno != ENOENT && errno != ENOTDIR))
+        return;
       report_entry_tree_gone (self, entry, path);
       return;
     }
@@ -224,13 +232,17 @@ reconcile_node (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *en
       const WfKitEntry *now = g_hash_table_lookup (children, key);
       WfWatchNode *child = wf_watch_table_lookup_child (&self->table, node, key);
 
-      if (child == NULL || (now != NULL && kit_entry_is_dir (now)))
+      if (now != NULL && kit_entry_is_dir (now))
         continue;
       /* Gone, or no longer a directory, when the rescan read it. */
-      wf_kit_path_append_name (path, key);
-      g_hash_table_remove (self->unwatched, path->str);
-      g_string_truncate (path, dir_len);
-      wf_inotify_forget_node (self, child, TRUE);
+      if (child == NULL)
+        {
+          wf_kit_path_append_name (path, key);
+          g_hash_table_remove (self->unwatched, path->str);
+          g_string_truncate (path, dir_len);
+        }
+      else
+        wf_inotify_forget_node (self, child, TRUE);
     }
 
   names = g_ptr_array_new ();
@@ -332,6 +344,8 @@ mark_queue (WfBackendInstance *self)
   char proc_path[64];
   char byte = 0;
 
+  if (self->marker_unsupported)
+    return;
   if (self->marker_wd < 0)
     {
       if (pipe2 (self->marker_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
@@ -341,10 +355,12 @@ mark_queue (WfBackendInstance *self)
         }
       g_snprintf (proc_path, sizeof proc_path, "/proc/self/fd/%d", self->marker_pipe[1]);
       self->marker_wd = inotify_add_watch (self->inotify_fd, proc_path, IN_MODIFY);
-      /* No watch to spare (the limit): the stale events are handled, as
-       * they would be without the marker. */
+      /* No watch to spare (the limit), or no /proc: the stale events are
+       * handled, as they would be without the marker. */
       if (self->marker_wd < 0)
         {
+          wf_sink_debug (self->sink, "inotify: no queue marker (%s): events older than the rescan are "
+                         "handled too", g_strerror (errno));
           wf_inotify_marker_clear (self);
           return;
         }
@@ -366,9 +382,15 @@ wf_inotify_skip_stale (WfBackendInstance *self, const struct inotify_event *even
       return TRUE;
     }
   /* The kernel's word that a watch is gone is not stale: the table may
-   * still hold it. */
+   * still hold it.  Nor is a root's about itself (moved, deleted, a file
+   * root's attributes): no rescan of names would see that. */
   if (event->mask & (IN_IGNORED | IN_UNMOUNT))
     return FALSE;
+  if (event->len == 0)
+    {
+      WfWatchNode *node = wf_watch_table_lookup_wd (&self->table, event->wd);
+      return node == NULL || node->parent != NULL;
+    }
   /* A change of contents or attributes is kept if its path is still
    * there: a directory's chmod is nothing a rescan of names can see. */
   if ((event->mask & (IN_MODIFY | IN_ATTRIB)) && event->len > 0)
@@ -382,7 +404,7 @@ wf_inotify_skip_stale (WfBackendInstance *self, const struct inotify_event *even
       path = g_string_new (NULL);
       wf_watch_node_append_path (node, path);
       wf_kit_path_append_name (path, event->name);
-      if (lstat (path->str, &st) != 0)
+      if (wf_inotify_ignores (self, node, path->str) || lstat (path->str, &st) != 0)
         return TRUE;
       /* Named now, so known: should its deletion be lost, the next
        * resync finds it gone and says so.  (The rescan may have missed

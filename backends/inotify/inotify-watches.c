@@ -392,7 +392,9 @@ moved_here (WfWatchNode *node, WfWatchNode *owner, const char *path, const struc
     return FALSE;
   owner_path = g_string_new (NULL);
   wf_watch_node_append_path (owner, owner_path);
-  if (stat (owner_path->str, &there) != 0 || there.st_dev != here->st_dev || there.st_ino != here->st_ino)
+  if (stat (owner_path->str, &there) != 0)
+    return errno == ENOENT || errno == ENOTDIR;
+  if (there.st_dev != here->st_dev || there.st_ino != here->st_ino)
     return TRUE;
   /* Both lead to it, unless it moved back between the two calls. */
   return stat (path, &there) != 0 || there.st_dev != here->st_dev || there.st_ino != here->st_ino;
