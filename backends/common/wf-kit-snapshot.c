@@ -770,6 +770,22 @@ wf_kit_snapshot_add_entry (WfKitSnapshot *snapshot, WfKitEntry *parent, const ch
   return entry;
 }
 
+WfKitSnapshot *
+wf_kit_snapshot_new_holding (const char *path, const WfKitEntry *entry)
+{
+  static const WfKitScanOptions no_options = { 0 };
+  WfKitSnapshot *snapshot = wf_kit_snapshot_new (path, NULL, &no_options);
+
+  snapshot->root = entry_copy (entry, NULL);
+  return snapshot;
+}
+
+gboolean
+wf_kit_entry_is_dir (const WfKitEntry *entry)
+{
+  return entry_is_dir (entry);
+}
+
 gboolean
 wf_kit_snapshot_copy_subtree (WfKitSnapshot *dest, const WfKitSnapshot *src)
 {

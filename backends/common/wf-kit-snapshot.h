@@ -74,6 +74,10 @@ gboolean wf_kit_snapshot_has_root (WfKitSnapshot *snapshot);
  * there. */
 gboolean wf_kit_snapshot_copy_subtree (WfKitSnapshot *dest, const WfKitSnapshot *src);
 
+/* A snapshot of @path holding a copy of @entry (of another snapshot) and
+ * all below it, as its root: what was reported there, kept. */
+WfKitSnapshot *wf_kit_snapshot_new_holding (const char *path, const WfKitEntry *entry);
+
 /* Directories listed, entries stat'ed, and paths failing, as of the last
  * build or rescan. */
 guint wf_kit_snapshot_get_n_directories (WfKitSnapshot *snapshot);
@@ -138,6 +142,9 @@ void wf_kit_entry_set_fingerprint (WfKitEntry *entry, const WfKitFingerprint *fi
  * forgets it), or NULL when it was not listed (a file, not recursing,
  * unreadable). */
 GHashTable *wf_kit_entry_get_children (const WfKitEntry *entry);
+/* Is @entry a directory: as of its last stat, or as known (add_known) if
+ * a rescan left it unread (its directory's listing dropped or failed)? */
+gboolean wf_kit_entry_is_dir (const WfKitEntry *entry);
 
 /* The root (@parent NULL, replacing any) or the entry @name of the listed
  * directory @parent, with a full fingerprint; @listed: a directory whose

@@ -10,12 +10,19 @@
 #include "watchfiles-backend.h"
 #include "inotify-tree.h"
 #include "wf-kit-pace.h"
+#include "wf-kit-snapshot.h"
 
 /* What the kernel tells about a watched directory.  No IN_OPEN or
  * IN_CLOSE_*: watchfiles drops them, and they would only fill the queue. */
 #define WF_INOTIFY_WATCH_MASK \
   (IN_ATTRIB | IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVED_FROM | IN_MOVED_TO | \
    IN_DELETE_SELF | IN_MOVE_SELF | IN_EXCL_UNLINK)
+
+/* A pipe whose watched inode marks a place in the kernel queue; -1: none. */
+typedef struct {
+  int pipe[2];
+  int wd;
+} WfQueueMarker;
 
 struct _WfBackendInstance {
   WfSink *sink;
@@ -59,14 +66,20 @@ struct _WfBackendInstance {
   /* WfPollRequest*: subtrees a walk could not watch for the limit, to
    * start polling at the next settle; NULL when empty. */
   GPtrArray *poll_queue;
+  /* WfWatchNode* (a claim) -> WfKitSnapshot*: what a resync reported
+   * below it (inotify-claims.c). */
+  GHashTable *claims;
   guint n_rescans;
   /* After a rebuild's walk, a byte written to a pipe whose inode we watch
-   * (marker_wd) marks the place in the kernel queue where the rescan
-   * began: the events before it are older than what the rescan read, and
-   * are dropped (skipping) until the marker comes.  -1: none set. */
-  int marker_pipe[2];
-  int marker_wd;
+   * marks the place in the kernel queue where the rescan began: the
+   * events before it are older than what the rescan read, and are dropped
+   * (skipping) until the marker comes.  A second marks where the rebuild
+   * ended: the events before it are checked against the tree (checking,
+   * wf_inotify_event_holds()), for the table may be ahead of them. */
+  WfQueueMarker rescan_marker;
+  WfQueueMarker settled_marker;
   gboolean skipping;
+  gboolean checking;
   /* A read emptied the queue and no marker was in it: this kernel does
    * not report writes to a pipe, and no marker is set again. */
   gboolean marker_unsupported;
@@ -147,12 +160,44 @@ void wf_inotify_report_subtree (WfBackendInstance *self, WfWatchTable *table, Wf
 
 /* Walks every root again and reports the difference with what we knew. */
 void wf_inotify_resync (WfBackendInstance *self, const char *reason);
-/* TRUE if @event came before the marker of the last resync (and is to be
- * dropped: the rescan read what it changed); the marker itself too.  A
- * change of contents or attributes it keeps makes its name known. */
+/* TRUE if @event came before the first marker of the last resync (and is
+ * to be dropped: the rescan read what it changed); the markers too. */
 gboolean wf_inotify_skip_stale (WfBackendInstance *self, const struct inotify_event *event);
-/* Closes what the marker holds. */
+/* Closes what the markers hold. */
 void wf_inotify_marker_clear (WfBackendInstance *self);
+/* Between a rebuild and its second marker, where the table may be ahead
+ * of @event (on @dir, for @path): does it still hold?  What it adds must
+ * exist; what it removes must be gone and have been known to the caller.
+ * Otherwise it happened before the rescan or the walk read @dir, which
+ * reported its outcome, and it is dropped. */
+gboolean wf_inotify_event_holds (WfBackendInstance *self, WfWatchNode *dir,
+                                 const struct inotify_event *event, const char *path);
+
+/* ---- what a resync reported below a claim (inotify-claims.c) ---- */
+
+void wf_inotify_claims_init (WfBackendInstance *self);
+void wf_inotify_claims_clear (WfBackendInstance *self);
+/* Drops what every claim kept: their nodes are about to be freed, and a
+ * rescan described what they kept. */
+void wf_inotify_claims_forget_all (WfBackendInstance *self);
+/* What a rescan reported below @claim: its root entry, or NULL. */
+WfKitEntry *wf_inotify_claim_lookup (WfBackendInstance *self, const WfWatchNode *claim);
+/* Takes what @claim kept (NULL: nothing), which the caller frees: the
+ * claim takes its watch over, or is forgotten. */
+WfKitSnapshot *wf_inotify_claim_take (WfBackendInstance *self, WfWatchNode *claim);
+/* The names in @node's entries, as a set. */
+GHashTable *wf_inotify_names_of (WfWatchNode *node);
+/* Pushes @kind for everything listed below @entry (its path in @path,
+ * restored on return): parents first for WF_RAW_CREATED, deepest first
+ * otherwise. */
+void wf_inotify_report_entry_tree (WfBackendInstance *self, const WfKitEntry *entry, GString *path,
+                                   WfRawKind kind, WfRawFlags flags);
+/* A directory a rescan read (@entry, at @path) was watched only
+ * afterwards, as @node (NULL: gone, or no longer a directory): what the
+ * rescan reported and @node's listing did not find is pushed deleted;
+ * a claim keeps it until it lists for itself. */
+void wf_inotify_report_lost_since (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *entry,
+                                   GString *path, WfRawFlags flags);
 
 /* ---- roots that go and come back (inotify-missing-roots.c) ---- */
 

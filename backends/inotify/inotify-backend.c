@@ -173,6 +173,8 @@ handle_entry_event (WfBackendInstance *self, WfWatchNode *dir, const struct inot
    * at. */
   if (wf_inotify_ignores (self, dir, path->str))
     return;
+  if (self->checking && !wf_inotify_event_holds (self, dir, event, path->str))
+    return;
 
   if (event->mask & (IN_DELETE | IN_MOVED_FROM))
     {
@@ -203,6 +205,12 @@ handle_entry_event (WfBackendInstance *self, WfWatchNode *dir, const struct inot
         watch_new_entry (self, dir, event->name, path->str, dir_flag != 0);
     }
 
+  /* Named to the caller now, so known: its creation may have been lost
+   * (an overflow, or skipped before a resync's marker while the rescan
+   * read the directory after the name had gone), and should its deletion
+   * be lost as well, only a resync that knows the name says so. */
+  if (event->mask & (IN_MODIFY | IN_ATTRIB))
+    wf_name_set_add (&dir->entries, event->name);
   if (event->mask & IN_MODIFY)
     wf_sink_push (self->sink, WF_RAW_MODIFIED, path->str, dir_flag);
   if (event->mask & IN_ATTRIB)
@@ -284,7 +292,7 @@ handle_event (WfBackendInstance *self, const struct inotify_event *event)
 
   if (event->mask & IN_Q_OVERFLOW)
     return "the kernel event queue overflowed";
-  if (self->skipping && wf_inotify_skip_stale (self, event))
+  if ((self->skipping || self->checking) && wf_inotify_skip_stale (self, event))
     return NULL;
 
   /* A way back for a root that is gone: what it means is looked at once
@@ -378,7 +386,7 @@ handle_events (WfBackendInstance *self, const char *buffer, gsize length,
       /* The marker was queued before the rescan that followed: a read
        * that empties the queue holds it, unless writes to a pipe raise no
        * event here.  Then nothing is dropped again. */
-      if (self->skipping)
+      if (self->skipping || self->checking)
         {
           wf_sink_debug (self->sink, "inotify: the queue marker never came; no marker from now on");
           wf_inotify_marker_clear (self);
@@ -519,9 +527,10 @@ instance_limit_error (int err)
 static void
 free_instance (WfBackendInstance *self)
 {
-  /* Closing the inotify descriptor removes the marker's watch. */
-  self->marker_wd = -1;
+  /* Closing the inotify descriptor removes the markers' watches. */
+  self->rescan_marker.wd = self->settled_marker.wd = -1;
   wf_inotify_marker_clear (self);
+  wf_inotify_claims_clear (self);
   wf_watch_table_clear (&self->table);
   if (self->roots != NULL)
     {
@@ -575,8 +584,7 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
     g_object_ref (self->ignore_rules);
   self->inotify_fd = -1;
   self->wake_fd = -1;
-  self->marker_pipe[0] = self->marker_pipe[1] = -1;
-  self->marker_wd = -1;
+  self->rescan_marker = self->settled_marker = (WfQueueMarker) { { -1, -1 }, -1 };
   g_mutex_init (&self->lock);
   wf_watch_table_init (&self->table);
   self->roots = g_ptr_array_new ();
@@ -586,6 +594,7 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
   self->orphaned_wds = g_array_new (FALSE, FALSE, sizeof (int));
   self->parked = g_ptr_array_new_with_free_func ((GDestroyNotify) wf_parked_root_free);
   wf_inotify_polled_init (self);
+  wf_inotify_claims_init (self);
   self->walk_path = g_string_new (NULL);
   self->walk_entry_path = g_string_new (NULL);
   self->event_path = g_string_new (NULL);

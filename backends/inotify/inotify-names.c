@@ -279,3 +279,29 @@ wf_name_set_remove (WfNameSet *set, const char *name)
 {
   append_record (set, JOURNAL_REMOVE, name);
 }
+
+gboolean
+wf_name_set_contains (const WfNameSet *set, const char *name)
+{
+  const char *journal_end = set->data + set->len;
+  const char *last = NULL;
+  WfNameIter run;
+  const char *run_name;
+
+  /* The last record for it decides; without one, the sorted run. */
+  for (const char *p = set->data + set->sorted_len; p < journal_end; p += strlen (p) + 1)
+    if (strcmp (p + 1, name) == 0)
+      last = p;
+  if (last != NULL)
+    return last[0] == JOURNAL_ADD;
+
+  iter_init_run (&run, set->data, set->sorted_len);
+  while ((run_name = wf_name_iter_next (&run)) != NULL)
+    {
+      int order = strcmp (run_name, name);
+
+      if (order >= 0)
+        return order == 0;
+    }
+  return FALSE;
+}

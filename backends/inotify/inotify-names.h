@@ -44,6 +44,9 @@ void wf_name_set_clear (WfNameSet *set);
 void wf_name_set_add (WfNameSet *set, const char *name);
 void wf_name_set_remove (WfNameSet *set, const char *name);
 
+/* Linear in the set's size: for the rare event that needs it. */
+gboolean wf_name_set_contains (const WfNameSet *set, const char *name);
+
 /* Folds the journal into the sorted run; iteration needs this first. */
 void wf_name_set_compact (WfNameSet *set);
 

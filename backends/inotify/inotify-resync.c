@@ -32,6 +32,28 @@
 
 #define RESYNC_FLAGS (WF_RAW_FLAG_SCAN | WF_RAW_FLAG_RESYNC)
 
+/* What a claim kept of an earlier rescan is what the caller was told is
+ * below it. */
+static void
+describe_kept (WfKitSnapshot *snapshot, WfKitEntry *entry, const WfKitEntry *kept)
+{
+  GHashTable *children = wf_kit_entry_get_children (kept);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, children);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      /* A directory never listed is a name: its kind is judged anew. */
+      WfKitKnown known = wf_kit_entry_is_dir (value) && wf_kit_entry_get_children (value) != NULL
+                         ? WF_KIT_KNOWN_DIRECTORY : WF_KIT_KNOWN_NAME;
+      WfKitEntry *child_entry = wf_kit_snapshot_add_known (snapshot, entry, key, known);
+
+      if (known == WF_KIT_KNOWN_DIRECTORY)
+        describe_kept (snapshot, child_entry, value);
+    }
+}
+
 static void
 describe_children (WfBackendInstance *self, WfKitSnapshot *snapshot, WfKitEntry *entry,
                    WfWatchNode *dir, GString *path)
@@ -45,10 +67,13 @@ describe_children (WfBackendInstance *self, WfKitSnapshot *snapshot, WfKitEntry 
   while ((name = wf_name_iter_next (&iter)) != NULL)
     {
       WfWatchNode *child = wf_watch_table_lookup_child (&self->table, dir, name);
+      WfKitEntry *kept = child != NULL ? wf_inotify_claim_lookup (self, child) : NULL;
       WfKitKnown known;
 
       wf_kit_path_append_name (path, name);
-      if (child != NULL)
+      if (kept != NULL)
+        known = WF_KIT_KNOWN_DIRECTORY;
+      else if (child != NULL)
         known = child->is_alias ? WF_KIT_KNOWN_OPAQUE : WF_KIT_KNOWN_DIRECTORY;
       else if (wf_inotify_is_limit_polled (self, path->str))
         /* Its own snapshot reports it, from the limit poller. */
@@ -59,7 +84,9 @@ describe_children (WfBackendInstance *self, WfKitSnapshot *snapshot, WfKitEntry 
 
       {
         WfKitEntry *child_entry = wf_kit_snapshot_add_known (snapshot, entry, name, known);
-        if (known == WF_KIT_KNOWN_DIRECTORY)
+        if (kept != NULL)
+          describe_kept (snapshot, child_entry, kept);
+        else if (known == WF_KIT_KNOWN_DIRECTORY)
           describe_children (self, snapshot, child_entry, child, path);
       }
       g_string_truncate (path, dir_len);
@@ -111,98 +138,10 @@ missed_directory_free (WfMissedDirectory *missed)
   g_free (missed);
 }
 
-static gboolean
-kit_entry_is_dir (const WfKitEntry *entry)
-{
-  return S_ISDIR (wf_kit_entry_get_fingerprint (entry)->mode);
-}
-
 static gint
 compare_names (gconstpointer a, gconstpointer b)
 {
   return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-static GHashTable *
-names_of (WfWatchNode *node)
-{
-  GHashTable *names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  WfNameIter iter;
-  const char *name;
-
-  wf_name_set_compact (&node->entries);
-  wf_name_iter_init (&iter, &node->entries);
-  while ((name = wf_name_iter_next (&iter)) != NULL)
-    g_hash_table_add (names, g_strdup (name));
-  return names;
-}
-
-/* Pushes deleted for everything the rescan read below @entry (at @path),
- * deepest first. */
-static void
-report_entry_tree_gone (WfBackendInstance *self, const WfKitEntry *entry, GString *path)
-{
-  GHashTable *children = wf_kit_entry_get_children (entry);
-  gsize dir_len = path->len;
-  GHashTableIter iter;
-  gpointer key, value;
-
-  if (children == NULL)
-    return;
-  g_hash_table_iter_init (&iter, children);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      wf_kit_path_append_name (path, key);
-      report_entry_tree_gone (self, value, path);
-      wf_sink_push (self->sink, WF_RAW_DELETED, path->str,
-                    RESYNC_FLAGS | (kit_entry_is_dir (value) ? WF_RAW_FLAG_IS_DIR : 0));
-      g_string_truncate (path, dir_len);
-    }
-}
-
-/* A directory the rescan read (@entry) was watched only afterwards, as
- * @node (NULL: it was gone, or no longer a directory): no event tells what
- * went in between, so what the rescan reported and the walk did not find
- * is reported deleted here. */
-static void
-report_lost_since_rescan (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *entry, GString *path)
-{
-  GHashTable *children = wf_kit_entry_get_children (entry);
-  g_autoptr (GHashTable) found = NULL;
-  gsize dir_len = path->len;
-  GHashTableIter iter;
-  gpointer key, value;
-
-  if (children == NULL || (node != NULL && node->is_alias))
-    /* An alias shows its owner's entries, which its owner reports. */
-    return;
-  if (node == NULL)
-    {
-      struct stat st;
-
-      /* Still a directory, but unwatched (the watch limit, an error, a
-       * path beyond PATH_MAX): whoever polls it or the error report
-       * says what it holds. */
-      if (stat (path->str, &st) == 0 ? S_ISDIR (st.st_mode) : (errno != ENOENT && errno != ENOTDIR))
-        return;
-      report_entry_tree_gone (self, entry, path);
-      return;
-    }
-  found = names_of (node);
-  g_hash_table_iter_init (&iter, children);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      wf_kit_path_append_name (path, key);
-      if (!g_hash_table_contains (found, key))
-        {
-          report_entry_tree_gone (self, value, path);
-          wf_sink_push (self->sink, WF_RAW_DELETED, path->str,
-                        RESYNC_FLAGS | (kit_entry_is_dir (value) ? WF_RAW_FLAG_IS_DIR : 0));
-        }
-      else if (kit_entry_is_dir (value))
-        report_lost_since_rescan (self, wf_watch_table_lookup_child (&self->table, node, key), value, path);
-      g_string_truncate (path, dir_len);
-    }
 }
 
 /* Makes @node's names those of @entry (the rescan's listing of the same
@@ -224,7 +163,7 @@ reconcile_node (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *en
   if (children == NULL || node->is_file || node->is_alias)
     return;
 
-  had = names_of (node);
+  had = wf_inotify_names_of (node);
 
   g_hash_table_iter_init (&iter, had);
   while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -232,7 +171,7 @@ reconcile_node (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *en
       const WfKitEntry *now = g_hash_table_lookup (children, key);
       WfWatchNode *child = wf_watch_table_lookup_child (&self->table, node, key);
 
-      if (now != NULL && kit_entry_is_dir (now))
+      if (now != NULL && wf_kit_entry_is_dir (now))
         continue;
       /* Gone, or no longer a directory, when the rescan read it. */
       if (child == NULL)
@@ -252,7 +191,7 @@ reconcile_node (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *en
       WfWatchNode *child = wf_watch_table_lookup_child (&self->table, node, key);
 
       g_ptr_array_add (names, key);
-      if (!kit_entry_is_dir (value) || !self->recursive)
+      if (!wf_kit_entry_is_dir (value) || !self->recursive)
         continue;
       wf_kit_path_append_name (path, key);
       if (child != NULL)
@@ -286,7 +225,7 @@ reconcile (WfBackendInstance *self, GPtrArray *known)
       WfWatchNode *root = self->roots->pdata[i];
       WfKitEntry *entry = wf_kit_snapshot_get_root (known->pdata[i]);
 
-      if (root->wd < 0 || root->is_file || root->is_alias || entry == NULL || !kit_entry_is_dir (entry))
+      if (root->wd < 0 || root->is_file || root->is_alias || entry == NULL || !wf_kit_entry_is_dir (entry))
         continue;
       g_string_assign (path, root->name);
       reconcile_node (self, root, entry, path, missed);
@@ -315,57 +254,82 @@ reconcile (WfBackendInstance *self, GPtrArray *known)
           wf_inotify_walk_new_directory (self, directory->parent, directory->name, is_link);
           node = wf_watch_table_lookup_child (&self->table, directory->parent, directory->name);
         }
-      report_lost_since_rescan (self, node, directory->entry, path);
+      wf_inotify_report_lost_since (self, node, directory->entry, path, RESYNC_FLAGS);
     }
+}
+
+static void
+marker_close (WfBackendInstance *self, WfQueueMarker *marker)
+{
+  if (marker->wd >= 0 && self->inotify_fd >= 0)
+    wf_inotify_remove_watch (self, marker->wd);
+  marker->wd = -1;
+  for (guint i = 0; i < 2; i++)
+    if (marker->pipe[i] >= 0)
+      {
+        close (marker->pipe[i]);
+        marker->pipe[i] = -1;
+      }
 }
 
 void
 wf_inotify_marker_clear (WfBackendInstance *self)
 {
-  if (self->marker_wd >= 0 && self->inotify_fd >= 0)
-    wf_inotify_remove_watch (self, self->marker_wd);
-  self->marker_wd = -1;
-  for (guint i = 0; i < 2; i++)
-    if (self->marker_pipe[i] >= 0)
-      {
-        close (self->marker_pipe[i]);
-        self->marker_pipe[i] = -1;
-      }
+  marker_close (self, &self->rescan_marker);
+  marker_close (self, &self->settled_marker);
   self->skipping = FALSE;
+  self->checking = FALSE;
 }
 
-/* Marks the place in the kernel queue the rescan begins at: write() on a
- * pipe raises IN_MODIFY on its inode, queued after every event before it.
- * The pipe and its watch exist only until the marker is read, so that
- * watches and descriptors stay those of the trees. */
+/* A pipe whose inode is watched: write() on it raises IN_MODIFY, queued
+ * after every event before it. */
+static gboolean
+marker_open (WfBackendInstance *self, WfQueueMarker *marker)
+{
+  char proc_path[64];
+
+  if (pipe2 (marker->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+    {
+      marker->pipe[0] = marker->pipe[1] = -1;
+      return FALSE;
+    }
+  g_snprintf (proc_path, sizeof proc_path, "/proc/self/fd/%d", marker->pipe[1]);
+  marker->wd = inotify_add_watch (self->inotify_fd, proc_path, IN_MODIFY);
+  /* No watch to spare (the limit), or no /proc: the stale events are
+   * handled, as they would be without the marker. */
+  if (marker->wd < 0)
+    {
+      wf_sink_debug (self->sink, "inotify: no queue marker (%s): events older than the rescan are "
+                     "handled too", g_strerror (errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+marker_write (WfQueueMarker *marker)
+{
+  char byte = 0;
+
+  return write (marker->pipe[1], &byte, 1) == 1 && read (marker->pipe[0], &byte, 1) == 1;
+}
+
+/* Marks the place in the kernel queue the rescan begins at (skipping
+ * until it is read), and readies the one for where the rebuild ends.  The
+ * pipes and their watches exist only until the markers are read, so that
+ * watches and descriptors stay those of the trees.  Each rescan has pipes
+ * of its own: were an earlier rescan's marker still queued (another
+ * overflow came before it), reading that one must not end the skipping,
+ * and the kernel would merge two markers of one watch queued in a row. */
 static void
 mark_queue (WfBackendInstance *self)
 {
-  char proc_path[64];
-  char byte = 0;
-
   if (self->marker_unsupported)
     return;
-  if (self->marker_wd < 0)
-    {
-      if (pipe2 (self->marker_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-        {
-          self->marker_pipe[0] = self->marker_pipe[1] = -1;
-          return;
-        }
-      g_snprintf (proc_path, sizeof proc_path, "/proc/self/fd/%d", self->marker_pipe[1]);
-      self->marker_wd = inotify_add_watch (self->inotify_fd, proc_path, IN_MODIFY);
-      /* No watch to spare (the limit), or no /proc: the stale events are
-       * handled, as they would be without the marker. */
-      if (self->marker_wd < 0)
-        {
-          wf_sink_debug (self->sink, "inotify: no queue marker (%s): events older than the rescan are "
-                         "handled too", g_strerror (errno));
-          wf_inotify_marker_clear (self);
-          return;
-        }
-    }
-  if (write (self->marker_pipe[1], &byte, 1) != 1 || read (self->marker_pipe[0], &byte, 1) != 1)
+  /* Their events, still queued, are dropped as stale: the watches are gone. */
+  wf_inotify_marker_clear (self);
+  if (!marker_open (self, &self->rescan_marker) || !marker_open (self, &self->settled_marker) ||
+      !marker_write (&self->rescan_marker))
     {
       wf_inotify_marker_clear (self);
       return;
@@ -373,14 +337,53 @@ mark_queue (WfBackendInstance *self)
   self->skipping = TRUE;
 }
 
+/* Marks where the rebuild ended: the events before it may be older than
+ * what the rescan and the walks read, checked (wf_inotify_event_holds()). */
+static void
+mark_settled (WfBackendInstance *self)
+{
+  if (self->settled_marker.wd < 0)
+    return;
+  if (!marker_write (&self->settled_marker))
+    {
+      wf_inotify_marker_clear (self);
+      return;
+    }
+  self->checking = TRUE;
+}
+
+gboolean
+wf_inotify_event_holds (WfBackendInstance *self, WfWatchNode *dir, const struct inotify_event *event,
+                        const char *path)
+{
+  struct stat st;
+  gboolean exists = lstat (path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR);
+
+  if (event->mask & (IN_DELETE | IN_MOVED_FROM))
+    /* Gone, and the caller was told it was there. */
+    return !exists && (wf_watch_table_lookup_child (&self->table, dir, event->name) != NULL ||
+                       wf_name_set_contains (&dir->entries, event->name));
+  return exists;
+}
+
 gboolean
 wf_inotify_skip_stale (WfBackendInstance *self, const struct inotify_event *event)
 {
-  if (event->wd == self->marker_wd)
+  if (event->wd == self->rescan_marker.wd)
+    {
+      marker_close (self, &self->rescan_marker);
+      self->skipping = FALSE;
+      return TRUE;
+    }
+  /* Past it, the table is behind the events again (and were the first
+   * lost in an overflow, nothing is older than this either). */
+  if (event->wd == self->settled_marker.wd)
     {
       wf_inotify_marker_clear (self);
       return TRUE;
     }
+  if (!self->skipping)
+    return FALSE;
   /* The kernel's word that a watch is gone is not stale: the table may
    * still hold it.  Nor is a root's about itself (moved, deleted, a file
    * root's attributes): no rescan of names would see that. */
@@ -404,13 +407,10 @@ wf_inotify_skip_stale (WfBackendInstance *self, const struct inotify_event *even
       path = g_string_new (NULL);
       wf_watch_node_append_path (node, path);
       wf_kit_path_append_name (path, event->name);
-      if (wf_inotify_ignores (self, node, path->str) || lstat (path->str, &st) != 0)
-        return TRUE;
-      /* Named now, so known: should its deletion be lost, the next
-       * resync finds it gone and says so.  (The rescan may have missed
-       * it: a listing need not show an entry made while it runs.) */
-      wf_name_set_add (&node->entries, event->name);
-      return FALSE;
+      /* Kept, it makes its name known (handle_entry_event()): the
+       * rescan may have missed it, a listing need not show an entry made
+       * while it runs. */
+      return wf_inotify_ignores (self, node, path->str) || lstat (path->str, &st) != 0;
     }
   return TRUE;
 }
@@ -432,6 +432,8 @@ rebuild (WfBackendInstance *self)
 
   for (guint i = 0; i < self->roots->len; i++)
     g_ptr_array_add (known, describe_root (self, self->roots->pdata[i], since_ns));
+  /* Described: the rescan reports what became of what they kept. */
+  wf_inotify_claims_forget_all (self);
 
   wf_watch_table_init (&fresh);
   /* Counted again by the walks below. */
@@ -474,6 +476,7 @@ rebuild (WfBackendInstance *self)
   reconcile (self, known);
   g_ptr_array_unref (known);
   wf_inotify_settle (self);
+  mark_settled (self);
 }
 
 void

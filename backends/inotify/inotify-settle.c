@@ -17,6 +17,28 @@
 /* A burst of drops grows the array: above this it is given back. */
 #define DROPPED_KEPT_BYTES (64 * 1024)
 
+/* @heir (not a root) takes the watch over.  A claim a resync reported
+ * things below says, once it has listed for itself, which of them are
+ * gone. */
+static void
+walk_heir (WfBackendInstance *self, WfWatchNode *heir)
+{
+  WfKitSnapshot *kept = wf_inotify_claim_take (self, heir);
+  WfWatchNode *parent = heir->parent;
+  g_autofree char *name = kept != NULL ? g_strdup (heir->name) : NULL;
+  g_autoptr (GString) path = NULL;
+
+  wf_inotify_walk_heir (self, heir);
+  if (kept == NULL)
+    return;
+  /* The walk frees @heir if its path is gone: look it up again. */
+  path = g_string_new (wf_kit_snapshot_get_path (kept));
+  wf_inotify_report_lost_since (self, wf_watch_table_lookup_child (&self->table, parent, name),
+                                wf_kit_snapshot_get_root (kept), path,
+                                WF_RAW_FLAG_SCAN | WF_RAW_FLAG_RESYNC);
+  wf_kit_snapshot_free (kept);
+}
+
 /* Aliases whose owner was forgotten walk their path again, the first
  * taking the watch over. */
 static void
@@ -45,7 +67,7 @@ adopt_orphans (WfBackendInstance *self)
       if (heir->parent == NULL)
         wf_inotify_root_rewalk (self, heir);
       else
-        wf_inotify_walk_heir (self, heir);
+        walk_heir (self, heir);
 
       /* That path went elsewhere: the next alias tries. */
       if (wf_watch_table_lookup_wd (&self->table, wd) == NULL
