@@ -66,9 +66,9 @@ struct _WfBackendInstance {
   /* WfPollRequest*: subtrees a walk could not watch for the limit, to
    * start polling at the next settle; NULL when empty. */
   GPtrArray *poll_queue;
-  /* WfWatchNode* (a claim) -> WfKitSnapshot*: what a resync reported
-   * below it (inotify-claims.c). */
-  GHashTable *claims;
+  /* WfWatchNode* (an alias) -> WfKitSnapshot*: what a resync reported
+   * below it (inotify-alias-reports.c). */
+  GHashTable *alias_reports;
   guint n_rescans;
   /* After a rebuild's walk, a byte written to a pipe whose inode we watch
    * marks the place in the kernel queue where the rescan began: the
@@ -173,18 +173,22 @@ void wf_inotify_marker_clear (WfBackendInstance *self);
 gboolean wf_inotify_event_holds (WfBackendInstance *self, WfWatchNode *dir,
                                  const struct inotify_event *event, const char *path);
 
-/* ---- what a resync reported below a claim (inotify-claims.c) ---- */
+/* ---- what a resync reported below an alias (inotify-alias-reports.c) ---- */
 
-void wf_inotify_claims_init (WfBackendInstance *self);
-void wf_inotify_claims_clear (WfBackendInstance *self);
-/* Drops what every claim kept: their nodes are about to be freed, and a
+void wf_inotify_alias_reports_init (WfBackendInstance *self);
+void wf_inotify_alias_reports_clear (WfBackendInstance *self);
+/* Drops what every alias kept: their nodes are about to be freed, and a
  * rescan described what they kept. */
-void wf_inotify_claims_forget_all (WfBackendInstance *self);
-/* What a rescan reported below @claim: its root entry, or NULL. */
-WfKitEntry *wf_inotify_claim_lookup (WfBackendInstance *self, const WfWatchNode *claim);
-/* Takes what @claim kept (NULL: nothing), which the caller frees: the
- * claim takes its watch over, or is forgotten. */
-WfKitSnapshot *wf_inotify_claim_take (WfBackendInstance *self, WfWatchNode *claim);
+void wf_inotify_alias_reports_forget_all (WfBackendInstance *self);
+/* Keeps what a rescan reported below @alias (@entry, at @path), unless
+ * something is kept already or @entry was not listed. */
+void wf_inotify_alias_report_keep (WfBackendInstance *self, WfWatchNode *alias, const WfKitEntry *entry,
+                                   const char *path);
+/* What a rescan reported below @alias: its root entry, or NULL. */
+WfKitEntry *wf_inotify_alias_report_lookup (WfBackendInstance *self, const WfWatchNode *alias);
+/* Takes what @alias kept (NULL: nothing), which the caller frees: the
+ * alias takes its watch over, or is forgotten. */
+WfKitSnapshot *wf_inotify_alias_report_take (WfBackendInstance *self, WfWatchNode *alias);
 /* The names in @node's entries, as a set. */
 GHashTable *wf_inotify_names_of (WfWatchNode *node);
 /* Pushes @kind for everything listed below @entry (its path in @path,
@@ -195,7 +199,7 @@ void wf_inotify_report_entry_tree (WfBackendInstance *self, const WfKitEntry *en
 /* A directory a rescan read (@entry, at @path) was watched only
  * afterwards, as @node (NULL: gone, or no longer a directory): what the
  * rescan reported and @node's listing did not find is pushed deleted;
- * a claim keeps it until it lists for itself. */
+ * an alias keeps it until it lists for itself. */
 void wf_inotify_report_lost_since (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *entry,
                                    GString *path, WfRawFlags flags);
 

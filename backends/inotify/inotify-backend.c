@@ -174,7 +174,9 @@ handle_entry_event (WfBackendInstance *self, WfWatchNode *dir, const struct inot
   if (wf_inotify_ignores (self, dir, path->str))
     return;
   if (self->checking && !wf_inotify_event_holds (self, dir, event, path->str))
-    return;
+    {
+      return;
+    }
 
   if (event->mask & (IN_DELETE | IN_MOVED_FROM))
     {
@@ -283,6 +285,27 @@ handle_unmount (WfBackendInstance *self, WfWatchNode *node)
   wf_inotify_forget_node (self, node, TRUE);
 }
 
+/* @node's directory is gone (its watch dropped by the kernel).  Whatever
+ * its names still hold is gone too: usually nothing, an rm -r reported
+ * them one by one, but the events of a resync's window may have been
+ * dropped as stale, and the parent's event for it may be among them. */
+static void
+directory_gone (WfBackendInstance *self, WfWatchNode *node)
+{
+  GString *path = self->event_path;
+  struct stat st;
+
+  g_string_truncate (path, 0);
+  wf_watch_node_append_path (node, path);
+  wf_inotify_report_subtree (self, &self->table, node, path, WF_RAW_DELETED, WF_RAW_FLAG_NONE);
+  if (lstat (path->str, &st) != 0 && (errno == ENOENT || errno == ENOTDIR))
+    {
+      wf_sink_push (self->sink, WF_RAW_DELETED, path->str, WF_RAW_FLAG_IS_DIR);
+      wf_name_set_remove (&node->parent->entries, node->name);
+    }
+  wf_inotify_forget_node (self, node, FALSE);
+}
+
 /* Returns why events were lost (NULL if they were not). */
 static const char *
 handle_event (WfBackendInstance *self, const struct inotify_event *event)
@@ -330,7 +353,7 @@ handle_event (WfBackendInstance *self, const struct inotify_event *event)
       if (node->parent == NULL)
         wf_inotify_root_gone (self, node, WF_RAW_DELETED, FALSE);
       else
-        wf_inotify_forget_node (self, node, FALSE);
+        directory_gone (self, node);
       return NULL;
     }
   if (event->mask & IN_UNMOUNT)
@@ -530,7 +553,7 @@ free_instance (WfBackendInstance *self)
   /* Closing the inotify descriptor removes the markers' watches. */
   self->rescan_marker.wd = self->settled_marker.wd = -1;
   wf_inotify_marker_clear (self);
-  wf_inotify_claims_clear (self);
+  wf_inotify_alias_reports_clear (self);
   wf_watch_table_clear (&self->table);
   if (self->roots != NULL)
     {
@@ -594,7 +617,7 @@ start (WfSink *sink, const WfBackendOptions *options, GError **error)
   self->orphaned_wds = g_array_new (FALSE, FALSE, sizeof (int));
   self->parked = g_ptr_array_new_with_free_func ((GDestroyNotify) wf_parked_root_free);
   wf_inotify_polled_init (self);
-  wf_inotify_claims_init (self);
+  wf_inotify_alias_reports_init (self);
   self->walk_path = g_string_new (NULL);
   self->walk_entry_path = g_string_new (NULL);
   self->event_path = g_string_new (NULL);

@@ -32,7 +32,7 @@
 
 #define RESYNC_FLAGS (WF_RAW_FLAG_SCAN | WF_RAW_FLAG_RESYNC)
 
-/* What a claim kept of an earlier rescan is what the caller was told is
+/* What an alias kept of an earlier rescan is what the caller was told is
  * below it. */
 static void
 describe_kept (WfKitSnapshot *snapshot, WfKitEntry *entry, const WfKitEntry *kept)
@@ -67,7 +67,7 @@ describe_children (WfBackendInstance *self, WfKitSnapshot *snapshot, WfKitEntry 
   while ((name = wf_name_iter_next (&iter)) != NULL)
     {
       WfWatchNode *child = wf_watch_table_lookup_child (&self->table, dir, name);
-      WfKitEntry *kept = child != NULL ? wf_inotify_claim_lookup (self, child) : NULL;
+      WfKitEntry *kept = child != NULL ? wf_inotify_alias_report_lookup (self, child) : NULL;
       WfKitKnown known;
 
       wf_kit_path_append_name (path, name);
@@ -160,8 +160,13 @@ reconcile_node (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *en
   gpointer key, value;
 
   /* Not listed (unreadable, opaque, not recursing): the walk's names stay. */
-  if (children == NULL || node->is_file || node->is_alias)
+  if (children == NULL || node->is_file)
     return;
+  if (node->is_alias)
+    {
+      wf_inotify_alias_report_keep (self, node, entry, path->str);
+      return;
+    }
 
   had = wf_inotify_names_of (node);
 
@@ -432,8 +437,8 @@ rebuild (WfBackendInstance *self)
 
   for (guint i = 0; i < self->roots->len; i++)
     g_ptr_array_add (known, describe_root (self, self->roots->pdata[i], since_ns));
-  /* Described: the rescan reports what became of what they kept. */
-  wf_inotify_claims_forget_all (self);
+  /* Described: the rescan reports what became of what aliases kept. */
+  wf_inotify_alias_reports_forget_all (self);
 
   wf_watch_table_init (&fresh);
   /* Counted again by the walks below. */

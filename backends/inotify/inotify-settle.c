@@ -17,17 +17,19 @@
 /* A burst of drops grows the array: above this it is given back. */
 #define DROPPED_KEPT_BYTES (64 * 1024)
 
-/* @heir (not a root) takes the watch over.  A claim a resync reported
- * things below says, once it has listed for itself, which of them are
- * gone. */
+/* @heir (not a root) takes the watch over.  One a resync reported
+ * things below lists for itself, as a claim does (reporting what it
+ * holds), and says which of them are gone. */
 static void
 walk_heir (WfBackendInstance *self, WfWatchNode *heir)
 {
-  WfKitSnapshot *kept = wf_inotify_claim_take (self, heir);
+  WfKitSnapshot *kept = wf_inotify_alias_report_take (self, heir);
   WfWatchNode *parent = heir->parent;
   g_autofree char *name = kept != NULL ? g_strdup (heir->name) : NULL;
   g_autoptr (GString) path = NULL;
 
+  if (kept != NULL)
+    heir->is_claim = TRUE;
   wf_inotify_walk_heir (self, heir);
   if (kept == NULL)
     return;

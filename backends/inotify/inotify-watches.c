@@ -775,7 +775,7 @@ forget_node_in (WfBackendInstance *self, WfWatchTable *table, WfWatchNode *node,
   if (!node->is_alias)
     forget_descendants_in (self, table, node);
   release_node (self, table, node, watch_alive);
-  wf_kit_snapshot_free (wf_inotify_claim_take (self, node));
+  wf_kit_snapshot_free (wf_inotify_alias_report_take (self, node));
   wf_watch_node_free (node);
 }
 
@@ -847,11 +847,11 @@ wf_inotify_report_subtree (WfBackendInstance *self,
                            WfRawFlags flags)
 {
   gsize dir_len = path->len;
-  WfKitEntry *kept = wf_inotify_claim_lookup (self, node);
+  WfKitEntry *kept = wf_inotify_alias_report_lookup (self, node);
   WfNameIter iter;
   const char *name;
 
-  /* A claim holds, as far as the caller knows, what a resync said. */
+  /* An alias holds, as far as the caller knows, what a resync said. */
   if (kept != NULL)
     {
       wf_inotify_report_entry_tree (self, kept, path, kind, flags);

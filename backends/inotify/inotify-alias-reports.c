@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* inotify-claims.c: what a resync reported below a claim, kept until the
- * claim takes its watch over.
+/* inotify-alias-reports.c: what a resync reported below an alias, kept
+ * until the alias takes its watch over or is forgotten.
  *
- * A resync's rescan reads the live tree: a directory moved while it ran
- * is read, and reported, at its new path, though the table still holds it
- * at the old one, the move's events unread.  The walk that finds it there
- * makes a claim (inotify-watches.c), which knows no names of its own: so
- * what the rescan reported below it is kept here.  When the claim takes
- * the watch over, what its own listing no longer finds is reported
- * deleted; when it is forgotten, or a subtree report passes through it,
- * what is kept stands for what it holds.  A rescan reporting more than
- * the table knows is the one way a claim comes to hold reported names:
- * a claim made by an event's walk has reported nothing yet.
+ * A resync's rescan reads the live tree, and knows nothing of watches: a
+ * directory moved while the walk ran is found twice (the walk makes the
+ * second path an alias), one moved while the rescan ran is read at its
+ * new path while the table still holds it at the old one (the walk of
+ * the missed directory makes a claim), and the rescan reports what it
+ * finds below either.  An alias knows no names of its own, so what the
+ * rescan reported below it is kept here.  When the alias takes the watch
+ * over, what its own listing no longer finds is reported deleted; when a
+ * subtree report passes through it, what is kept stands for what it
+ * holds; the next resync describes it so.
  */
 #include "config.h"
 
@@ -35,43 +35,45 @@ wf_inotify_names_of (WfWatchNode *node)
 }
 
 void
-wf_inotify_claims_init (WfBackendInstance *self)
+wf_inotify_alias_reports_init (WfBackendInstance *self)
 {
-  self->claims = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) wf_kit_snapshot_free);
+  self->alias_reports = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) wf_kit_snapshot_free);
 }
 
 void
-wf_inotify_claims_clear (WfBackendInstance *self)
+wf_inotify_alias_reports_clear (WfBackendInstance *self)
 {
-  g_clear_pointer (&self->claims, g_hash_table_unref);
+  g_clear_pointer (&self->alias_reports, g_hash_table_unref);
 }
 
 void
-wf_inotify_claims_forget_all (WfBackendInstance *self)
+wf_inotify_alias_reports_forget_all (WfBackendInstance *self)
 {
-  g_hash_table_remove_all (self->claims);
+  g_hash_table_remove_all (self->alias_reports);
 }
 
-static void
-remember (WfBackendInstance *self, WfWatchNode *claim, const WfKitEntry *entry, const char *path)
+void
+wf_inotify_alias_report_keep (WfBackendInstance *self, WfWatchNode *alias, const WfKitEntry *entry,
+                              const char *path)
 {
-  g_hash_table_replace (self->claims, claim, wf_kit_snapshot_new_holding (path, entry));
+  if (wf_kit_entry_get_children (entry) != NULL && wf_inotify_alias_report_lookup (self, alias) == NULL)
+    g_hash_table_replace (self->alias_reports, alias, wf_kit_snapshot_new_holding (path, entry));
 }
 
 WfKitSnapshot *
-wf_inotify_claim_take (WfBackendInstance *self, WfWatchNode *claim)
+wf_inotify_alias_report_take (WfBackendInstance *self, WfWatchNode *alias)
 {
   WfKitSnapshot *reported = NULL;
 
-  if (claim->is_claim)
-    g_hash_table_steal_extended (self->claims, claim, NULL, (gpointer *) &reported);
+  /* Not by is_alias: a heir is no longer one when it takes this. */
+  g_hash_table_steal_extended (self->alias_reports, alias, NULL, (gpointer *) &reported);
   return reported;
 }
 
 WfKitEntry *
-wf_inotify_claim_lookup (WfBackendInstance *self, const WfWatchNode *claim)
+wf_inotify_alias_report_lookup (WfBackendInstance *self, const WfWatchNode *alias)
 {
-  WfKitSnapshot *reported = claim->is_claim ? g_hash_table_lookup (self->claims, claim) : NULL;
+  WfKitSnapshot *reported = alias->is_alias ? g_hash_table_lookup (self->alias_reports, alias) : NULL;
 
   return reported != NULL ? wf_kit_snapshot_get_root (reported) : NULL;
 }
@@ -113,27 +115,32 @@ wf_inotify_report_lost_since (WfBackendInstance *self, WfWatchNode *node, const 
   GHashTableIter iter;
   gpointer key, value;
 
-  if (children == NULL || (node != NULL && node->is_alias && !node->is_claim))
-    /* An alias shows its owner's entries, which its owner reports. */
+  if (children == NULL)
     return;
-  if (node != NULL && node->is_claim)
+  if (node != NULL && node->is_alias)
     {
-      /* Not listed yet: it reports what it lost once it takes the
+      /* No names of its own: it says what it lost once it takes the
        * watch over. */
-      if (wf_inotify_claim_lookup (self, node) == NULL)
-        remember (self, node, entry, path->str);
+      wf_inotify_alias_report_keep (self, node, entry, path->str);
       return;
     }
   if (node == NULL)
     {
       struct stat st;
+      gboolean exists;
 
       /* Still a directory, but unwatched (the watch limit, an error, a
        * path beyond PATH_MAX): whoever polls it or the error report
        * says what it holds. */
       if (stat (path->str, &st) == 0 ? S_ISDIR (st.st_mode) : (errno != ENOENT && errno != ENOTDIR))
         return;
+      /* Gone, or something else now: its parent's event for that may
+       * have been dropped as older than the rescan. */
+      exists = lstat (path->str, &st) == 0;
       wf_inotify_report_entry_tree (self, entry, path, WF_RAW_DELETED, flags);
+      wf_sink_push (self->sink, WF_RAW_DELETED, path->str, flags | WF_RAW_FLAG_IS_DIR);
+      if (exists)
+        wf_sink_push (self->sink, WF_RAW_CREATED, path->str, flags);
       return;
     }
   found = wf_inotify_names_of (node);
