@@ -165,6 +165,16 @@ void wf_inotify_resync (WfBackendInstance *self, const char *reason);
 gboolean wf_inotify_skip_stale (WfBackendInstance *self, const struct inotify_event *event);
 /* Closes what the markers hold. */
 void wf_inotify_marker_clear (WfBackendInstance *self);
+/* Marks where a rebuild, or a polled subtree's hand-over to watches, has
+ * taken a rescan's names: the events queued before it are checked
+ * (wf_inotify_event_holds()), for the table may be ahead of them. */
+void wf_inotify_mark_settled (WfBackendInstance *self);
+/* Makes @node (at @path, just watched) hold what a rescan reported there
+ * (@entry): the names the walk read are replaced, directories only the
+ * rescan found are watched and report what went since, an alias keeps
+ * what was reported below it. */
+void wf_inotify_reconcile (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *entry,
+                           const char *path);
 /* Between a rebuild and its second marker, where the table may be ahead
  * of @event (on @dir, for @path): does it still hold?  What it adds must
  * exist; what it removes must be gone and have been known to the caller.

@@ -174,9 +174,7 @@ handle_entry_event (WfBackendInstance *self, WfWatchNode *dir, const struct inot
   if (wf_inotify_ignores (self, dir, path->str))
     return;
   if (self->checking && !wf_inotify_event_holds (self, dir, event, path->str))
-    {
-      return;
-    }
+    return;
 
   if (event->mask & (IN_DELETE | IN_MOVED_FROM))
     {

@@ -261,6 +261,25 @@ hand_over_unwatched_parts (WfBackendInstance *self, WfPolledTree *tree)
     }
 }
 
+/* @tree is watched again, its last rescan after the walk: what that
+ * reported is what the caller believes, so the watched nodes take its
+ * names (as a resync's table takes its rescan's). */
+static void
+take_reported_names (WfBackendInstance *self, WfPolledTree *tree)
+{
+  const char *path = polled_tree_path (tree);
+  g_autofree char *parent_path = g_path_get_dirname (path);
+  g_autofree char *name = g_path_get_basename (path);
+  WfWatchNode *parent = find_directory (self, parent_path);
+  WfWatchNode *node = parent != NULL ? wf_watch_table_lookup_child (&self->table, parent, name) : NULL;
+  WfKitEntry *entry = wf_kit_snapshot_get_root (tree->snapshot);
+
+  if (node == NULL || entry == NULL)
+    return;
+  wf_inotify_reconcile (self, node, entry, path);
+  wf_inotify_mark_settled (self);
+}
+
 gint64
 wf_inotify_poll_pass (WfBackendInstance *self)
 {
@@ -280,7 +299,10 @@ wf_inotify_poll_pass (WfBackendInstance *self)
       /* After the watch: whatever changes from now on is an event too. */
       n_changes += wf_kit_snapshot_rescan (tree->snapshot, self->sink, POLL_FLAGS);
       if (state == TREE_WATCHED)
-        hand_over_unwatched_parts (self, tree);
+        {
+          hand_over_unwatched_parts (self, tree);
+          take_reported_names (self, tree);
+        }
 
       if (state != TREE_POLLED)
         {

@@ -217,25 +217,11 @@ reconcile_node (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *en
   wf_name_set_init_sorted (&node->entries, (const char *const *) names->pdata, names->len);
 }
 
-/* The fresh table, made to hold what the rescans (@known, one per root)
- * reported. */
+/* Watches the directories the rescan found where the table had none,
+ * then reports what they lost since the rescan read them. */
 static void
-reconcile (WfBackendInstance *self, GPtrArray *known)
+walk_missed (WfBackendInstance *self, GPtrArray *missed, GString *path)
 {
-  g_autoptr (GPtrArray) missed = g_ptr_array_new_with_free_func ((GDestroyNotify) missed_directory_free);
-  g_autoptr (GString) path = g_string_new (NULL);
-
-  for (guint i = 0; i < self->roots->len; i++)
-    {
-      WfWatchNode *root = self->roots->pdata[i];
-      WfKitEntry *entry = wf_kit_snapshot_get_root (known->pdata[i]);
-
-      if (root->wd < 0 || root->is_file || root->is_alias || entry == NULL || !wf_kit_entry_is_dir (entry))
-        continue;
-      g_string_assign (path, root->name);
-      reconcile_node (self, root, entry, path, missed);
-    }
-
   for (guint i = 0; i < missed->len; i++)
     {
       WfMissedDirectory *directory = missed->pdata[i];
@@ -261,6 +247,39 @@ reconcile (WfBackendInstance *self, GPtrArray *known)
         }
       wf_inotify_report_lost_since (self, node, directory->entry, path, RESYNC_FLAGS);
     }
+}
+
+/* The fresh table, made to hold what the rescans (@known, one per root)
+ * reported. */
+static void
+reconcile (WfBackendInstance *self, GPtrArray *known)
+{
+  g_autoptr (GPtrArray) missed = g_ptr_array_new_with_free_func ((GDestroyNotify) missed_directory_free);
+  g_autoptr (GString) path = g_string_new (NULL);
+
+  for (guint i = 0; i < self->roots->len; i++)
+    {
+      WfWatchNode *root = self->roots->pdata[i];
+      WfKitEntry *entry = wf_kit_snapshot_get_root (known->pdata[i]);
+
+      if (root->wd < 0 || root->is_file || root->is_alias || entry == NULL || !wf_kit_entry_is_dir (entry))
+        continue;
+      g_string_assign (path, root->name);
+      reconcile_node (self, root, entry, path, missed);
+    }
+  walk_missed (self, missed, path);
+}
+
+void
+wf_inotify_reconcile (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *entry, const char *path)
+{
+  g_autoptr (GPtrArray) missed = g_ptr_array_new_with_free_func ((GDestroyNotify) missed_directory_free);
+  g_autoptr (GString) buffer = g_string_new (path);
+
+  if (!wf_kit_entry_is_dir (entry))
+    return;
+  reconcile_node (self, node, entry, buffer, missed);
+  walk_missed (self, missed, buffer);
 }
 
 static void
@@ -320,7 +339,7 @@ marker_write (WfQueueMarker *marker)
 }
 
 /* Marks the place in the kernel queue the rescan begins at (skipping
- * until it is read), and readies the one for where the rebuild ends.  The
+ * until it is read; wf_inotify_mark_settled() marks where it ends).  The
  * pipes and their watches exist only until the markers are read, so that
  * watches and descriptors stay those of the trees.  Each rescan has pipes
  * of its own: were an earlier rescan's marker still queued (another
@@ -333,8 +352,7 @@ mark_queue (WfBackendInstance *self)
     return;
   /* Their events, still queued, are dropped as stale: the watches are gone. */
   wf_inotify_marker_clear (self);
-  if (!marker_open (self, &self->rescan_marker) || !marker_open (self, &self->settled_marker) ||
-      !marker_write (&self->rescan_marker))
+  if (!marker_open (self, &self->rescan_marker) || !marker_write (&self->rescan_marker))
     {
       wf_inotify_marker_clear (self);
       return;
@@ -342,16 +360,17 @@ mark_queue (WfBackendInstance *self)
   self->skipping = TRUE;
 }
 
-/* Marks where the rebuild ended: the events before it may be older than
- * what the rescan and the walks read, checked (wf_inotify_event_holds()). */
-static void
-mark_settled (WfBackendInstance *self)
+void
+wf_inotify_mark_settled (WfBackendInstance *self)
 {
-  if (self->settled_marker.wd < 0)
+  if (self->marker_unsupported)
     return;
-  if (!marker_write (&self->settled_marker))
+  /* A later end replaces an earlier one still queued: until it is read,
+   * all is checked. */
+  marker_close (self, &self->settled_marker);
+  if (!marker_open (self, &self->settled_marker) || !marker_write (&self->settled_marker))
     {
-      wf_inotify_marker_clear (self);
+      marker_close (self, &self->settled_marker);
       return;
     }
   self->checking = TRUE;
@@ -481,7 +500,7 @@ rebuild (WfBackendInstance *self)
   reconcile (self, known);
   g_ptr_array_unref (known);
   wf_inotify_settle (self);
-  mark_settled (self);
+  wf_inotify_mark_settled (self);
 }
 
 void
