@@ -80,6 +80,14 @@ struct _WfBackendInstance {
   WfQueueMarker settled_marker;
   gboolean skipping;
   gboolean checking;
+  /* A walk took over a watch that nobody owned but had events queued
+   * (wf_inotify_watch_reused()): they are checked as well.  highest_wd:
+   * the highest the kernel gave. */
+  gboolean watch_reused;
+  int highest_wd;
+  /* Markers written so far: a read that empties the queue holds those
+   * written before it. */
+  guint n_markers_written;
   /* A read emptied the queue and no marker was in it: this kernel does
    * not report writes to a pipe, and no marker is set again. */
   gboolean marker_unsupported;

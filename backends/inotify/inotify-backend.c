@@ -373,6 +373,9 @@ handle_events (WfBackendInstance *self, const char *buffer, gsize length,
 {
   const char *lost_sync = NULL;
   gboolean overflowed = FALSE;
+  /* A marker awaited, written before this read. */
+  gboolean awaiting = self->skipping || self->checking;
+  guint n_markers_written = self->n_markers_written;
   const struct inotify_event *event;
   gboolean malformed = FALSE;
   gsize offset = 0;
@@ -384,6 +387,11 @@ handle_events (WfBackendInstance *self, const char *buffer, gsize length,
       lost = handle_event (self, event);
       /* Before the next event: it may concern a watch this one gave up. */
       wf_inotify_settle (self);
+      /* The events still queued for a watch a walk took over may be
+       * older than its listing: checked until a marker says they are
+       * past. */
+      if (self->watch_reused)
+        wf_inotify_mark_settled (self);
       if (lost != NULL && lost_sync == NULL)
         lost_sync = lost;
       if (event->mask & IN_Q_OVERFLOW)
@@ -404,10 +412,11 @@ handle_events (WfBackendInstance *self, const char *buffer, gsize length,
   if (!overflowed && length + LARGEST_EVENT <= EVENT_BUFFER_SIZE)
     {
       self->complete_since = *read_started;
-      /* The marker was queued before the rescan that followed: a read
-       * that empties the queue holds it, unless writes to a pipe raise no
-       * event here.  Then nothing is dropped again. */
-      if (self->skipping || self->checking)
+      /* A read that empties the queue holds the markers written before
+       * it, unless writes to a pipe raise no event here: then nothing is
+       * dropped or checked again.  (One written while this read's events
+       * were handled is still to come.) */
+      if (awaiting && (self->skipping || self->checking) && self->n_markers_written == n_markers_written)
         {
           wf_sink_debug (self->sink, "inotify: the queue marker never came; no marker from now on");
           wf_inotify_marker_clear (self);

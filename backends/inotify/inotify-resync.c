@@ -331,10 +331,11 @@ marker_open (WfBackendInstance *self, WfQueueMarker *marker)
 }
 
 static gboolean
-marker_write (WfQueueMarker *marker)
+marker_write (WfBackendInstance *self, WfQueueMarker *marker)
 {
   char byte = 0;
 
+  self->n_markers_written++;
   return write (marker->pipe[1], &byte, 1) == 1 && read (marker->pipe[0], &byte, 1) == 1;
 }
 
@@ -352,7 +353,7 @@ mark_queue (WfBackendInstance *self)
     return;
   /* Their events, still queued, are dropped as stale: the watches are gone. */
   wf_inotify_marker_clear (self);
-  if (!marker_open (self, &self->rescan_marker) || !marker_write (&self->rescan_marker))
+  if (!marker_open (self, &self->rescan_marker) || !marker_write (self, &self->rescan_marker))
     {
       wf_inotify_marker_clear (self);
       return;
@@ -363,12 +364,13 @@ mark_queue (WfBackendInstance *self)
 void
 wf_inotify_mark_settled (WfBackendInstance *self)
 {
+  self->watch_reused = FALSE;
   if (self->marker_unsupported)
     return;
   /* A later end replaces an earlier one still queued: until it is read,
    * all is checked. */
   marker_close (self, &self->settled_marker);
-  if (!marker_open (self, &self->settled_marker) || !marker_write (&self->settled_marker))
+  if (!marker_open (self, &self->settled_marker) || !marker_write (self, &self->settled_marker))
     {
       marker_close (self, &self->settled_marker);
       return;

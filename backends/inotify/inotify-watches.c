@@ -546,6 +546,12 @@ watch_directory (Walk *w, WfWatchNode *node)
    * (a symlink loop, a bind mount, overlapping roots): the visited set keyed
    * by inode, kept by the kernel for free. */
   known = wf_watch_table_lookup_wd (w->table, wd);
+  /* The kernel numbers new watches upwards: a lower wd nobody owns is a
+   * watch given up but still there (a directory moved, its old node
+   * forgotten first), and its queued events are older than this walk. */
+  if (known == NULL && wd <= self->highest_wd && w->mode != WF_WALK_RESYNC)
+    self->watch_reused = TRUE;
+  self->highest_wd = MAX (self->highest_wd, wd);
   if (known != NULL)
     {
       if (!reached_through_link (known) || reached_through_link (node))
