@@ -38,6 +38,9 @@ struct _WfKitEntry {
   guint kind_unknown : 1;
   guint was_dir : 1;
   guint opaque : 1;
+  /* Known by name with its permission bits (in fingerprint.mode): a
+   * directory's chmod is seen even after entries came and went in it. */
+  guint mode_known : 1;
   /* The entry's name, its key in the parent's children: one allocation
    * per entry, not two ("" for a root). */
   char name[];
@@ -304,9 +307,16 @@ static WfKitChange
 entry_compare (Walk *walk, const WfKitEntry *entry, const WfKitFingerprint *now)
 {
   if (entry->by_name)
-    return wf_kit_fingerprint_compare_since (entry->kind_unknown ? wf_kit_fingerprint_is_dir (now)
-                                                                 : entry->was_dir,
-                                             walk->snapshot->known_since_ns, now);
+    {
+      WfKitChange change = wf_kit_fingerprint_compare_since (entry->kind_unknown ? wf_kit_fingerprint_is_dir (now)
+                                                                                 : entry->was_dir,
+                                                             walk->snapshot->known_since_ns, now);
+
+      if (change == WF_KIT_CHANGE_NONE && entry->mode_known && wf_kit_fingerprint_is_dir (now) &&
+          (entry->fingerprint.mode & 07777) != (now->mode & 07777))
+        return WF_KIT_CHANGE_METADATA;
+      return change;
+    }
   return wf_kit_fingerprint_compare (&entry->fingerprint, now);
 }
 
@@ -341,6 +351,7 @@ walk_update_entry (Walk *walk, WfKitEntry *entry, const struct stat *st)
   entry->fingerprint = now;
   entry->by_name = FALSE;
   entry->kind_unknown = FALSE;
+  entry->mode_known = FALSE;
 }
 
 static gboolean
@@ -710,6 +721,14 @@ wf_kit_snapshot_add_known (WfKitSnapshot *snapshot, WfKitEntry *parent, const ch
       children_put (parent->children, entry);
     }
   return entry;
+}
+
+void
+wf_kit_entry_set_known_mode (WfKitEntry *entry, guint mode)
+{
+  g_return_if_fail (entry->by_name && entry->was_dir);
+  entry->fingerprint.mode = S_IFDIR | (mode & 07777);
+  entry->mode_known = TRUE;
 }
 
 void

@@ -127,6 +127,11 @@ typedef enum {
 WfKitEntry *wf_kit_snapshot_add_known (WfKitSnapshot *snapshot, WfKitEntry *parent, const char *name,
                                        WfKitKnown known);
 void wf_kit_snapshot_set_known_since (WfKitSnapshot *snapshot, gint64 since_ns);
+/* The permission bits (07777) a directory known by name (add_known
+ * WF_KIT_KNOWN_DIRECTORY or _OPAQUE) had: a rescan finding others reports
+ * it changed, which its ctime alone cannot tell once entries came or went
+ * in it afterwards. */
+void wf_kit_entry_set_known_mode (WfKitEntry *entry, guint mode);
 
 /* ---- a state kept on disk -------------------------------------------------
  * What a state file (core/wf-state.c) needs to write a snapshot out and to

@@ -140,6 +140,10 @@ void wf_inotify_walk_new_directory (WfBackendInstance *self, WfWatchNode *parent
 /* @path could not be watched for an error (not the limit). */
 void wf_inotify_note_unwatched (WfBackendInstance *self, const char *path);
 
+/* Notes the permission bits of @node's directory, read through @fd (or,
+ * with @fd -1, at @path). */
+void wf_inotify_note_mode (WfWatchNode *node, int fd, const char *path);
+
 /* Removes a watch ourselves, remembering the wd so that its late events
  * and IN_IGNORED are not taken for an unknown descriptor. */
 void wf_inotify_remove_watch (WfBackendInstance *self, int wd);

@@ -215,6 +215,10 @@ handle_entry_event (WfBackendInstance *self, WfWatchNode *dir, const struct inot
     wf_sink_push (self->sink, WF_RAW_MODIFIED, path->str, dir_flag);
   if (event->mask & IN_ATTRIB)
     {
+      WfWatchNode *child = dir_flag != 0 ? wf_watch_table_lookup_child (&self->table, dir, event->name) : NULL;
+
+      if (child != NULL && !child->is_alias)
+        wf_inotify_note_mode (child, -1, path->str);
       wf_sink_push (self->sink, WF_RAW_ATTRIB, path->str, dir_flag);
       /* A directory left unwatched for an error (unreadable) may be
        * readable now: watched, then read, what it holds is new to us. */
@@ -242,6 +246,8 @@ handle_self_event (WfBackendInstance *self, WfWatchNode *node, guint32 mask)
     wf_sink_push (self->sink, WF_RAW_MODIFIED, path, dir_flag);
   if (mask & IN_ATTRIB)
     {
+      if (!node->is_file)
+        wf_inotify_note_mode (node, -1, path);
       wf_sink_push (self->sink, WF_RAW_ATTRIB, path, dir_flag);
       /* Maybe its link count: unlinked, or replaced by a rename. */
       if (node->is_file)

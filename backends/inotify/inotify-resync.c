@@ -84,6 +84,8 @@ describe_children (WfBackendInstance *self, WfKitSnapshot *snapshot, WfKitEntry 
 
       {
         WfKitEntry *child_entry = wf_kit_snapshot_add_known (snapshot, entry, name, known);
+        if (child != NULL && !child->is_alias && child->mode_known)
+          wf_kit_entry_set_known_mode (child_entry, child->mode);
         if (kept != NULL)
           describe_kept (snapshot, child_entry, kept);
         else if (known == WF_KIT_KNOWN_DIRECTORY)
@@ -113,6 +115,8 @@ describe_root (WfBackendInstance *self, WfWatchNode *root, gint64 since_ns)
                          : WF_KIT_KNOWN_DIRECTORY;
       WfKitEntry *entry = wf_kit_snapshot_add_known (snapshot, NULL, NULL, known);
 
+      if (known == WF_KIT_KNOWN_DIRECTORY && root->mode_known)
+        wf_kit_entry_set_known_mode (entry, root->mode);
       if (known == WF_KIT_KNOWN_DIRECTORY)
         {
           g_autoptr (GString) path = g_string_new (root->name);

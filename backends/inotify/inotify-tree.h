@@ -42,6 +42,10 @@ struct _WfWatchNode {
    * takes the watch over once they are read (the owner is forgotten then)
    * and reports what it holds from a listing of its own. */
   guint is_claim : 1;
+  /* The directory's permission bits as last read (by its walk, or after
+   * an IN_ATTRIB): a resync after lost events sees a chmod by them. */
+  guint mode_known : 1;
+  guint mode : 12;
   char name[];                /* entry name in parent; for a root its absolute path */
 };
 

@@ -71,6 +71,18 @@ wf_inotify_watch_limit_error (const char *path)
 }
 
 void
+wf_inotify_note_mode (WfWatchNode *node, int fd, const char *path)
+{
+  struct stat st;
+
+  if ((fd >= 0 ? fstat (fd, &st) : stat (path, &st)) == 0 && S_ISDIR (st.st_mode))
+    {
+      node->mode = st.st_mode & 07777;
+      node->mode_known = TRUE;
+    }
+}
+
+void
 wf_inotify_note_unwatched (WfBackendInstance *self, const char *path)
 {
   g_hash_table_add (self->unwatched, g_strdup (path));
@@ -577,6 +589,7 @@ watch_directory (Walk *w, WfWatchNode *node)
       return give_up (w, node, err);
     }
 
+  wf_inotify_note_mode (node, fd, NULL);
   list_directory (w, node, fd);
   close (fd);
   return STEP_WATCHED;
