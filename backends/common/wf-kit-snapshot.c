@@ -683,6 +683,23 @@ wf_kit_snapshot_report (WfKitSnapshot *snapshot, WfSink *sink, WfRawKind kind, W
 
 /* ---- a state known by names only ----------------------------------------- */
 
+/* Makes @entry (taken) the root (@parent NULL, replacing and freeing any)
+ * or the entry of its name in the listed directory @parent; returns it. */
+static WfKitEntry *
+snapshot_put (WfKitSnapshot *snapshot, WfKitEntry *parent, WfKitEntry *entry)
+{
+  if (parent == NULL)
+    {
+      entry_free (snapshot->root);
+      snapshot->root = entry;
+    }
+  else
+    {
+      children_put (parent->children, entry);
+    }
+  return entry;
+}
+
 WfKitEntry *
 wf_kit_snapshot_add_known (WfKitSnapshot *snapshot, WfKitEntry *parent, const char *name,
                            WfKitKnown known)
@@ -700,16 +717,7 @@ wf_kit_snapshot_add_known (WfKitSnapshot *snapshot, WfKitEntry *parent, const ch
   if (known == WF_KIT_KNOWN_DIRECTORY)
     entry->children = children_new ();
 
-  if (parent == NULL)
-    {
-      entry_free (snapshot->root);
-      snapshot->root = entry;
-    }
-  else
-    {
-      children_put (parent->children, entry);
-    }
-  return entry;
+  return snapshot_put (snapshot, parent, entry);
 }
 
 void
@@ -758,16 +766,7 @@ wf_kit_snapshot_add_entry (WfKitSnapshot *snapshot, WfKitEntry *parent, const ch
   if (listed)
     entry->children = children_new ();
 
-  if (parent == NULL)
-    {
-      entry_free (snapshot->root);
-      snapshot->root = entry;
-    }
-  else
-    {
-      children_put (parent->children, entry);
-    }
-  return entry;
+  return snapshot_put (snapshot, parent, entry);
 }
 
 gboolean
