@@ -27,7 +27,11 @@ static const guint8 state_magic[8] = { 'W', 'F', 'S', 'T', 'A', 'T', 'E', 0x1a }
 
 /* ---- CRC-32 (IEEE 802.3, as zlib's crc32()) -------------------------------- */
 
-static guint32 crc_table[256];
+/* Slicing by 8 (eight tables, eight bytes a step): a state is checked on
+ * every read and every write, and the byte-at-a-time loop took about 1 %
+ * of a changes-since run.  crc_tables[0] is the classic table;
+ * crc_tables[k][i] is the CRC of byte i followed by k zero bytes. */
+static guint32 crc_tables[8][256];
 
 static void
 crc_table_init (void)
@@ -41,8 +45,11 @@ crc_table_init (void)
           guint32 c = i;
           for (int k = 0; k < 8; k++)
             c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-          crc_table[i] = c;
+          crc_tables[0][i] = c;
         }
+      for (guint32 i = 0; i < 256; i++)
+        for (int k = 1; k < 8; k++)
+          crc_tables[k][i] = crc_tables[0][crc_tables[k - 1][i] & 0xFF] ^ (crc_tables[k - 1][i] >> 8);
       g_once_init_leave (&done, 1);
     }
 }
@@ -51,10 +58,23 @@ guint32
 wf_state_format_crc32 (const guint8 *data, gsize size)
 {
   guint32 c = 0xFFFFFFFFu;
+  gsize i = 0;
 
   crc_table_init ();
-  for (gsize i = 0; i < size; i++)
-    c = crc_table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
+  /* Bytes, not a load of a 64-bit word: the same on either endianness,
+   * and no alignment needed. */
+  for (; i + 8 <= size; i += 8)
+    {
+      guint32 lo = c ^ ((guint32) data[i] | (guint32) data[i + 1] << 8 |
+                        (guint32) data[i + 2] << 16 | (guint32) data[i + 3] << 24);
+
+      c = crc_tables[7][lo & 0xFF] ^ crc_tables[6][(lo >> 8) & 0xFF] ^
+          crc_tables[5][(lo >> 16) & 0xFF] ^ crc_tables[4][lo >> 24] ^
+          crc_tables[3][data[i + 4]] ^ crc_tables[2][data[i + 5]] ^
+          crc_tables[1][data[i + 6]] ^ crc_tables[0][data[i + 7]];
+    }
+  for (; i < size; i++)
+    c = crc_tables[0][(c ^ data[i]) & 0xFF] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
 }
 

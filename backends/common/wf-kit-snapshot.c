@@ -38,6 +38,9 @@ struct _WfKitEntry {
   guint kind_unknown : 1;
   guint was_dir : 1;
   guint opaque : 1;
+  /* Carved from the snapshot's blocks (read from a state), not freed by
+   * itself. */
+  guint in_block : 1;
   /* The entry's name, its key in the parent's children: one allocation
    * per entry, not two ("" for a root). */
   char name[];
@@ -59,7 +62,17 @@ struct _WfKitSnapshot {
   gint64 known_since_ns;
   guint n_directories;
   guint n_entries;
+  /* Where the entries read from a state live (add_entry): a state of
+   * 100,000 entries is read, compared and dropped on every start, and one
+   * allocation per entry was a tenth of that.  An entry forgotten later
+   * leaves its bytes here until the snapshot is freed: at most the size
+   * of the state read. */
+  GPtrArray *blocks;
+  guint8 *block_next;
+  gsize block_left;
 };
+
+#define ENTRY_BLOCK_SIZE (64 * 1024)
 
 /* One traversal: build (nothing reported) or rescan (differences pushed). */
 typedef struct {
@@ -116,7 +129,38 @@ entry_free (gpointer data)
   if (entry == NULL)
     return;
   g_clear_pointer (&entry->children, g_hash_table_unref);
-  g_free (entry);
+  if (!entry->in_block)
+    g_free (entry);
+}
+
+/* A zeroed entry named @name (NULL: a root's "") from @snapshot's blocks;
+ * a name too long for one is allocated alone. */
+static WfKitEntry *
+entry_alloc_in_block (WfKitSnapshot *snapshot, const char *name)
+{
+  gsize len = name != NULL ? strlen (name) : 0;
+  /* Rounded up to keep the next entry aligned. */
+  gsize size = (sizeof (WfKitEntry) + len + 1 + 7) & ~(gsize) 7;
+  WfKitEntry *entry;
+
+  if (size > ENTRY_BLOCK_SIZE / 16)
+    return entry_alloc (name);
+  if (size > snapshot->block_left)
+    {
+      if (snapshot->blocks == NULL)
+        snapshot->blocks = g_ptr_array_new_with_free_func (g_free);
+      snapshot->block_next = g_malloc (ENTRY_BLOCK_SIZE);
+      snapshot->block_left = ENTRY_BLOCK_SIZE;
+      g_ptr_array_add (snapshot->blocks, snapshot->block_next);
+    }
+  entry = (WfKitEntry *) (gpointer) snapshot->block_next;
+  snapshot->block_next += size;
+  snapshot->block_left -= size;
+  memset (entry, 0, sizeof (WfKitEntry) + len + 1);
+  if (len > 0)
+    memcpy (entry->name, name, len);
+  entry->in_block = TRUE;
+  return entry;
 }
 
 static GHashTable *
@@ -135,6 +179,7 @@ entry_copy (const WfKitEntry *entry, const char *name)
   /* Every field but the name, which lies past sizeof (WfKitEntry). */
   memcpy (copy, entry, sizeof (WfKitEntry));
   copy->children = NULL;
+  copy->in_block = FALSE;
   if (entry->children != NULL)
     {
       GHashTableIter iter;
@@ -173,6 +218,7 @@ wf_kit_snapshot_free (WfKitSnapshot *snapshot)
   g_free (snapshot->rules_root);
   g_clear_object (&snapshot->options.ignore_rules);
   entry_free (snapshot->root);
+  g_clear_pointer (&snapshot->blocks, g_ptr_array_unref);
   g_hash_table_unref (snapshot->failed_paths);
   g_free (snapshot);
 }
@@ -761,7 +807,7 @@ wf_kit_snapshot_add_entry (WfKitSnapshot *snapshot, WfKitEntry *parent, const ch
   WfKitEntry *entry;
 
   g_return_val_if_fail (parent == NULL || parent->children != NULL, NULL);
-  entry = entry_alloc (parent != NULL ? name : NULL);
+  entry = entry_alloc_in_block (snapshot, parent != NULL ? name : NULL);
   entry->fingerprint = *fingerprint;
   if (listed)
     entry->children = children_new ();
