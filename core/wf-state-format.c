@@ -255,7 +255,10 @@ typedef struct {
   const char *display;
   GError **error;
   WfKitFingerprint previous;
-  GString *name;              /* scratch */
+  /* The name being read at each depth (a name is its previous sibling's
+   * first bytes and a suffix, so it is built over that sibling's): one
+   * buffer per depth, not one string per entry nor per directory. */
+  GPtrArray *names;
 } Reader;
 
 static gboolean
@@ -340,11 +343,28 @@ read_fields (Reader *reader, WfKitFingerprint *fp, gboolean *listed)
   return TRUE;
 }
 
+/* Is the name made of @prefix_len bytes of @prefix (a valid name's) and
+ * @suffix_len bytes of @suffix a file name: not empty, "." nor "..", and
+ * without "/" or NUL? */
+static gboolean
+is_file_name (const char *prefix, gsize prefix_len, const char *suffix, gsize suffix_len)
+{
+  gsize len = prefix_len + suffix_len;
+  char c0, c1;
+
+  if (len == 0 || memchr (suffix, '\0', suffix_len) != NULL || memchr (suffix, '/', suffix_len) != NULL)
+    return FALSE;
+  if (len > 2)
+    return TRUE;
+  c0 = prefix_len > 0 ? prefix[0] : suffix[0];
+  c1 = prefix_len > 1 ? prefix[1] : prefix_len == 1 ? suffix[0] : suffix[1];
+  return !(c0 == '.' && (len == 1 || c1 == '.'));
+}
+
 static gboolean
 read_entries (Reader *reader, WfKitSnapshot *snapshot, WfKitEntry *parent, guint depth)
 {
-  /* One buffer per directory, not one string per entry. */
-  g_autoptr(GString) previous = NULL;
+  GString *name;
   guint64 n_children;
 
   if (depth > MAX_DEPTH)
@@ -354,38 +374,51 @@ read_entries (Reader *reader, WfKitSnapshot *snapshot, WfKitEntry *parent, guint
   /* Each entry takes at least 9 bytes: a bound before any allocation. */
   if (n_children > (reader->size - reader->pos) / 9)
     return malformed (reader, "more entries than bytes left");
-  previous = g_string_sized_new (64);
+  if (reader->names->len < depth)
+    g_ptr_array_add (reader->names, g_string_sized_new (64));
+  name = reader->names->pdata[depth - 1];
+  g_string_truncate (name, 0);
 
   for (guint64 i = 0; i < n_children; i++)
     {
       guint64 shared, suffix_len;
+      const char *suffix;
       WfKitFingerprint fp;
       gboolean listed;
       WfKitEntry *entry;
-      const char *name;
 
       if (!get_varint (reader, &shared))
         return FALSE;
-      if (shared > previous->len)
+      if (shared > name->len)
         return malformed (reader, "a name shares more than the name before it");
       if (!get_length (reader, &suffix_len))
         return FALSE;
-      g_string_truncate (reader->name, 0);
-      g_string_append_len (reader->name, previous->str, (gssize) shared);
-      g_string_append_len (reader->name, (const char *) reader->data + reader->pos, (gssize) suffix_len);
+      suffix = (const char *) reader->data + reader->pos;
+      if (!is_file_name (name->str, shared, suffix, suffix_len))
+        {
+          reader->pos += suffix_len;
+          return malformed (reader, "an entry name is no file name");
+        }
+      /* Sorted, hence unique: the name after the shared bytes must come
+       * after the previous one's rest, bytewise (a prefix first). */
+      if (i > 0)
+        {
+          gsize rest = name->len - shared;
+          int order = memcmp (suffix, name->str + shared, MIN (rest, suffix_len));
+
+          if (order < 0 || (order == 0 && suffix_len <= rest))
+            {
+              reader->pos += suffix_len;
+              return malformed (reader, "entry names are out of order");
+            }
+        }
+      g_string_truncate (name, shared);
+      g_string_append_len (name, suffix, (gssize) suffix_len);
       reader->pos += suffix_len;
-      name = reader->name->str;
-      if (reader->name->len == 0 || memchr (name, '\0', reader->name->len) != NULL ||
-          strchr (name, '/') != NULL || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
-        return malformed (reader, "an entry name is no file name");
-      /* Sorted, hence unique. */
-      if (i > 0 && strcmp (previous->str, name) >= 0)
-        return malformed (reader, "entry names are out of order");
 
       if (!read_fields (reader, &fp, &listed))
         return FALSE;
-      entry = wf_kit_snapshot_add_entry (snapshot, parent, name, &fp, listed);
-      g_string_assign (previous, name);
+      entry = wf_kit_snapshot_add_entry (snapshot, parent, name->str, &fp, listed);
       if (listed && !read_entries (reader, snapshot, entry, depth + 1))
         return FALSE;
     }
@@ -481,15 +514,21 @@ fail:
   return FALSE;
 }
 
+static void
+free_string (gpointer string)
+{
+  g_string_free (string, TRUE);
+}
+
 gboolean
 wf_state_format_decode_entries (const guint8 *data, gsize size, gsize entries_offset,
                                 const char *display, WfKitSnapshot *const *snapshots,
                                 guint n_snapshots, GError **error)
 {
-  g_autoptr(GString) name = g_string_new (NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (free_string);
   Reader reader = {
     .data = data, .size = size, .pos = entries_offset, .display = display, .error = error,
-    .name = name,
+    .names = names,
   };
 
   for (guint i = 0; i < n_snapshots; i++)

@@ -81,6 +81,9 @@ typedef struct {
   WfRawFlags flags;
   GString *path;
   GArray *ancestors;           /* DirId of the directories being listed, outermost first */
+  /* GByteArray per depth: the names of the directory being listed at that
+   * depth, reused from one directory to the next. */
+  GPtrArray *names;
   GError *error;               /* build only: why it fails */
   guint n_pushed;
   guint n_directories;
@@ -516,12 +519,14 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
    * at this path (made after the rename), and reporting them would name
    * paths that never existed.  Such a listing is dropped; the next scan
    * sees the directory where it went. */
-  names = g_byte_array_new ();
+  if (walk->names->len <= walk->ancestors->len)
+    g_ptr_array_add (walk->names, g_byte_array_sized_new (1024));
+  names = walk->names->pdata[walk->ancestors->len];
+  g_byte_array_set_size (names, 0);
   while ((entry_name = wf_kit_dir_reader_next (&reader, &errsv)) != NULL)
     g_byte_array_append (names, (const guint8 *) entry_name, (guint) strlen (entry_name) + 1);
   if (errsv == 0 && !still_at_path (walk, parent_fd, name, options->follow_symlinks || is_root, st))
     {
-      g_byte_array_unref (names);
       wf_kit_dir_reader_close (&reader);
       walk_forget_failure (walk);
       return;
@@ -550,7 +555,6 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
         }
     }
   g_string_truncate (walk->path, dir_len);
-  g_byte_array_unref (names);
   wf_kit_dir_reader_close (&reader);
   if (errsv != 0)
     {
@@ -585,6 +589,7 @@ walk_run (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags, GError **erro
 {
   g_autoptr(GString) path = g_string_sized_new (PATH_MAX);
   g_autoptr(GArray) ancestors = g_array_new (FALSE, FALSE, sizeof (DirId));
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func ((GDestroyNotify) g_byte_array_unref);
   int errsv;
   Walk walk = {
     .snapshot = snapshot,
@@ -592,6 +597,7 @@ walk_run (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags, GError **erro
     .flags = flags,
     .path = path,
     .ancestors = ancestors,
+    .names = names,
   };
   struct stat st;
 
