@@ -350,15 +350,13 @@ static gboolean
 is_file_name (const char *prefix, gsize prefix_len, const char *suffix, gsize suffix_len)
 {
   gsize len = prefix_len + suffix_len;
-  char c0, c1;
 
   if (len == 0 || memchr (suffix, '\0', suffix_len) != NULL || memchr (suffix, '/', suffix_len) != NULL)
     return FALSE;
-  if (len > 2)
+  if (len > 2 || (prefix_len > 0 ? prefix[0] : suffix[0]) != '.')
     return TRUE;
-  c0 = prefix_len > 0 ? prefix[0] : suffix[0];
-  c1 = prefix_len > 1 ? prefix[1] : prefix_len == 1 ? suffix[0] : suffix[1];
-  return !(c0 == '.' && (len == 1 || c1 == '.'));
+  /* "." or "..", or a two-byte name beginning with a dot. */
+  return len == 2 && (prefix_len > 1 ? prefix[1] : suffix[1 - prefix_len]) != '.';
 }
 
 static gboolean
