@@ -414,6 +414,27 @@ walk_is_ancestor (Walk *walk, const struct stat *st)
 static void walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
                             const struct stat *st, gboolean is_root);
 
+/* Asks the CPU to bring the entries known in @dir into the cache while
+ * the directory's entries are stat'ed: each is looked at once, after a
+ * system call, in readdir order, and a tree's entries (read from a state,
+ * or left by the last scan) are far more than the caches hold, so every
+ * one was a miss or two, a tenth of a scan's own time. */
+static void
+prefetch_children (const WfKitEntry *dir)
+{
+#if defined(__GNUC__) || defined(__clang__)
+  GHashTableIter iter;
+  gpointer child;
+
+  g_hash_table_iter_init (&iter, dir->children);
+  while (g_hash_table_iter_next (&iter, NULL, &child))
+    {
+      __builtin_prefetch (child);
+      __builtin_prefetch ((const char *) child + 64);
+    }
+#endif
+}
+
 /* Is the directory stat'ed as @st still at its whole path (in the buffer),
  * not only at @name in @parent_fd, which follows a renamed ancestor? */
 static gboolean
@@ -538,6 +559,7 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
   if (dir->children == NULL)
     dir->children = children_new ();
   dir->listing_mark++;
+  prefetch_children (dir);
 
   /* The reader left the directory's own path in the buffer. */
   dir_len = walk->path->len;
