@@ -130,19 +130,23 @@ typedef struct {
 static void
 put_varint (GByteArray *out, guint64 v)
 {
-  guint8 buf[10];
-  guint n = 0;
+  guint len = out->len;
+  guint8 *p;
 
+  /* Room for the longest, then the length it took: no copy, and the
+   * array grows by doubling as for an append. */
+  g_byte_array_set_size (out, len + 10);
+  p = out->data + len;
   do
     {
-      buf[n] = v & 0x7F;
+      *p = v & 0x7F;
       v >>= 7;
       if (v != 0)
-        buf[n] |= 0x80;
-      n++;
+        *p |= 0x80;
+      p++;
     }
   while (v != 0);
-  g_byte_array_append (out, buf, n);
+  out->len = (guint) (p - out->data);
 }
 
 static guint64
@@ -158,10 +162,15 @@ put_bytes (GByteArray *out, const void *data, gsize size)
   g_byte_array_append (out, data, size);
 }
 
+typedef struct {
+  const char *name;
+  const WfKitEntry *entry;
+} Child;
+
 static int
-compare_names (gconstpointer a, gconstpointer b)
+compare_children (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (((const Child *) a)->name, ((const Child *) b)->name);
 }
 
 static void
@@ -183,21 +192,27 @@ static void
 write_entry (Writer *writer, const WfKitEntry *entry)
 {
   GHashTable *children = wf_kit_entry_get_children (entry);
-  g_autofree gpointer *names = NULL;
+  g_autofree Child *sorted = NULL;
   guint n_names = 0;
   const char *previous_name = "";
   gsize previous_len = 0;
+  GHashTableIter iter;
+  gpointer key, value;
 
   write_fields (writer, entry, children != NULL);
   if (children == NULL)
     return;
 
-  names = g_hash_table_get_keys_as_array (children, &n_names);
-  qsort (names, n_names, sizeof (gpointer), compare_names);
+  /* Each name with its entry, so that none is looked up again. */
+  sorted = g_new (Child, g_hash_table_size (children));
+  g_hash_table_iter_init (&iter, children);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    sorted[n_names++] = (Child) { key, value };
+  qsort (sorted, n_names, sizeof (Child), compare_children);
   put_varint (writer->out, n_names);
   for (guint i = 0; i < n_names; i++)
     {
-      const char *name = names[i];
+      const char *name = sorted[i].name;
       gsize len = strlen (name);
       gsize shared = 0;
 
@@ -205,7 +220,7 @@ write_entry (Writer *writer, const WfKitEntry *entry)
         shared++;
       put_varint (writer->out, shared);
       put_bytes (writer->out, name + shared, len - shared);
-      write_entry (writer, g_hash_table_lookup (children, name));
+      write_entry (writer, sorted[i].entry);
       previous_name = name;
       previous_len = len;
     }

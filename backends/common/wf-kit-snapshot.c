@@ -62,11 +62,13 @@ struct _WfKitSnapshot {
   gint64 known_since_ns;
   guint n_directories;
   guint n_entries;
-  /* Where the entries read from a state live (add_entry): a state of
-   * 100,000 entries is read, compared and dropped on every start, and one
-   * allocation per entry was a tenth of that.  An entry forgotten later
-   * leaves its bytes here until the snapshot is freed: at most the size
-   * of the state read. */
+  /* Where the entries read from a state (add_entry) or found by a build
+   * live: a state of 100,000 entries is read (or built), compared and
+   * dropped on every start, and one allocation per entry was a tenth of
+   * that.  An entry forgotten later leaves its bytes here until the
+   * snapshot is freed: at most the size of the tree first read.  Entries
+   * a rescan finds are allocated one by one, so that a tree that churns
+   * does not grow this. */
   GPtrArray *blocks;
   guint8 *block_next;
   gsize block_left;
@@ -104,15 +106,6 @@ entry_alloc (const char *name)
 
   if (len > 0)
     memcpy (entry->name, name, len);
-  return entry;
-}
-
-static WfKitEntry *
-entry_new (const char *name, const struct stat *st)
-{
-  WfKitEntry *entry = entry_alloc (name);
-
-  wf_kit_fingerprint_from_stat (&entry->fingerprint, st);
   return entry;
 }
 
@@ -254,6 +247,16 @@ guint
 wf_kit_snapshot_get_n_failed (WfKitSnapshot *snapshot)
 {
   return g_hash_table_size (snapshot->failed_paths);
+}
+
+/* A new entry found by @walk: from the snapshot's blocks while building. */
+static WfKitEntry *
+walk_entry_new (Walk *walk, const char *name, const struct stat *st)
+{
+  WfKitEntry *entry = walk->sink == NULL ? entry_alloc_in_block (walk->snapshot, name) : entry_alloc (name);
+
+  wf_kit_fingerprint_from_stat (&entry->fingerprint, st);
+  return entry;
 }
 
 /* ---- reporting ------------------------------------------------------------ */
@@ -481,7 +484,7 @@ walk_directory_entry (Walk *walk, WfKitEntry *dir, int dir_fd, const char *name)
 
   if (child == NULL)
     {
-      child = entry_new (name, &st);
+      child = walk_entry_new (walk, name, &st);
       children_put (dir->children, child);
       walk_push (walk, WF_RAW_CREATED, child);
     }
@@ -632,7 +635,7 @@ walk_run (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags, GError **erro
     {
       if (snapshot->root == NULL)
         {
-          snapshot->root = entry_new (NULL, &st);
+          snapshot->root = walk_entry_new (&walk, NULL, &st);
           walk_push (&walk, WF_RAW_CREATED, snapshot->root);
         }
       else
