@@ -464,22 +464,87 @@ walk_descend (Walk *walk, WfKitEntry *entry, int parent_fd, const char *name,
     walk_forget_failure (walk);
 }
 
-/* One entry of a directory being listed, its path in the buffer. */
-static void
-walk_directory_entry (Walk *walk, WfKitEntry *dir, int dir_fd, const char *name)
+/* A directory being listed, and whether it is known to be still at its
+ * path (still_at_path()).  That is asked once, before the listing first
+ * changes anything (reports, or alters what is known: a new or changed
+ * entry, a failure, a subdirectory entered, an entry gone), not always:
+ * a listing that changes nothing leaves the same snapshot and reports the
+ * same nothing whether it is kept or dropped, so the check could not
+ * change its outcome.  A changes-since run over a tree that did not
+ * change so skips it for every directory without subdirectories. */
+typedef struct {
+  int parent_fd;
+  const char *name;
+  gboolean follow;
+  const struct stat *st;
+  gsize dir_len;               /* the directory's path, in the buffer */
+  gboolean confirmed;
+} Listing;
+
+/* May @listing change something?  FALSE when the directory is no longer
+ * at its path: the listing is to be dropped. */
+static gboolean
+listing_confirm (Walk *walk, Listing *listing)
+{
+  gsize len = walk->path->len;
+  g_autofree char *tail = NULL;
+
+  if (listing->confirmed)
+    return TRUE;
+  listing->confirmed = TRUE;
+  if (len == listing->dir_len)
+    return still_at_path (walk, listing->parent_fd, listing->name, listing->follow, listing->st);
+  /* The entry's path is in the buffer: the directory's for a moment. */
+  tail = g_strndup (walk->path->str + listing->dir_len, len - listing->dir_len);
+  g_string_truncate (walk->path, listing->dir_len);
+  if (!still_at_path (walk, listing->parent_fd, listing->name, listing->follow, listing->st))
+    return FALSE;
+  g_string_append (walk->path, tail);
+  return TRUE;
+}
+
+static gboolean
+fingerprint_equal (const WfKitFingerprint *a, const WfKitFingerprint *b)
+{
+  return a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns && a->size == b->size &&
+         a->ino == b->ino && a->dev == b->dev && a->mode == b->mode;
+}
+
+/* One entry of a directory being listed, its path in the buffer.  FALSE
+ * when the listing is to be dropped (listing_confirm()). */
+static gboolean
+walk_directory_entry (Walk *walk, WfKitEntry *dir, int dir_fd, const char *name, Listing *listing)
 {
   WfKitEntry *child = g_hash_table_lookup (dir->children, name);
   struct stat st;
 
   if (!wf_kit_stat_entry (dir_fd, name, walk->snapshot->options.follow_symlinks, &st))
     {
+      int errsv = errno;
+
       /* Gone between readdir() and stat(): the sweep reports it. */
-      if (errno == ENOENT || errno == ENOTDIR)
-        return;
+      if (errsv == ENOENT || errsv == ENOTDIR)
+        return TRUE;
+      if (!listing_confirm (walk, listing))
+        return FALSE;
       if (child != NULL)
         child->seen_mark = dir->listing_mark;
-      walk_fail (walk, errno, "Cannot stat");
-      return;
+      walk_fail (walk, errsv, "Cannot stat");
+      return TRUE;
+    }
+
+  /* A file known with this very fingerprint, no failure to forget: its
+   * stat changes nothing. */
+  if (!listing->confirmed)
+    {
+      WfKitFingerprint now;
+
+      wf_kit_fingerprint_from_stat (&now, &st);
+      if ((child == NULL || child->by_name || S_ISDIR (st.st_mode) || entry_is_dir (child) ||
+           !fingerprint_equal (&child->fingerprint, &now) ||
+           g_hash_table_size (walk->snapshot->failed_paths) > 0) &&
+          !listing_confirm (walk, listing))
+        return FALSE;
     }
 
   if (child == NULL)
@@ -494,6 +559,7 @@ walk_directory_entry (Walk *walk, WfKitEntry *dir, int dir_fd, const char *name)
     }
   child->seen_mark = dir->listing_mark;
   walk_descend (walk, child, dir_fd, name, &st, FALSE);
+  return TRUE;
 }
 
 /* Lists the directory @name of @parent_fd (its path in the buffer) into
@@ -509,7 +575,9 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
   const char *entry_name;
   GByteArray *names;
   gsize dir_len;
+  guint n_entries_before;
   int errsv;
+  Listing listing;
 
   if (walk_is_ancestor (walk, st))
     {
@@ -542,14 +610,26 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
    * stat'ed: one renamed while it was read holds names that were never
    * at this path (made after the rename), and reporting them would name
    * paths that never existed.  Such a listing is dropped; the next scan
-   * sees the directory where it went. */
+   * sees the directory where it went.  Asked before the listing changes
+   * anything (Listing), and at once for a directory not listed before. */
   if (walk->names->len <= walk->ancestors->len)
     g_ptr_array_add (walk->names, g_byte_array_sized_new (1024));
   names = walk->names->pdata[walk->ancestors->len];
   g_byte_array_set_size (names, 0);
   while ((entry_name = wf_kit_dir_reader_next (&reader, &errsv)) != NULL)
     g_byte_array_append (names, (const guint8 *) entry_name, (guint) strlen (entry_name) + 1);
-  if (errsv == 0 && !still_at_path (walk, parent_fd, name, options->follow_symlinks || is_root, st))
+  /* The reader left the directory's own path in the buffer. */
+  dir_len = walk->path->len;
+  listing = (Listing) {
+    .parent_fd = parent_fd,
+    .name = name,
+    .follow = options->follow_symlinks || is_root,
+    .st = st,
+    .dir_len = dir_len,
+    /* A listing cut short is not checked: its failure is reported. */
+    .confirmed = errsv != 0,
+  };
+  if ((dir->children == NULL || walk->sink == NULL) && !listing_confirm (walk, &listing))
     {
       wf_kit_dir_reader_close (&reader);
       walk_forget_failure (walk);
@@ -558,21 +638,30 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
 
   walk_forget_failure (walk);
   walk->n_directories++;
+  n_entries_before = walk->n_entries;
   g_array_append_val (walk->ancestors, id);
   if (dir->children == NULL)
     dir->children = children_new ();
   dir->listing_mark++;
   prefetch_children (dir);
 
-  /* The reader left the directory's own path in the buffer. */
-  dir_len = walk->path->len;
   for (guint offset = 0; offset < names->len; offset += (guint) strlen ((const char *) names->data + offset) + 1)
     {
       const char *child_name = (const char *) names->data + offset;
 
       g_string_truncate (walk->path, dir_len);
       wf_kit_path_append_name (walk->path, child_name);
-      walk_directory_entry (walk, dir, wf_kit_dir_reader_get_fd (&reader), child_name);
+      if (!walk_directory_entry (walk, dir, wf_kit_dir_reader_get_fd (&reader), child_name, &listing))
+        {
+          /* Dropped: as if never listed.  What the listing looked at so
+           * far changed nothing. */
+          g_string_truncate (walk->path, dir_len);
+          wf_kit_dir_reader_close (&reader);
+          g_array_set_size (walk->ancestors, walk->ancestors->len - 1);
+          walk->n_directories--;
+          walk->n_entries = n_entries_before;
+          return;
+        }
       if (walk->error != NULL)
         {
           complete = FALSE;
@@ -601,6 +690,13 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
 
           if (((WfKitEntry *) child)->seen_mark == dir->listing_mark)
             continue;
+          if (!listing_confirm (walk, &listing))
+            {
+              /* Dropped, as above: nothing was changed yet. */
+              walk->n_directories--;
+              walk->n_entries = n_entries_before;
+              return;
+            }
           parent_len = walk_enter (walk, child_name);
           walk_report_tree (walk, WF_RAW_DELETED, child);
           g_string_truncate (walk->path, parent_len);
