@@ -38,8 +38,8 @@ struct _WfKitEntry {
   guint kind_unknown : 1;
   guint was_dir : 1;
   guint opaque : 1;
-  /* Carved from the snapshot's blocks (read from a state), not freed by
-   * itself. */
+  /* Carved from the snapshot's blocks (read from a state, or found by a
+   * build), not freed by itself. */
   guint in_block : 1;
   /* The entry's name, its key in the parent's children: one allocation
    * per entry, not two ("" for a root). */
@@ -421,7 +421,7 @@ static void walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const ch
  * the directory's entries are stat'ed: each is looked at once, after a
  * system call, in readdir order, and a tree's entries (read from a state,
  * or left by the last scan) are far more than the caches hold, so every
- * one was a miss or two, a tenth of a scan's own time. */
+ * one was a miss or two: about 6 % of a changes-since run here. */
 static void
 prefetch_children (const WfKitEntry *dir)
 {
