@@ -374,20 +374,30 @@ wf_sink_fail (WfSink *sink, const GError *error)
                  error->message, error_kind_name (error));
 }
 
+/* A copy of what is pending, in order; @taken (if not NULL) gets each
+ * path.  Called with the lock held. */
+static GPtrArray *
+copy_pending_locked (WfSink *sink, GHashTable *taken)
+{
+  GPtrArray *changes = g_ptr_array_new_full (sink->pending_order->len, (GDestroyNotify) wf_file_change_free);
+
+  for (guint i = 0; i < sink->pending_order->len; i++)
+    {
+      PendingChange *pc = g_ptr_array_index (sink->pending_order, i);
+      g_ptr_array_add (changes, wf_file_change_new (pc->change, pc->path));
+      if (taken != NULL)
+        g_hash_table_add (taken, g_strdup (pc->path));
+    }
+  return changes;
+}
+
 GPtrArray *
 wf_sink_take_changes (WfSink *sink)
 {
   GPtrArray *changes;
 
   g_mutex_lock (&sink->lock);
-  changes = g_ptr_array_new_full (sink->pending_order->len, (GDestroyNotify) wf_file_change_free);
-  for (guint i = 0; i < sink->pending_order->len; i++)
-    {
-      PendingChange *pc = g_ptr_array_index (sink->pending_order, i);
-      g_ptr_array_add (changes, wf_file_change_new (pc->change, pc->path));
-      if (sink->taken != NULL)
-        g_hash_table_add (sink->taken, g_strdup (pc->path));
-    }
+  changes = copy_pending_locked (sink, sink->taken);
   g_hash_table_remove_all (sink->pending_set);
   g_ptr_array_set_size (sink->pending_order, 0);
   g_mutex_unlock (&sink->lock);
@@ -400,12 +410,7 @@ wf_sink_peek_changes (WfSink *sink)
   GPtrArray *changes;
 
   g_mutex_lock (&sink->lock);
-  changes = g_ptr_array_new_full (sink->pending_order->len, (GDestroyNotify) wf_file_change_free);
-  for (guint i = 0; i < sink->pending_order->len; i++)
-    {
-      PendingChange *pc = g_ptr_array_index (sink->pending_order, i);
-      g_ptr_array_add (changes, wf_file_change_new (pc->change, pc->path));
-    }
+  changes = copy_pending_locked (sink, NULL);
   g_mutex_unlock (&sink->lock);
   return changes;
 }

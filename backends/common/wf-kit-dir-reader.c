@@ -19,13 +19,98 @@
 #include "wf-kit-path.h"
 
 #ifndef _WIN32
+#ifdef __linux__
+/* As glibc's readdir() reads. */
+#define READER_BUFFER_SIZE (32 * 1024)
+
+static int
+reader_open_stream (WfKitDirReader *reader, int fd)
+{
+  reader->fd = fd;
+  reader->buffer = g_malloc (READER_BUFFER_SIZE);
+  reader->buffer_pos = reader->buffer_len = 0;
+  return 0;
+}
+
+/* The next entry's name, NULL at the end (errno 0) or on an error (errno
+ * set), as readdir(). */
+static const char *
+reader_read_name (WfKitDirReader *reader)
+{
+  const struct dirent64 *dirent;
+
+  if (reader->buffer_pos >= reader->buffer_len)
+    {
+      ssize_t n = getdents64 (reader->fd, reader->buffer, READER_BUFFER_SIZE);
+
+      if (n <= 0)
+        {
+          /* A directory deleted while it is read may say ENOENT: the end,
+           * as readdir() takes it. */
+          if (n == 0 || errno == ENOENT)
+            errno = 0;
+          return NULL;
+        }
+      reader->buffer_pos = 0;
+      reader->buffer_len = (gsize) n;
+    }
+  dirent = (const struct dirent64 *) (gconstpointer) (reader->buffer + reader->buffer_pos);
+  reader->buffer_pos += dirent->d_reclen;
+  return dirent->d_name;
+}
+
+int
+wf_kit_dir_reader_get_fd (WfKitDirReader *reader)
+{
+  return reader->fd;
+}
+
+static void
+reader_close_stream (WfKitDirReader *reader)
+{
+  if (reader->buffer != NULL)
+    {
+      close (reader->fd);
+      reader->fd = -1;
+    }
+  g_clear_pointer (&reader->buffer, g_free);
+}
+#else
+static int
+reader_open_stream (WfKitDirReader *reader, int fd)
+{
+  reader->stream = fdopendir (fd);
+  return reader->stream != NULL ? 0 : errno;
+}
+
+static const char *
+reader_read_name (WfKitDirReader *reader)
+{
+  struct dirent *dirent = readdir (reader->stream);
+
+  return dirent != NULL ? dirent->d_name : NULL;
+}
+
+int
+wf_kit_dir_reader_get_fd (WfKitDirReader *reader)
+{
+  return dirfd (reader->stream);
+}
+
+static void
+reader_close_stream (WfKitDirReader *reader)
+{
+  g_clear_pointer (&reader->stream, closedir);
+}
+#endif
+
 int
 wf_kit_dir_reader_open (WfKitDirReader *reader, int parent_fd, const char *name,
                         gboolean no_follow, GString *path,
                         WfIgnoreRules *ignore_rules, const char *rules_root)
 {
   int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY | (no_follow ? O_NOFOLLOW : 0);
-  int fd;
+  int fd, errsv;
 
   *reader = (WfKitDirReader) {
     .path = path,
@@ -36,14 +121,10 @@ wf_kit_dir_reader_open (WfKitDirReader *reader, int parent_fd, const char *name,
   fd = openat (parent_fd, name, flags);
   if (fd < 0)
     return errno;
-  reader->stream = fdopendir (fd);
-  if (reader->stream == NULL)
-    {
-      int errsv = errno;
-      close (fd);
-      return errsv;
-    }
-  return 0;
+  errsv = reader_open_stream (reader, fd);
+  if (errsv != 0)
+    close (fd);
+  return errsv;
 }
 
 const char *
@@ -51,18 +132,16 @@ wf_kit_dir_reader_next (WfKitDirReader *reader, int *errsv)
 {
   for (;;)
     {
-      struct dirent *dirent;
       const char *name;
 
       g_string_truncate (reader->path, reader->dir_len);
       errno = 0;
-      dirent = readdir (reader->stream);
-      if (dirent == NULL)
+      name = reader_read_name (reader);
+      if (name == NULL)
         {
           *errsv = errno;
           return NULL;
         }
-      name = dirent->d_name;
       if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
         continue;
       wf_kit_path_append_name (reader->path, name);
@@ -73,16 +152,10 @@ wf_kit_dir_reader_next (WfKitDirReader *reader, int *errsv)
     }
 }
 
-int
-wf_kit_dir_reader_get_fd (WfKitDirReader *reader)
-{
-  return dirfd (reader->stream);
-}
-
 void
 wf_kit_dir_reader_close (WfKitDirReader *reader)
 {
-  g_clear_pointer (&reader->stream, closedir);
+  reader_close_stream (reader);
   g_string_truncate (reader->path, reader->dir_len);
 }
 

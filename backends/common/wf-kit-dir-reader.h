@@ -21,7 +21,17 @@ G_BEGIN_DECLS
 #endif
 
 typedef struct {
+#ifdef __linux__
+  /* getdents64() straight into a buffer: fdopendir() would fstat() the
+   * descriptor and set its flags with two fcntl() calls for each
+   * directory, none of which a descriptor opened with O_DIRECTORY and
+   * O_CLOEXEC needs, and allocate its own 32 KiB. */
+  int fd;
+  guint8 *buffer;
+  gsize buffer_pos, buffer_len;
+#else
   DIR *stream;
+#endif
 #ifdef _WIN32
   GDir *dir;
 #endif

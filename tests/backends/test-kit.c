@@ -290,6 +290,34 @@ test_dir_reader (Fixture *f, gconstpointer data)
   g_assert_cmpint (wf_kit_dir_reader_open (&reader, AT_FDCWD, "kept", FALSE, path, NULL, NULL), ==, ENOENT);
 }
 
+/* More entries than one read of the reader's buffer holds (on Linux,
+ * getdents64() into 32 KiB: 3,000 names of 60 bytes take about 240 KiB):
+ * every one comes out once, whatever the number of reads. */
+static void
+test_dir_reader_large (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GString) path = g_string_new (f->tmpdir);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  WfKitDirReader reader;
+  const char *name;
+  int errsv;
+
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_autofree char *file = g_strdup_printf ("entry-%04u-a-name-long-enough-to-fill-a-buffer-quickly", i);
+      write_in (f, file, "");
+    }
+  g_assert_cmpint (wf_kit_dir_reader_open (&reader, AT_FDCWD, f->tmpdir, FALSE, path, NULL, NULL), ==, 0);
+  while ((name = wf_kit_dir_reader_next (&reader, &errsv)) != NULL)
+    {
+      g_assert_true (g_str_has_prefix (name, "entry-"));
+      g_assert_true (g_hash_table_add (seen, g_strdup (name)));
+    }
+  g_assert_cmpint (errsv, ==, 0);
+  wf_kit_dir_reader_close (&reader);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 3000);
+}
+
 /* ---- the snapshot --------------------------------------------------------- */
 
 static void
@@ -727,6 +755,7 @@ main (int argc, char **argv)
   ADD ("fingerprint/rules", test_fingerprint_rules);
   ADD ("fingerprint/since", test_fingerprint_since);
   ADD ("dir-reader", test_dir_reader);
+  ADD ("dir-reader/large", test_dir_reader_large);
   ADD ("snapshot/files", test_snapshot_files);
   ADD ("snapshot/subtrees", test_snapshot_subtrees);
   ADD ("snapshot/root-comes-and-goes", test_snapshot_root_comes_and_goes);
