@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifndef G_OS_WIN32
 #include <sys/utsname.h>
+#endif
 
 #include "wf-cli.h"
 
@@ -263,7 +265,9 @@ static gboolean
 default_force_polling (void)
 {
   const char *value = g_getenv ("WATCHFILES_FORCE_POLLING");
+#ifndef G_OS_WIN32
   struct utsname name;
+#endif
 
   if (value != NULL && *value != '\0')
     {
@@ -271,6 +275,8 @@ default_force_polling (void)
 
       return strcmp (lower, "false") != 0 && strcmp (lower, "disable") != 0 && strcmp (lower, "disabled") != 0;
     }
+#ifndef G_OS_WIN32
+  /* WSL 2 is a Linux kernel; Windows itself needs no such default. */
   if (uname (&name) == 0)
     {
       g_autofree char *release = g_ascii_strdown (name.release, -1);
@@ -278,6 +284,7 @@ default_force_polling (void)
 
       return strstr (release, "microsoft-standard") != NULL && strcmp (system, "linux") == 0;
     }
+#endif
   return FALSE;
 }
 
@@ -492,6 +499,13 @@ build_ignore_rules (const Options *o, WfCliConfig *config)
 static void
 find_output_files (WfCliConfig *config)
 {
+#ifdef G_OS_WIN32
+  /* Windows: st_ino is always 0 there, so (device, inode) would take every
+   * file of the output's drive for it; none is recognised, and an output
+   * file inside the watched tree is reported (README, "What a Windows
+   * build still needs": its file index would tell). */
+  return;
+#endif
   for (int fd = 1; fd <= 2; fd++)
     {
       struct stat st;
@@ -571,8 +585,13 @@ wf_cli_config_parse (WfCliConfig *config, int *argc, char ***argv, int *exit_sta
     }
   else if (o.shell)
     {
-      /* Given as it is: sh does the splitting. */
+      /* Given as it is: the shell does the splitting (cmd.exe on
+       * Windows, which has no /bin/sh). */
+#ifdef G_OS_WIN32
+      const char *argv_sh[] = { "cmd.exe", "/c", o.positional[0], NULL };
+#else
       const char *argv_sh[] = { "/bin/sh", "-c", o.positional[0], NULL };
+#endif
 
       config->command_argv = g_strdupv ((char **) argv_sh);
       config->command_line = g_strdup (o.positional[0]);
