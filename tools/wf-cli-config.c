@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#ifndef G_OS_WIN32
+#ifndef _WIN32
 #include <sys/utsname.h>
 #endif
 
@@ -231,6 +231,38 @@ parse_options (Options *o, int *argc, char ***argv, int *exit_status)
   return TRUE;
 }
 
+/* realpath (@path, NULL), freed with g_free() (GLib's allocator is
+ * malloc).  Windows has no realpath(): the full path of an entry that
+ * exists, links not resolved (the kit there follows none either). */
+static char *
+real_path (const char *path)
+{
+#ifdef G_OS_WIN32
+  g_autofree char *full = g_canonicalize_filename (path, NULL);
+
+  if (!g_file_test (full, G_FILE_TEST_EXISTS))
+    {
+      errno = ENOENT;
+      return NULL;
+    }
+  return g_steal_pointer (&full);
+#else
+  return realpath (path, NULL);
+#endif
+}
+
+/* The last separator of @path (either one on Windows), or NULL. */
+static char *
+last_separator (char *path)
+{
+  char *last = NULL;
+
+  for (char *p = path; *p != '\0'; p++)
+    if (G_IS_DIR_SEPARATOR (*p))
+      last = p;
+  return last;
+}
+
 /* Path.resolve() (not strict): the real path of the longest existing
  * ancestor, then the rest as written. */
 static char *
@@ -242,17 +274,17 @@ resolve_path (const char *path)
 
   for (;;)
     {
-      char *real = realpath (head, NULL);
+      char *real = real_path (head);
       char *slash;
 
       if (real != NULL)
         {
           char *joined = g_strconcat (strcmp (real, "/") == 0 && tail->len > 0 ? "" : real, tail->str, NULL);
 
-          free (real);
+          g_free (real);
           return joined;
         }
-      slash = strrchr (head, '/');
+      slash = last_separator (head);
       if (slash == NULL || slash == head)
         return g_steal_pointer (&absolute);
       g_string_prepend (tail, slash);
@@ -534,7 +566,7 @@ resolve_watched_paths (char *const *given, WfCliConfig *config)
     given = current;
   for (guint i = 0; given[i] != NULL; i++)
     {
-      char *real = realpath (given[i], NULL);
+      char *real = real_path (given[i]);
 
       if (real == NULL)
         {
@@ -542,7 +574,7 @@ resolve_watched_paths (char *const *given, WfCliConfig *config)
           return WF_CLI_EXIT_FAILURE;
         }
       g_ptr_array_add (paths, g_strdup (real));
-      free (real);
+      g_free (real);
     }
   g_ptr_array_add (paths, NULL);
   config->paths = (char **) g_ptr_array_free (g_steal_pointer (&paths), FALSE);
@@ -611,10 +643,10 @@ wf_cli_config_parse (WfCliConfig *config, int *argc, char ***argv, int *exit_sta
   find_output_files (config);
   {
     g_autofree char *cwd = g_get_current_dir ();
-    char *real = realpath (cwd, NULL);
+    char *real = real_path (cwd);
 
     config->current_dir = g_strdup (real != NULL ? real : cwd);
-    free (real);
+    g_free (real);
   }
   if ((*exit_status = build_ignore_rules (&o, config)) != WF_CLI_EXIT_OK ||
       (*exit_status = resolve_watched_paths (paths, config)) != WF_CLI_EXIT_OK)

@@ -42,7 +42,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
-#ifdef G_OS_WIN32
+#ifdef _WIN32
 #include <io.h>
 #include <windows.h>
 #else
@@ -279,8 +279,8 @@ stop_child (Supervisor *self)
 #endif
       if (wait_for_exit (self, config->sigkill_timeout, G_MAXUINT) != WAIT_EXITED)
         /* Stuck in the kernel: reaped later, or by init once we exit. */
-        wf_cli_log (WF_CLI_LOG_WARNING, "process group %d still not gone %g seconds after SIGKILL",
-                    (int) self->pid, config->sigkill_timeout);
+        wf_cli_log (WF_CLI_LOG_WARNING, "process group %" G_GINTPTR_FORMAT " still not gone %g seconds after SIGKILL",
+                    (gintptr) self->pid, config->sigkill_timeout);
     }
   if (self->reaped)
     wf_cli_log (WF_CLI_LOG_DEBUG, "process stopped, exit code: %d", self->exit_code);

@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#ifdef G_OS_WIN32
+#ifdef _WIN32
 #include <process.h>
 #include <windows.h>
 #else

@@ -374,6 +374,14 @@ still_at_path (Walk *walk, int parent_fd, const char *name, gboolean follow, con
   gboolean found = walk->path->len < PATH_MAX ? wf_kit_stat_entry (AT_FDCWD, walk->path->str, follow, &now)
                                               : wf_kit_stat_entry (parent_fd, name, follow, &now);
 
+#ifdef _WIN32
+  /* No identity to compare there (st_ino 0, and a root's st_dev comes
+   * from the CRT's stat, an entry's from GetFileAttributesExW, which has
+   * none): only that a directory is still at the path.  Found under
+   * wine: every listing was dropped, and nothing was ever watched. */
+  if (st->st_ino == 0)
+    return found && S_ISDIR (now.st_mode);
+#endif
   return found && now.st_dev == st->st_dev && now.st_ino == st->st_ino;
 }
 
