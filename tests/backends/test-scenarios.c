@@ -86,6 +86,24 @@ may_on (Fixture *f, const char *backend, ...)
   return set;
 }
 
+/* The set, except on Windows, where it is empty: what no backend there
+ * can see (say why where it is used). */
+static char *
+unless_on_windows (Fixture *f, ...)
+{
+#ifdef G_OS_WIN32
+  return g_strdup ("");
+#else
+  va_list args;
+  char *set;
+
+  va_start (args, f);
+  set = wf_test_expect_changes_valist (f, args);
+  va_end (args);
+  return set;
+#endif
+}
+
 /* rename() sets the moved entry's ctime before the old name is gone, and a
  * poll scan landing in between sees the old name changed just before its
  * deletion (test-notify.c measured 54 of 302 tries).  inotify reports no
@@ -176,7 +194,11 @@ test_file_lifecycle (Fixture *f, gconstpointer data)
   write_in (f, "w/d/f", "two, longer");
   assert_changes (notify, expect (f, WF_CHANGE_MODIFIED, "w/d/f", 0), NULL);
 
-  chmod_in (f, "w/d/f", 0600);
+  /* Read-only and back: the one mode bit Windows keeps (g_chmod() there
+   * sets FILE_ATTRIBUTE_READONLY when the owner may not write). */
+  chmod_in (f, "w/d/f", 0400);
+  assert_changes (notify, expect (f, WF_CHANGE_MODIFIED, "w/d/f", 0), NULL);
+  chmod_in (f, "w/d/f", 0644);
   assert_changes (notify, expect (f, WF_CHANGE_MODIFIED, "w/d/f", 0), NULL);
 
   wf_test_truncate (file, 0);
@@ -185,18 +207,22 @@ test_file_lifecycle (Fixture *f, gconstpointer data)
   /* A second name: new, and the first one's link count (so its ctime)
    * changed.  The kernel tells inotify of a link count change only through
    * a watch on the file itself (IN_ATTRIB); a directory's watch, all the
-   * backend has here, hears nothing.  Poll sees the ctime. */
+   * backend has here, hears nothing.  Poll sees the ctime.  Windows: the
+   * kit reads GetFileAttributesExW there, which has neither a link count
+   * nor a change time, so no backend sees it. */
   wf_test_hard_link (file, hard);
   assert_changes (notify,
                   wf_test_union (expect (f, WF_CHANGE_ADDED, "w/d/hard", 0),
-                                 unless_on (f, "inotify", WF_CHANGE_MODIFIED, "w/d/f", 0)),
+                                 is_backend (f, "inotify") ? g_strdup ("")
+                                                           : unless_on_windows (f, WF_CHANGE_MODIFIED, "w/d/f", 0)),
                   NULL);
 
   /* And the same for the other name when one goes. */
   remove_in (f, "w/d/f");
   assert_changes (notify,
                   wf_test_union (expect (f, WF_CHANGE_DELETED, "w/d/f", 0),
-                                 unless_on (f, "inotify", WF_CHANGE_MODIFIED, "w/d/hard", 0)),
+                                 is_backend (f, "inotify") ? g_strdup ("")
+                                                           : unless_on_windows (f, WF_CHANGE_MODIFIED, "w/d/hard", 0)),
                   NULL);
 
   remove_in (f, "w/d/hard");
@@ -225,9 +251,12 @@ test_directory_lifecycle (Fixture *f, gconstpointer data)
   touch_in (f, "w/a/b/c/g");
   assert_changes (notify, expect (f, WF_CHANGE_ADDED, "w/a/b/c/g", 0), NULL);
 
-  /* A directory's mode is a change of it; its times are not. */
+  /* A directory's mode is a change of it; its times are not.  Windows:
+   * a directory's only mode bit is FILE_ATTRIBUTE_READONLY, which this
+   * mode leaves clear (and which the kit there does not read for a
+   * directory: Explorer takes it for "customised", not for read-only). */
   chmod_in (f, "w/a/b", 0711);
-  assert_changes (notify, expect (f, WF_CHANGE_MODIFIED, "w/a/b", 0), NULL);
+  assert_changes (notify, unless_on_windows (f, WF_CHANGE_MODIFIED, "w/a/b", 0), NULL);
 
   remove_in (f, "w/a/b/c/f");
   remove_in (f, "w/a/b/c/g");
@@ -255,8 +284,12 @@ test_directory_touched (Fixture *f, gconstpointer data)
   mkdir_in (f, "w/d");
   notify = watch (f, "w");
 
+  /* Windows: a directory's times and mode are not read there (above), so
+   * no backend reports either. */
   wf_test_set_times_now (dir);
-  assert_changes (notify, unless_on (f, "poll", WF_CHANGE_MODIFIED, "w/d", 0), NULL);
+  assert_changes (notify,
+                  is_backend (f, "poll") ? g_strdup ("") : unless_on_windows (f, WF_CHANGE_MODIFIED, "w/d", 0),
+                  NULL);
 
 #ifndef G_OS_WIN32
   /* Windows has no chown: an owner there is a security descriptor's SID,
@@ -270,9 +303,10 @@ test_directory_touched (Fixture *f, gconstpointer data)
   }
 #endif
 
-  /* Its mode is a change of it everywhere (test_directory_lifecycle). */
+  /* Its mode is a change of it everywhere (test_directory_lifecycle),
+   * but on Windows. */
   chmod_in (f, "w/d", 0700);
-  assert_changes (notify, expect (f, WF_CHANGE_MODIFIED, "w/d", 0), NULL);
+  assert_changes (notify, unless_on_windows (f, WF_CHANGE_MODIFIED, "w/d", 0), NULL);
 }
 
 /* A directory made and removed (or moved out and back) between two looks.
@@ -420,6 +454,10 @@ static void
 test_directory_renamed_over_empty_directory (Fixture *f, gconstpointer data)
 {
   g_autoptr(WfNotify) notify = NULL;
+
+  if (wf_test_skip_on_windows ("MoveFileExW replaces no directory (ERROR_ACCESS_DENIED), "
+                               "MOVEFILE_REPLACE_EXISTING or not"))
+    return;
 
   mkdir_in (f, "w/a");
   touch_in (f, "w/a/x");
@@ -1387,7 +1425,8 @@ test_lost_events_differences (Fixture *f, gconstpointer data)
    * expected again anyway. */
   for (guint round = 0; round < 2; round++)
     {
-      chmod_in (f, "w/noise1", round == 0 ? 0640 : 0600);
+      /* Read-only, then not: Windows keeps that bit of a mode. */
+      chmod_in (f, "w/noise1", round == 0 ? 0400 : 0600);
       assert_changes (notify, expect (f, WF_CHANGE_MODIFIED, "w/noise1", 0), NULL);
     }
 
@@ -1404,15 +1443,17 @@ test_lost_events_differences (Fixture *f, gconstpointer data)
   mkdir_in (f, "w/new/sub");
   touch_in (f, "w/new/sub/n1");
   rename_in (f, "w/old", "w/renamed");
-  chmod_in (f, "w/chm", 0600);
+  chmod_in (f, "w/chm", 0400);
   lost_events_end (&lost);
 
+  /* Windows: the noise's modes all leave a file writable, the one bit
+   * of a mode there, so it changes nothing a backend there can see. */
   assert_changes (notify,
-                  expect (f, WF_CHANGE_MODIFIED, "w/noise1", WF_CHANGE_MODIFIED, "w/noise2",
-                          WF_CHANGE_DELETED, "w/del", WF_CHANGE_DELETED, "w/gone", WF_CHANGE_DELETED, "w/gone/g1",
+                  wf_test_union (unless_on_windows (f, WF_CHANGE_MODIFIED, "w/noise1", WF_CHANGE_MODIFIED, "w/noise2", 0),
+                  expect (f, WF_CHANGE_DELETED, "w/del", WF_CHANGE_DELETED, "w/gone", WF_CHANGE_DELETED, "w/gone/g1",
                           WF_CHANGE_ADDED, "w/new", WF_CHANGE_ADDED, "w/new/sub", WF_CHANGE_ADDED, "w/new/sub/n1",
                           WF_CHANGE_DELETED, "w/old", WF_CHANGE_DELETED, "w/old/o1", WF_CHANGE_ADDED, "w/renamed",
-                          WF_CHANGE_ADDED, "w/renamed/o1", WF_CHANGE_MODIFIED, "w/chm", 0),
+                          WF_CHANGE_ADDED, "w/renamed/o1", WF_CHANGE_MODIFIED, "w/chm", 0)),
                   poll_may_see_rename_ctime (f, WF_CHANGE_MODIFIED, "w/old", 0));
   lost_events_assert_resynced (&lost, notify);
 
@@ -1510,7 +1551,7 @@ UNPRIVILEGED (test_watch_limit_degradation)
   touch_in (f, "w/new/created");
   mkdir_in (f, "w/new/sub");
   touch_in (f, "w/new/sub/deep");
-  chmod_in (f, "w/new/log", 0600);
+  chmod_in (f, "w/new/log", 0400);
   assert_changes (notify,
                   expect (f, WF_CHANGE_ADDED, "w/new/created", WF_CHANGE_ADDED, "w/new/sub",
                           WF_CHANGE_ADDED, "w/new/sub/deep", WF_CHANGE_MODIFIED, "w/new/log", 0),
