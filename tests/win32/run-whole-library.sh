@@ -102,6 +102,29 @@ for backend in win32 poll; do
   fi
 done
 
+# Run mode: the command (through cmd.exe, --shell) runs at the start and
+# again after a change; with --once the tool then waits for that run and
+# exits with its status.
+runs="$tmp/runs.txt"
+wruns="Z:$(echo "$runs" | tr / '\\')"
+WATCHFILES_BACKEND=win32 timeout 30 wine "$tool" --once --shell "echo run>>$wruns & exit 3" "$wroot" \
+  >"$tmp/run.out" 2>"$tmp/run.err" &
+pid=$!
+for _ in $(seq 1 100); do
+  grep -q 'watching' "$tmp/run.err" 2>/dev/null && break
+  sleep 0.1
+done
+echo change >"$root/trigger"
+wait "$pid"
+status=$?
+count=$(grep -c run "$runs" 2>/dev/null)
+if [ $status -eq 3 ] && [ "$count" = 2 ]; then
+  report ok "cli: run mode starts the command, runs it again on a change, --once exits with its status"
+else
+  report fail "cli: run mode starts the command, runs it again on a change, --once exits with its status" \
+    "status $status, $count runs"
+fi
+
 echo "1..$n"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ]
