@@ -110,8 +110,10 @@ wruns="Z:$(echo "$runs" | tr / '\\')"
 WATCHFILES_BACKEND=win32 timeout 30 wine "$tool" --once --shell "echo run>>$wruns & exit 3" "$wroot" \
   >"$tmp/run.out" 2>"$tmp/run.err" &
 pid=$!
+# The first run done first: a change while it runs would stop it
+# (TerminateProcess) before it writes, which is what a restart does.
 for _ in $(seq 1 100); do
-  grep -q 'watching' "$tmp/run.err" 2>/dev/null && break
+  grep -q run "$runs" 2>/dev/null && break
   sleep 0.1
 done
 echo change >"$root/trigger"
