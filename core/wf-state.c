@@ -26,6 +26,18 @@
 #include "wf-state-format-private.h"
 #include "wf-state-private.h"
 
+/* Windows: no close-on-exec flag for open() (handles are inherited only
+ * when asked), binary mode said instead; and no sticky bit, whose value
+ * the marker below only needs as a mode bit no fingerprint there has. */
+#ifdef G_OS_WIN32
+#define WF_O_CLOEXEC O_BINARY
+#else
+#define WF_O_CLOEXEC O_CLOEXEC
+#endif
+#ifndef S_ISVTX
+#define S_ISVTX 01000
+#endif
+
 struct _WfStateScan {
   WfStateConfig config;       /* what the live scan is, to compare with a file's */
   GPtrArray *snapshots;       /* WfKitSnapshot *, one per root */
@@ -271,10 +283,10 @@ write_atomically (const char *state_file, GBytes *bytes, GError **error)
   const guint8 *data = g_bytes_get_data (bytes, &size);
   int fd, dir_fd, errsv;
 
-  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0666);
+  fd = g_mkstemp_full (tmp, O_WRONLY | WF_O_CLOEXEC, 0666);
   if (fd < 0)
     return set_errno_error (error, errno, "create a temporary file next to the", display);
-  if (!write_all (fd, data, size) || fsync (fd) != 0)
+  if (!write_all (fd, data, size) || g_fsync (fd) != 0)
     {
       errsv = errno;
       close (fd);
@@ -287,17 +299,23 @@ write_atomically (const char *state_file, GBytes *bytes, GError **error)
       g_unlink (tmp);
       return set_errno_error (error, errsv, "write", display);
     }
-  if (rename (tmp, state_file) != 0)
+  /* g_rename(): on Windows, rename() does not replace an existing file. */
+  if (g_rename (tmp, state_file) != 0)
     {
       errsv = errno;
       g_unlink (tmp);
       return set_errno_error (error, errsv, "replace", display);
     }
+#ifdef G_OS_WIN32
+  /* No directory opens with open() there, and NTFS journals the rename
+   * (MoveFileExW) itself. */
+  (void) dir_fd;
+#else
   /* The rename itself is only durable once the directory is. */
   dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd >= 0)
     {
-      if (fsync (dir_fd) != 0 && errno != EINVAL)
+      if (g_fsync (dir_fd) != 0 && errno != EINVAL)
         {
           errsv = errno;
           close (dir_fd);
@@ -305,6 +323,7 @@ write_atomically (const char *state_file, GBytes *bytes, GError **error)
         }
       close (dir_fd);
     }
+#endif
   return TRUE;
 }
 

@@ -9,7 +9,12 @@
 
 #include <glib.h>
 
-#if defined(WATCHFILES_COMPILATION) && defined(__GNUC__)
+/* A DLL has no hidden visibility: there the library's own symbols are
+ * marked for export, and with one marked the linker exports no other (as
+ * GLib's _GLIB_EXTERN does). */
+#if defined(WATCHFILES_COMPILATION) && defined(_WIN32)
+# define _WF_EXTERN __declspec(dllexport) extern
+#elif defined(WATCHFILES_COMPILATION) && defined(__GNUC__)
 # define _WF_EXTERN __attribute__((visibility ("default"))) extern
 #else
 # define _WF_EXTERN extern

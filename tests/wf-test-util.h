@@ -3,10 +3,12 @@
  * and waiting for an exact set of changes. */
 #pragma once
 
-#include <sched.h>
 #include <stdarg.h>
 #include <sys/types.h>
 #include <watchfiles.h>
+#ifndef G_OS_WIN32
+#include <sched.h>
+#endif
 
 G_BEGIN_DECLS
 
@@ -154,6 +156,16 @@ void wf_test_touch (const char *path);
 void wf_test_rename (const char *from, const char *to);
 void wf_test_symlink (const char *target, const char *path);
 void wf_test_chmod (const char *path, mode_t mode);
+/* A second name for @path (link(); CreateHardLinkW on Windows). */
+void wf_test_hard_link (const char *path, const char *second_name);
+/* Cuts @path to @length bytes (truncate(); _chsize_s on Windows). */
+void wf_test_truncate (const char *path, gint64 length);
+/* Sets @path's access and modification times to now, nothing else. */
+void wf_test_set_times_now (const char *path);
+
+/* TRUE, and the test marked skipped with @why, on Windows: for a step or a
+ * scenario that Windows cannot express (say why in @why).  FALSE elsewhere. */
+gboolean wf_test_skip_on_windows (const char *why);
 
 /* The same below the fixture's directory (@relative paths); _write()
  * makes the missing parents first, so a tree is set up in few lines. */
@@ -221,7 +233,9 @@ gboolean wf_test_under_valgrind (void);
 
 typedef struct {
   char *saved_limit;
+#ifndef G_OS_WIN32
   cpu_set_t saved_cpus;
+#endif
   gboolean real_time;
 } WfTestOverflow;
 

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifndef _WIN32
 #include <sys/utsname.h>
+#endif
 
 #include "wf-cli.h"
 
@@ -229,6 +231,38 @@ parse_options (Options *o, int *argc, char ***argv, int *exit_status)
   return TRUE;
 }
 
+/* realpath (@path, NULL), freed with g_free() (GLib's allocator is
+ * malloc).  Windows has no realpath(): the full path of an entry that
+ * exists, links not resolved (the kit there follows none either). */
+static char *
+real_path (const char *path)
+{
+#ifdef G_OS_WIN32
+  g_autofree char *full = g_canonicalize_filename (path, NULL);
+
+  if (!g_file_test (full, G_FILE_TEST_EXISTS))
+    {
+      errno = ENOENT;
+      return NULL;
+    }
+  return g_steal_pointer (&full);
+#else
+  return realpath (path, NULL);
+#endif
+}
+
+/* The last separator of @path (either one on Windows), or NULL. */
+static char *
+last_separator (char *path)
+{
+  char *last = NULL;
+
+  for (char *p = path; *p != '\0'; p++)
+    if (G_IS_DIR_SEPARATOR (*p))
+      last = p;
+  return last;
+}
+
 /* Path.resolve() (not strict): the real path of the longest existing
  * ancestor, then the rest as written. */
 static char *
@@ -240,17 +274,17 @@ resolve_path (const char *path)
 
   for (;;)
     {
-      char *real = realpath (head, NULL);
+      char *real = real_path (head);
       char *slash;
 
       if (real != NULL)
         {
           char *joined = g_strconcat (strcmp (real, "/") == 0 && tail->len > 0 ? "" : real, tail->str, NULL);
 
-          free (real);
+          g_free (real);
           return joined;
         }
-      slash = strrchr (head, '/');
+      slash = last_separator (head);
       if (slash == NULL || slash == head)
         return g_steal_pointer (&absolute);
       g_string_prepend (tail, slash);
@@ -263,7 +297,9 @@ static gboolean
 default_force_polling (void)
 {
   const char *value = g_getenv ("WATCHFILES_FORCE_POLLING");
+#ifndef G_OS_WIN32
   struct utsname name;
+#endif
 
   if (value != NULL && *value != '\0')
     {
@@ -271,6 +307,8 @@ default_force_polling (void)
 
       return strcmp (lower, "false") != 0 && strcmp (lower, "disable") != 0 && strcmp (lower, "disabled") != 0;
     }
+#ifndef G_OS_WIN32
+  /* WSL 2 is a Linux kernel; Windows itself needs no such default. */
   if (uname (&name) == 0)
     {
       g_autofree char *release = g_ascii_strdown (name.release, -1);
@@ -278,6 +316,7 @@ default_force_polling (void)
 
       return strstr (release, "microsoft-standard") != NULL && strcmp (system, "linux") == 0;
     }
+#endif
   return FALSE;
 }
 
@@ -492,6 +531,13 @@ build_ignore_rules (const Options *o, WfCliConfig *config)
 static void
 find_output_files (WfCliConfig *config)
 {
+#ifdef G_OS_WIN32
+  /* Windows: st_ino is always 0 there, so (device, inode) would take every
+   * file of the output's drive for it; none is recognised, and an output
+   * file inside the watched tree is reported (README, "What a Windows
+   * build still needs": its file index would tell). */
+  return;
+#endif
   for (int fd = 1; fd <= 2; fd++)
     {
       struct stat st;
@@ -520,7 +566,7 @@ resolve_watched_paths (char *const *given, WfCliConfig *config)
     given = current;
   for (guint i = 0; given[i] != NULL; i++)
     {
-      char *real = realpath (given[i], NULL);
+      char *real = real_path (given[i]);
 
       if (real == NULL)
         {
@@ -528,7 +574,7 @@ resolve_watched_paths (char *const *given, WfCliConfig *config)
           return WF_CLI_EXIT_FAILURE;
         }
       g_ptr_array_add (paths, g_strdup (real));
-      free (real);
+      g_free (real);
     }
   g_ptr_array_add (paths, NULL);
   config->paths = (char **) g_ptr_array_free (g_steal_pointer (&paths), FALSE);
@@ -571,8 +617,13 @@ wf_cli_config_parse (WfCliConfig *config, int *argc, char ***argv, int *exit_sta
     }
   else if (o.shell)
     {
-      /* Given as it is: sh does the splitting. */
+      /* Given as it is: the shell does the splitting (cmd.exe on
+       * Windows, which has no /bin/sh). */
+#ifdef G_OS_WIN32
+      const char *argv_sh[] = { "cmd.exe", "/c", o.positional[0], NULL };
+#else
       const char *argv_sh[] = { "/bin/sh", "-c", o.positional[0], NULL };
+#endif
 
       config->command_argv = g_strdupv ((char **) argv_sh);
       config->command_line = g_strdup (o.positional[0]);
@@ -592,10 +643,10 @@ wf_cli_config_parse (WfCliConfig *config, int *argc, char ***argv, int *exit_sta
   find_output_files (config);
   {
     g_autofree char *cwd = g_get_current_dir ();
-    char *real = realpath (cwd, NULL);
+    char *real = real_path (cwd);
 
     config->current_dir = g_strdup (real != NULL ? real : cwd);
-    free (real);
+    g_free (real);
   }
   if ((*exit_status = build_ignore_rules (&o, config)) != WF_CLI_EXIT_OK ||
       (*exit_status = resolve_watched_paths (paths, config)) != WF_CLI_EXIT_OK)

@@ -42,8 +42,13 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#ifdef _WIN32
+#include <io.h>
+#include <windows.h>
+#else
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
@@ -73,6 +78,48 @@ stop_requested (const Supervisor *self)
   return self->signals.stop_requests > 0;
 }
 
+#ifdef G_OS_WIN32
+/* Windows: the command is its process alone (GPid is its process HANDLE):
+ * g_spawn_async() makes no process group, so neither Ctrl+C can be sent
+ * to it alone (GenerateConsoleCtrlEvent() needs CREATE_NEW_PROCESS_GROUP)
+ * nor its children reached (that needs a job object); both are left for
+ * later (README, "What a Windows build still needs").  A stop is
+ * TerminateProcess(), what SIGKILL is, and its exit is seen through the
+ * handle (wf_cli_signals_watch_child()). */
+static void
+reap (Supervisor *self)
+{
+  DWORD code;
+
+  if (self->pid == 0 || self->reaped || WaitForSingleObject (self->pid, 0) != WAIT_OBJECT_0)
+    return;
+  self->reaped = TRUE;
+  self->exit_code = GetExitCodeProcess (self->pid, &code) ? (int) code : -1;
+}
+
+static gboolean
+group_alive (const Supervisor *self)
+{
+  return self->pid != 0 && !self->reaped;
+}
+
+static void
+signal_group (const Supervisor *self, int signum)
+{
+  /* Ends the process at once, whatever was asked: see above. */
+  if (!self->reaped && !TerminateProcess (self->pid, 1) && WaitForSingleObject (self->pid, 0) != WAIT_OBJECT_0)
+    wf_cli_log (WF_CLI_LOG_WARNING, "cannot stop the command: error %lu", (unsigned long) GetLastError ());
+}
+
+/* The handle is closed once the command is gone and nothing waits on it. */
+static void
+forget_child (Supervisor *self)
+{
+  wf_cli_signals_unwatch_child ();
+  g_spawn_close_pid (self->pid);
+  self->pid = 0;
+}
+#else
 static int
 exit_code_from_status (int status)
 {
@@ -113,6 +160,13 @@ signal_group (const Supervisor *self, int signum)
   if (kill (-self->pid, signum) < 0 && errno != ESRCH)
     wf_cli_log (WF_CLI_LOG_WARNING, "cannot signal process group %d: %s", (int) self->pid, g_strerror (errno));
 }
+
+static void
+forget_child (Supervisor *self)
+{
+  self->pid = 0;
+}
+#endif
 
 /* Reads the signal pipe and reaps what exited; says so in debug output. */
 static void
@@ -168,7 +222,9 @@ stop_signal_name (const Supervisor *self)
   switch (self->signals.last_stop)
     {
     case SIGTERM: return "SIGTERM";
+#ifdef SIGHUP
     case SIGHUP: return "SIGHUP";
+#endif
     default: return "SIGINT";
     }
 }
@@ -195,7 +251,7 @@ stop_child (Supervisor *self)
                   self->exit_code);
       if (!group_alive (self))
         {
-          self->pid = 0;
+          forget_child (self);
           return;
         }
       wf_cli_log (WF_CLI_LOG_DEBUG, "stopping what is left of its process group...");
@@ -204,8 +260,10 @@ stop_child (Supervisor *self)
     wf_cli_log (WF_CLI_LOG_DEBUG, "stopping process...");
 
   signal_group (self, SIGINT);
+#ifdef SIGCONT
   /* A stopped member would keep the SIGINT pending until SIGKILL. */
   signal_group (self, SIGCONT);
+#endif
   outcome = wait_for_exit (self, config->sigint_timeout, patience);
   if (outcome != WAIT_EXITED)
     {
@@ -214,17 +272,26 @@ stop_child (Supervisor *self)
       else
         wf_cli_log (WF_CLI_LOG_WARNING, "%s received again, not waiting", stop_signal_name (self));
       wf_cli_log (WF_CLI_LOG_WARNING, "process has not terminated, sending SIGKILL");
+#ifdef SIGKILL
       signal_group (self, SIGKILL);
+#else
+      signal_group (self, SIGTERM);
+#endif
       if (wait_for_exit (self, config->sigkill_timeout, G_MAXUINT) != WAIT_EXITED)
         /* Stuck in the kernel: reaped later, or by init once we exit. */
-        wf_cli_log (WF_CLI_LOG_WARNING, "process group %d still not gone %g seconds after SIGKILL",
-                    (int) self->pid, config->sigkill_timeout);
+        wf_cli_log (WF_CLI_LOG_WARNING, "process group %" G_GINTPTR_FORMAT " still not gone %g seconds after SIGKILL",
+                    (gintptr) self->pid, config->sigkill_timeout);
     }
   if (self->reaped)
     wf_cli_log (WF_CLI_LOG_DEBUG, "process stopped, exit code: %d", self->exit_code);
-  self->pid = 0;
+  forget_child (self);
 }
 
+#ifdef G_OS_WIN32
+/* Nothing runs between a fork and an exec there. */
+#define child_setup NULL
+#define wf_cli_signals_block(block) ((void) 0)
+#else
 static void
 child_setup (gpointer user_data)
 {
@@ -234,6 +301,7 @@ child_setup (gpointer user_data)
   setsid ();
   wf_cli_signals_reset_in_child ();
 }
+#endif
 
 /* Starts the command, unless a stop request came first (TRUE then, with
  * no child). */
@@ -262,6 +330,10 @@ start_child (Supervisor *self, GPtrArray *changes, GError **error)
                            G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN,
                            child_setup, NULL, &self->pid, &local_error);
   wf_cli_signals_block (FALSE);
+#ifdef G_OS_WIN32
+  if (spawned)
+    wf_cli_signals_watch_child (self->pid);
+#endif
   /* A stop request that came as it was forked is seen here, and the last
    * stop sends the group its SIGINT. */
   handle_signals (self);
@@ -348,7 +420,7 @@ log_batch (Supervisor *self, GPtrArray *kept, const char *then)
 static void
 clear_screen (const WfCliConfig *config)
 {
-  if (config->clear && isatty (STDOUT_FILENO))
+  if (config->clear && isatty (fileno (stdout)))
     {
       fputs ("\033[H\033[2J\033[3J", stdout);
       fflush (stdout);

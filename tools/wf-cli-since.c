@@ -12,7 +12,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef _WIN32
+#include <process.h>
+#include <windows.h>
+#else
 #include <unistd.h>
+#endif
 
 #include <glib/gstdio.h>
 
@@ -38,8 +43,18 @@ keep_old_state (const char *state)
   char *backup = g_strdup_printf ("%s/.%s.old-%ld", dir, base, (long) getpid ());
 
   g_unlink (backup);
+#ifdef G_OS_WIN32
+  {
+    g_autofree gunichar2 *wide_state = g_utf8_to_utf16 (state, -1, NULL, NULL, NULL);
+    g_autofree gunichar2 *wide_backup = g_utf8_to_utf16 (backup, -1, NULL, NULL, NULL);
+
+    if (wide_state == NULL || wide_backup == NULL || !CreateHardLinkW (wide_backup, wide_state, NULL))
+      g_clear_pointer (&backup, g_free);
+  }
+#else
   if (link (state, backup) != 0)
     g_clear_pointer (&backup, g_free);
+#endif
   return backup;
 }
 

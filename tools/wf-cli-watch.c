@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <glib/gstdio.h>
+
 #include "wf-cli.h"
 
 static const char *const python_extensions[] = { ".py", ".pyx", ".pyd" };
@@ -150,10 +152,10 @@ wf_cli_warn_degraded (WfNotify *notify, guint *n_warned)
 static gboolean
 is_output_file (const WfCliConfig *config, const WfFileChange *change)
 {
-  struct stat st;
+  GStatBuf st;
 
   if (config->n_output_files == 0 || wf_file_change_get_change (change) == WF_CHANGE_DELETED ||
-      lstat (wf_file_change_get_path (change), &st) != 0)
+      g_lstat (wf_file_change_get_path (change), &st) != 0)
     return FALSE;
   for (guint i = 0; i < config->n_output_files; i++)
     if (config->output_files[i].dev == (guint64) st.st_dev && config->output_files[i].ino == (guint64) st.st_ino)

@@ -4,7 +4,7 @@
  * the watcher and the --filter python rule (wf-cli-watch.c), run mode
  * (wf-cli-run.c), stream mode (wf-cli-stream.c), --since (wf-cli-since.c),
  * --list-backends
- * (wf-cli-backends.c), signals (wf-cli-signals.c), output formats
+ * (wf-cli-backends.c), signals (wf-cli-signals-unix.c, -win32.c), output formats
  * (wf-cli-format.c), log lines (wf-cli-log.c) and the build tree's
  * backends for the uninstalled tool (wf-cli-build-tree.c). */
 #pragma once
@@ -95,7 +95,9 @@ void wf_cli_log_set_level (WfCliLogLevel level);
 gboolean wf_cli_log_enabled (WfCliLogLevel level);
 void wf_cli_log (WfCliLogLevel level, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
-/* wf-cli-signals.c: SIGINT, SIGTERM, SIGHUP and SIGCHLD become bytes on a pipe. */
+/* wf-cli-signals-unix.c: SIGINT, SIGTERM, SIGHUP and SIGCHLD become bytes on
+ * a pipe; wf-cli-signals-win32.c: console control events and the command's
+ * exit set an event, whose HANDLE is the "descriptor". */
 typedef struct {
   int last_stop;              /* the last stop request's signal, or 0 */
   gboolean child;             /* SIGCHLD */
@@ -106,8 +108,14 @@ gboolean wf_cli_signals_install (gboolean want_sigchld, GError **error);
 int wf_cli_signals_get_fd (void);
 void wf_cli_signals_drain (WfCliSignals *received);
 gboolean wf_cli_signals_wait (int timeout_ms);
+#ifdef G_OS_WIN32
+/* The command's exit is told as SIGCHLD is (received->child). */
+void wf_cli_signals_watch_child (GPid child);
+void wf_cli_signals_unwatch_child (void);
+#else
 void wf_cli_signals_block (gboolean block);
 void wf_cli_signals_reset_in_child (void);
+#endif
 
 /* wf-cli-build-tree.c: run from the build tree, use its backend modules. */
 gboolean wf_cli_build_tree_setup (void);

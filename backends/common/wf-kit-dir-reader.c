@@ -330,7 +330,8 @@ wf_kit_stat_entry (int dir_fd, const char *name, G_GNUC_UNUSED gboolean follow_s
   st->st_size = (off_t) ((guint64) data.nFileSizeHigh << 32 | data.nFileSizeLow);
   st->st_mtime = (time_t) unix_seconds (&data.ftLastWriteTime);
   st->st_ctime = (time_t) unix_seconds (&data.ftCreationTime);
-  st->st_atime = (time_t) unix_seconds (&data.ftLastAccessTime);
+  st->WF_KIT_ST_WRITE_TICKS = (time_t) ((guint64) data.ftLastWriteTime.dwHighDateTime << 32 |
+                                         data.ftLastWriteTime.dwLowDateTime);
   st->st_nlink = 1;
   return TRUE;
 }

@@ -20,6 +20,15 @@ G_BEGIN_DECLS
 #define AT_FDCWD (-100)
 #endif
 
+/* Windows: the CRT's struct stat has whole seconds only, and an atomic
+ * save at the same size within one second looked like no change (found
+ * under wine).  wf_kit_stat_entry() puts the last write time's 100 ns
+ * ticks (since 1601) in st_atime there, a field the kit never reads for
+ * what it is; wf-kit-fingerprint.c reads them back. */
+#ifdef _WIN32
+#define WF_KIT_ST_WRITE_TICKS st_atime
+#endif
+
 typedef struct {
 #ifdef __linux__
   /* getdents64() straight into a buffer: fdopendir() would fstat() the

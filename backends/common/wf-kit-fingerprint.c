@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "wf-kit-fingerprint.h"
+#include "wf-kit-dir-reader.h"
 
 #define NS_PER_S G_GINT64_CONSTANT (1000000000)
 
@@ -10,9 +11,11 @@
 #define WF_KIT_MTIME_NS(st) ((gint64) (st)->st_mtimespec.tv_sec * NS_PER_S + (st)->st_mtimespec.tv_nsec)
 #define WF_KIT_CTIME_NS(st) ((gint64) (st)->st_ctimespec.tv_sec * NS_PER_S + (st)->st_ctimespec.tv_nsec)
 #elif defined(_WIN32)
-/* The CRT's stat has whole seconds and no ctime (st_ctime is the creation
- * time there); the win32 backend compares what Windows gives. */
-#define WF_KIT_MTIME_NS(st) ((gint64) (st)->st_mtime * NS_PER_S)
+/* The last write time in 100 ns ticks (wf-kit-dir-reader.h says where
+ * wf_kit_stat_entry() keeps them), from 1601; no ctime there (st_ctime is
+ * the creation time, in seconds). */
+#define WF_KIT_MTIME_NS(st) \
+  (((gint64) (st)->WF_KIT_ST_WRITE_TICKS - G_GINT64_CONSTANT (116444736000000000)) * 100)
 #define WF_KIT_CTIME_NS(st) ((gint64) (st)->st_ctime * NS_PER_S)
 #else
 #define WF_KIT_MTIME_NS(st) ((gint64) (st)->st_mtim.tv_sec * NS_PER_S + (st)->st_mtim.tv_nsec)

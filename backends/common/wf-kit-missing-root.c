@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "wf-kit-missing-root.h"
+#include "wf-kit-path.h"
 
 static gboolean
 is_directory (const char *path)
@@ -19,8 +20,9 @@ void
 wf_kit_missing_root_init (WfKitMissingRoot *root, const char *path)
 {
   gsize len = strlen (path);
+  gsize top = wf_kit_path_top_len (path);
 
-  while (len > 1 && path[len - 1] == '/')
+  while (len > top && WF_KIT_IS_SEPARATOR (path[len - 1]))
     len--;
   root->path = g_strndup (path, len);
   root->path_len = len;
@@ -46,37 +48,42 @@ wf_kit_missing_root_climb (WfKitMissingRoot *root)
 {
   char *prefix = g_strdup (root->path);
   gsize len = root->path_len;
+  gsize top = wf_kit_path_top_len (root->path);
 
-  /* Drop the last component, then the slashes before it; "/" is. */
+  /* Drop the last component, then the slashes before it; the top ("/",
+   * "C:\\") is. */
   do
     {
-      while (len > 1 && prefix[len - 1] != '/')
+      while (len > top && !WF_KIT_IS_SEPARATOR (prefix[len - 1]))
         len--;
-      while (len > 1 && prefix[len - 1] == '/')
+      while (len > top && WF_KIT_IS_SEPARATOR (prefix[len - 1]))
         len--;
       prefix[len] = '\0';
     }
-  while (len > 1 && !is_directory (prefix));
+  while (len > top && !is_directory (prefix));
   root->nearest_len = len;
   return prefix;
 }
 
-/* Does a level end at @end of @prefix (@len long)?  "/" is the first. */
+/* Does a level end at @end of @prefix (@len long)?  The top ("/",
+ * "C:\\") is the first. */
 static gboolean
-is_level_end (const char *prefix, gsize end, gsize len)
+is_level_end (const char *prefix, gsize end, gsize len, gsize top)
 {
-  return end == 1 || end == len || (prefix[end] == '/' && prefix[end - 1] != '/');
+  return end == top || end == len ||
+         (end > top && WF_KIT_IS_SEPARATOR (prefix[end]) && !WF_KIT_IS_SEPARATOR (prefix[end - 1]));
 }
 
 guint
 wf_kit_missing_root_levels (const WfKitMissingRoot *root, gsize **ends)
 {
   gsize len = root->nearest_len;
+  gsize top = MIN (wf_kit_path_top_len (root->path), MAX (len, 1));
   guint n = 0;
 
   *ends = g_new (gsize, len + 1);
-  for (gsize end = 1; end <= len; end++)
-    if (is_level_end (root->path, end, len))
+  for (gsize end = top; end <= len; end++)
+    if (is_level_end (root->path, end, len, top))
       (*ends)[n++] = end;
   return n;
 }
@@ -95,9 +102,12 @@ next_component (const WfKitMissingRoot *root, gsize *component_len)
   const char *end = root->path + root->path_len;
   const char *slash;
 
-  while (start < end && *start == '/')
+  while (start < end && WF_KIT_IS_SEPARATOR (*start))
     start++;
-  slash = memchr (start, '/', (gsize) (end - start));
+  for (slash = start; slash < end && !WF_KIT_IS_SEPARATOR (*slash); slash++)
+    ;
+  if (slash == end)
+    slash = NULL;
   *component_len = (gsize) ((slash != NULL ? slash : end) - start);
   return start;
 }

@@ -7,10 +7,22 @@
 
 #include "wf-kit-path.h"
 
+gsize
+wf_kit_path_top_len (const char *path)
+{
+#ifdef _WIN32
+  const char *after_root = g_path_skip_root (path);
+
+  if (after_root != NULL && after_root > path)
+    return (gsize) (after_root - path);
+#endif
+  return 1;
+}
+
 void
 wf_kit_path_append_name (GString *path, const char *name)
 {
-  if (path->len == 0 || path->str[path->len - 1] != '/')
+  if (path->len == 0 || !WF_KIT_IS_SEPARATOR (path->str[path->len - 1]))
     g_string_append_c (path, '/');
   g_string_append (path, name);
 }
@@ -36,18 +48,21 @@ wf_kit_path_is_within (const char *path, const char *dir)
 
   if (strncmp (path, dir, dir_len) != 0)
     return FALSE;
-  if (path[dir_len] == '\0' || path[dir_len] == '/')
+  if (path[dir_len] == '\0' || WF_KIT_IS_SEPARATOR (path[dir_len]))
     return TRUE;
   /* "/" and "dir/" contain everything that starts with them. */
-  return dir_len > 0 && dir[dir_len - 1] == '/';
+  return dir_len > 0 && WF_KIT_IS_SEPARATOR (dir[dir_len - 1]);
 }
 
 const char *
 wf_kit_path_basename (const char *path)
 {
-  const char *slash = strrchr (path, '/');
+  const char *base = path;
 
-  return slash != NULL ? slash + 1 : path;
+  for (const char *p = path; *p != '\0'; p++)
+    if (WF_KIT_IS_SEPARATOR (*p))
+      base = p + 1;
+  return base;
 }
 
 char *
@@ -55,19 +70,22 @@ wf_kit_path_nearest_existing_ancestor (const char *path)
 {
   g_autofree char *candidate = g_strdup (path);
   gsize len = strlen (candidate);
+  gsize top = wf_kit_path_top_len (path);
 
   for (;;)
     {
       struct stat st;
 
       /* Drop the last component, and the slashes before it. */
-      while (len > 1 && candidate[len - 1] == '/')
+      while (len > top && WF_KIT_IS_SEPARATOR (candidate[len - 1]))
         len--;
-      while (len > 1 && candidate[len - 1] != '/')
+      while (len > top && !WF_KIT_IS_SEPARATOR (candidate[len - 1]))
         len--;
-      while (len > 1 && candidate[len - 1] == '/')
+      while (len > top && WF_KIT_IS_SEPARATOR (candidate[len - 1]))
         len--;
       candidate[len] = '\0';
+      if (top > 1 && len <= top)
+        return g_strndup (path, top);
       if (len <= 1)
         return g_strdup (len == 1 && candidate[0] != '/' ? "." : "/");
       if (stat (candidate, &st) == 0 && S_ISDIR (st.st_mode))

@@ -11,6 +11,19 @@
 
 G_BEGIN_DECLS
 
+/* A separator between components: '/' and, on Windows, '\\' too (a root
+ * given as "C:\\dir" keeps its form; the kit joins names with '/'). */
+#ifdef _WIN32
+#define WF_KIT_IS_SEPARATOR(c) ((c) == '/' || (c) == '\\')
+#else
+#define WF_KIT_IS_SEPARATOR(c) ((c) == '/')
+#endif
+
+/* How much of @path is its top, which no climb goes above: 1 ("/", or
+ * the first byte of a relative path); on Windows the root g_path_skip_root()
+ * finds ("C:\\" is 3, "\\\\server\\share\\" all of it). */
+gsize wf_kit_path_top_len (const char *path);
+
 /* Appends "/@name" to @path, without doubling the slash of a root "/". */
 void wf_kit_path_append_name (GString *path, const char *name);
 

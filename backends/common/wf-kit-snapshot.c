@@ -458,6 +458,14 @@ still_at_path (Walk *walk, int parent_fd, const char *name, gboolean follow, con
   gboolean found = walk->path->len < PATH_MAX ? wf_kit_stat_entry (AT_FDCWD, walk->path->str, follow, &now)
                                               : wf_kit_stat_entry (parent_fd, name, follow, &now);
 
+#ifdef _WIN32
+  /* No identity to compare there (GetFileAttributesExW has none: st_ino
+   * and st_dev 0, and the CRT's stat, which a root once went through,
+   * gives a drive number): only that a directory is still at the path.
+   * Found under wine: every listing was dropped, nothing was watched. */
+  if (st->st_ino == 0)
+    return found && S_ISDIR (now.st_mode);
+#endif
   return found && now.st_dev == st->st_dev && now.st_ino == st->st_ino;
 }
 
@@ -716,6 +724,19 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
     }
 }
 
+/* A root, followed: 0 or the errno.  On Windows through the kit's own
+ * reader of attributes, so that its fingerprint is made of the same
+ * fields as its entries' (wf-kit-dir-reader.h). */
+static int
+stat_root (const char *root, struct stat *st)
+{
+#ifdef _WIN32
+  return wf_kit_stat_entry (AT_FDCWD, root, TRUE, st) ? 0 : errno;
+#else
+  return stat (root, st) == 0 ? 0 : errno;
+#endif
+}
+
 static guint
 walk_run (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags, GError **error)
 {
@@ -734,10 +755,10 @@ walk_run (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags, GError **erro
   struct stat st;
 
   g_string_assign (path, snapshot->path);
-  errsv = stat (snapshot->path, &st) == 0 ? 0 : errno;
+  errsv = stat_root (snapshot->path, &st);
   /* Looked at once more before a whole known tree is reported deleted. */
   if ((errsv == ENOENT || errsv == ENOTDIR) && snapshot->root != NULL)
-    errsv = stat (snapshot->path, &st) == 0 ? 0 : errno;
+    errsv = stat_root (snapshot->path, &st);
   if (errsv == 0)
     {
       if (snapshot->root == NULL)

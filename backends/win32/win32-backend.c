@@ -462,7 +462,11 @@ static const WfBackendVTable w32_vtable = {
   .describe = w32_describe,
   .query_status = w32_query_status,
   .stop = w32_stop,
-  .flags = WF_BACKEND_FLAG_ROOTS_MUST_EXIST | WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS,
+  /* Not WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS: notify's
+   * ReadDirectoryChangesWatcher joins a relative root to the working
+   * directory (its watch_inner(), as its inotify watcher does), so what
+   * RustNotify reports on Windows is under the absolute form. */
+  .flags = WF_BACKEND_FLAG_ROOTS_MUST_EXIST,
 };
 
 G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* wf-cli-signals.c: SIGINT, SIGTERM, SIGHUP and SIGCHLD turned into bytes
+/* wf-cli-signals-unix.c: SIGINT, SIGTERM, SIGHUP and SIGCHLD turned into bytes
  * on a self-pipe, whose read end is the signal descriptor wf_notify_watch()
  * polls: a signal ends the wait at once (the pending changes are kept for
  * the next call), and the main loop then reads what arrived outside of any
