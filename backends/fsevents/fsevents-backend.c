@@ -553,7 +553,10 @@ static const WfBackendVTable fse_vtable = {
   .describe = fse_describe,
   .query_status = fse_query_status,
   .stop = fse_stop,
-  .flags = WF_BACKEND_FLAG_ROOTS_MUST_EXIST | WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS,
+  /* Not REPORTS_GIVEN_PATHS: notify's FSEvents watcher joins a relative root
+   * to the working directory (as its inotify watcher does), so
+   * RustNotify reports "/cwd/x/y" there; only its PollWatcher keeps "x/y". */
+  .flags = WF_BACKEND_FLAG_ROOTS_MUST_EXIST,
 };
 
 G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);

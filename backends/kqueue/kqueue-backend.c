@@ -360,7 +360,10 @@ static const WfBackendVTable kq_vtable = {
   .describe = kq_describe,
   .query_status = kq_query_status,
   .stop = kq_stop,
-  .flags = WF_BACKEND_FLAG_ROOTS_MUST_EXIST | WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS,
+  /* Not REPORTS_GIVEN_PATHS: notify's kqueue watcher joins a relative root
+   * to the working directory (as its inotify watcher does), so
+   * RustNotify reports "/cwd/x/y" there; only its PollWatcher keeps "x/y". */
+  .flags = WF_BACKEND_FLAG_ROOTS_MUST_EXIST,
 };
 
 G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);
