@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "wf-test-util.h"
 
@@ -141,6 +142,56 @@ test_reused_descriptor_heard (Fixture *f, G_GNUC_UNUSED gconstpointer data)
   g_assert_cmpuint (wf_test_describe_field (notify, "wake-ups"), >, before);
 }
 
+/* With the policy "error", a tree past the limit fails the watcher with
+ * WF_ERROR_WATCH_LIMIT naming it (with libkqueue: an inotify instance
+ * per directory, whose namespace limit is lowered here; on a BSD that
+ * write fails and the case says so), and nothing of it stays watched. */
+static const char *
+policy_error_unprivileged (Fixture *f, G_GNUC_UNUSED gconstpointer data)
+{
+  g_autofree char *root = wf_test_fixture_path (f, "w");
+  const char *paths[] = { root, NULL };
+  GError *error = NULL;
+  WfNotify *notify;
+  guint before;
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("w/d%u", i);
+      wf_test_fixture_mkdir (f, name);
+    }
+  /* What the first watcher of a process keeps (GLib's worker, the
+   * module), counted out by a first watcher made and closed. */
+  wf_test_fixture_mkdir (f, "x");
+  {
+    g_autofree char *x = wf_test_fixture_path (f, "x");
+    const char *x_paths[] = { x, NULL };
+
+    notify = wf_test_notify_new_with_policy ("kqueue", x_paths, WF_WATCH_LIMIT_POLICY_ERROR, &error);
+    g_assert_no_error (error);
+    g_object_unref (notify);
+  }
+  before = count_descriptors ();
+  if (!wf_test_write_sysctl ("/proc/sys/user/max_inotify_instances", "3\n"))
+    return "cannot lower the namespace's inotify instance limit (not libkqueue on Linux?)";
+  notify = wf_test_notify_new_with_policy ("kqueue", paths, WF_WATCH_LIMIT_POLICY_ERROR, &error);
+  g_assert_null (notify);
+  g_assert_error (error, WF_ERROR, WF_ERROR_WATCH_LIMIT);
+  g_assert_nonnull (strstr (error->message, "fs.inotify.max_user_instances"));
+  g_clear_error (&error);
+  /* No leaked watch: as many descriptors as before. */
+  g_assert_cmpuint (count_descriptors (), <=, before);
+  return NULL;
+}
+
+static void
+test_policy_error (Fixture *f, gconstpointer data)
+{
+  if (wf_test_skip_unless_backend ("kqueue"))
+    return;
+  wf_test_run_in_user_namespace (f, data, policy_error_unprivileged);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -150,5 +201,7 @@ main (int argc, char **argv)
               test_descriptors_given_back, wf_test_fixture_tear_down);
   g_test_add ("/kqueue/reused-descriptor-heard", Fixture, NULL, wf_test_fixture_set_up,
               test_reused_descriptor_heard, wf_test_fixture_tear_down);
+  g_test_add ("/kqueue/policy-error", Fixture, NULL, wf_test_fixture_set_up, test_policy_error,
+              wf_test_fixture_tear_down);
   return g_test_run ();
 }
