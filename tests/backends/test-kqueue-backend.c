@@ -21,6 +21,7 @@
 /* How long descriptors may take to be given back after the deletions are
  * reported (the scan thread drops watches at its next pass). */
 #define GIVE_BACK_TIMEOUT_US (5 * G_USEC_PER_SEC)
+#define TRANSIENT_DESCRIPTORS 4
 
 typedef WfTestFixture Fixture;
 
@@ -105,11 +106,14 @@ test_descriptors_given_back (Fixture *f, G_GNUC_UNUSED gconstpointer data)
       wf_test_fixture_remove (f, name);
     }
   wf_test_assert_changes (notify, deleted);
-  /* No event says the watches went: wait for the count, bounded. */
+  /* No event says the watches went: wait for the count, bounded.  The
+   * scan thread's directory reads hold a descriptor or two at any moment
+   * (GDir, the kit's walk), so "given back" is within that of base, far
+   * below the N_DIRECTORIES (twice that with libkqueue) a leak keeps. */
   deadline = g_get_monotonic_time () + GIVE_BACK_TIMEOUT_US;
-  while ((now = count_descriptors ()) > base && g_get_monotonic_time () < deadline)
+  while ((now = count_descriptors ()) > base + TRANSIENT_DESCRIPTORS && g_get_monotonic_time () < deadline)
     g_usleep (20 * 1000);
-  g_assert_cmpuint (now, <=, base);
+  g_assert_cmpuint (now, <=, base + TRANSIENT_DESCRIPTORS);
 }
 
 static void
@@ -150,28 +154,17 @@ static const char *
 policy_error_unprivileged (Fixture *f, G_GNUC_UNUSED gconstpointer data)
 {
   g_autofree char *root = wf_test_fixture_path (f, "w");
+  g_autofree char *y = wf_test_fixture_path (f, "y");
   const char *paths[] = { root, NULL };
+  const char *y_paths[] = { y, NULL };
   GError *error = NULL;
   WfNotify *notify;
-  guint before;
 
   for (guint i = 0; i < 4; i++)
     {
       g_autofree char *name = g_strdup_printf ("w/d%u", i);
-      wf_test_fixture_mkdir (f, name);
+          wf_test_fixture_mkdir (f, name);
     }
-  /* What the first watcher of a process keeps (GLib's worker, the
-   * module), counted out by a first watcher made and closed. */
-  wf_test_fixture_mkdir (f, "x");
-  {
-    g_autofree char *x = wf_test_fixture_path (f, "x");
-    const char *x_paths[] = { x, NULL };
-
-    notify = wf_test_notify_new_with_policy ("kqueue", x_paths, WF_WATCH_LIMIT_POLICY_ERROR, &error);
-    g_assert_no_error (error);
-    g_object_unref (notify);
-  }
-  before = count_descriptors ();
   if (!wf_test_write_sysctl ("/proc/sys/user/max_inotify_instances", "3\n"))
     return "cannot lower the namespace's inotify instance limit (not libkqueue on Linux?)";
   notify = wf_test_notify_new_with_policy ("kqueue", paths, WF_WATCH_LIMIT_POLICY_ERROR, &error);
@@ -179,8 +172,15 @@ policy_error_unprivileged (Fixture *f, G_GNUC_UNUSED gconstpointer data)
   g_assert_error (error, WF_ERROR, WF_ERROR_WATCH_LIMIT);
   g_assert_nonnull (strstr (error->message, "fs.inotify.max_user_instances"));
   g_clear_error (&error);
-  /* No leaked watch: as many descriptors as before. */
-  g_assert_cmpuint (count_descriptors (), <=, before);
+
+  /* No leaked watch: a tree that fits in the limit (y and y/a: 2 of 3)
+   * is watched after it, which it would not be if the 3 knotes spent on
+   * w had stayed.  (Descriptors are not counted here: in this forked
+   * child libkqueue's own bookkeeping of a closed kqueue lags.) */
+  wf_test_fixture_mkdir (f, "y/a");
+  notify = wf_test_notify_new_with_policy ("kqueue", y_paths, WF_WATCH_LIMIT_POLICY_ERROR, &error);
+  g_assert_no_error (error);
+  g_object_unref (notify);
   return NULL;
 }
 
