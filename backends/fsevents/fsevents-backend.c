@@ -553,10 +553,13 @@ static const WfBackendVTable fse_vtable = {
   .describe = fse_describe,
   .query_status = fse_query_status,
   .stop = fse_stop,
-  /* Not REPORTS_GIVEN_PATHS: notify's FSEvents watcher joins a relative root
-   * to the working directory (as its inotify watcher does), so
-   * RustNotify reports "/cwd/x/y" there; only its PollWatcher keeps "x/y". */
-  .flags = WF_BACKEND_FLAG_ROOTS_MUST_EXIST,
+  /* No flag: notify's FSEvents watcher joins a relative root to the working
+   * directory (as its inotify watcher does), so RustNotify reports
+   * "/cwd/x/y" there, where only its PollWatcher keeps "x/y"; and a
+   * missing root is add_root's G_IO_ERROR_NOT_FOUND (which
+   * ignore_permission_denied skips, as RustNotify does for a native
+   * watcher), not refused before start as for poll. */
+  .flags = WF_BACKEND_FLAG_NONE,
 };
 
 G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);
