@@ -223,6 +223,24 @@ root_paths (WfBackendInstance *self)
   return paths;
 }
 
+/* With lock held (dropped meanwhile): the watches of the roots now, and
+ * the set past the budget.  Returns how many watches are new. */
+static guint
+sync_roots (WfBackendInstance *self)
+{
+  g_autoptr (GPtrArray) paths = root_paths (self);
+  g_autoptr (GHashTable) unwatched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint n_new;
+
+  g_mutex_unlock (&self->lock);
+  g_mutex_lock (&self->watch_lock);
+  n_new = sync_watches (self, paths, unwatched);
+  g_mutex_unlock (&self->watch_lock);
+  g_mutex_lock (&self->lock);
+  set_unwatched (self, unwatched);
+  return n_new;
+}
+
 static gpointer
 scan_thread (gpointer data)
 {
@@ -231,26 +249,24 @@ scan_thread (gpointer data)
   g_mutex_lock (&self->lock);
   while (!self->stopping)
     {
-      g_autoptr (GPtrArray) paths = root_paths (self);
-      g_autoptr (GHashTable) unwatched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      guint n_new;
       gint64 deadline;
 
-      g_mutex_unlock (&self->lock);
-      g_mutex_lock (&self->watch_lock);
-      n_new = sync_watches (self, paths, unwatched);
-      g_mutex_unlock (&self->watch_lock);
-      g_mutex_lock (&self->lock);
-      set_unwatched (self, unwatched);
+      (void) sync_roots (self);
       /* Watch, then scan: what a new directory got before its watch is in
-       * this scan, what it gets after raises a note. */
-      do
+       * the scan after it, what it gets after raises a note.  So a scan
+       * that found something is followed by watching what it found (the
+       * status is then right by the time its changes are delivered) and,
+       * if that placed a watch, by one more scan. */
+      while (!self->stopping)
         {
+          guint pushed = 0;
+
           self->dirty = FALSE;
           for (guint i = 0; i < self->roots->len && !self->stopping; i++)
-            wf_kit_snapshot_rescan (self->roots->pdata[i], self->sink, WF_RAW_FLAG_NONE);
+            pushed += wf_kit_snapshot_rescan (self->roots->pdata[i], self->sink, WF_RAW_FLAG_NONE);
+          if (pushed == 0 || self->stopping || sync_roots (self) == 0)
+            break;
         }
-      while (n_new-- > 0 && self->dirty && !self->stopping);
 
       deadline = g_get_monotonic_time () + KQ_RESCAN_US;
       while (!self->stopping && !self->dirty)
