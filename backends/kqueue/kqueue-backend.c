@@ -8,17 +8,18 @@
  * reports creations, deletions, renames and, by fingerprints, file
  * modifications) and then watches every directory not yet watched,
  * rescanning once more after a new watch (watch-then-scan).  Directories
- * only, no descriptor per file: so on a real BSD a write to a file that
- * changes no directory's listing is seen only at the next note or at the
- * periodic rescan (below), which is also how directories past the
- * descriptor budget are covered (the watch-limit policy "poll": they are
- * counted as polled in the status, and listed as polled subtrees; policy
- * "error": add_root fails with WF_ERROR_WATCH_LIMIT, and while running
- * each directory left unwatched is pushed as that error).  add_root
- * places the new tree's watches itself, then reads its snapshot (watch,
- * then scan).  This is
- * coarser than the per-directory diff issue 10 asks for (whole roots are
- * rescanned per wake-up): see README.
+ * only, no descriptor per file, except a single-file root (its own,
+ * reopened at every pass for an atomic save, and its parent's): so on a
+ * real BSD a write to a file that changes no directory's listing is seen
+ * only at the next note or at the periodic rescan (below), which is also
+ * how directories past the descriptor budget are covered (the watch-limit
+ * policy "poll": they are counted as polled in the status, and listed as
+ * polled subtrees; policy "error": add_root fails with
+ * WF_ERROR_WATCH_LIMIT, and while running each directory left unwatched
+ * is pushed as that error).  add_root places the new tree's watches
+ * itself, then reads its snapshot (watch, then scan).  This is coarser
+ * than the per-directory diff issue 10 asks for (whole roots are rescanned
+ * per wake-up): see README.
  */
 #include "config.h"
 
@@ -89,6 +90,26 @@ kevent_thread (gpointer data)
   return NULL;
 }
 
+/* With watch_lock held: a descriptor for @path (a directory unless
+ * @is_file), unless the budget is spent; TRUE when placed. */
+static gboolean
+add_watch (WfBackendInstance *self, const char *path, gboolean is_file, GHashTable *unwatched)
+{
+  int fd = -1;
+  int err = 0;
+
+  if (g_hash_table_size (self->watches) < self->budget)
+    {
+      fd = wf_kq_loop_add (self->loop, path, !is_file, NULL);
+      err = fd < 0 ? errno : 0;
+    }
+  if (fd >= 0)
+    g_hash_table_insert (self->watches, g_strdup (path), GINT_TO_POINTER (fd));
+  else if (err == 0 || err == EMFILE || err == ENFILE)
+    g_hash_table_insert (unwatched, g_strdup (path), GINT_TO_POINTER (err));
+  return fd >= 0;
+}
+
 /* With watch_lock held: watches @path and, if recursive, every directory
  * below it; @seen gets every directory found, @unwatched (path -> errno)
  * those past the budget.  Returns how many watches are new. */
@@ -102,24 +123,8 @@ watch_tree (WfBackendInstance *self, const char *path, GHashTable *seen, GHashTa
   if (g_hash_table_contains (seen, path))
     return 0;
   g_hash_table_add (seen, g_strdup (path));
-  if (!g_hash_table_contains (self->watches, path))
-    {
-      int fd = -1;
-      int err = 0;
-
-      if (g_hash_table_size (self->watches) < self->budget)
-        {
-          fd = wf_kq_loop_add (self->loop, path, 1, NULL);
-          err = fd < 0 ? errno : 0;
-        }
-      if (fd >= 0)
-        {
-          g_hash_table_insert (self->watches, g_strdup (path), GINT_TO_POINTER (fd));
-          n_new++;
-        }
-      else if (err == 0 || err == EMFILE || err == ENFILE)
-        g_hash_table_insert (unwatched, g_strdup (path), GINT_TO_POINTER (err));
-    }
+  if (!g_hash_table_contains (self->watches, path) && add_watch (self, path, FALSE, unwatched))
+    n_new++;
   if (!self->scan_options.recursive && g_hash_table_size (seen) > 1)
     return n_new;
   dir = g_dir_open (path, 0, NULL);
@@ -139,6 +144,42 @@ watch_tree (WfBackendInstance *self, const char *path, GHashTable *seen, GHashTa
   return n_new;
 }
 
+static gboolean
+is_file_root (const char *path)
+{
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 && !S_ISDIR (st.st_mode);
+}
+
+/* With watch_lock held: a single-file root gets a descriptor of its own,
+ * opened afresh at every pass (an editor's atomic save puts another inode
+ * under the name, and the old descriptor would hear nothing more), and
+ * its parent directory one (which hears a rename over it).  Returns how
+ * many directory watches are new. */
+static guint
+watch_file_root (WfBackendInstance *self, const char *path, GHashTable *seen, GHashTable *unwatched)
+{
+  g_autofree char *parent = g_path_get_dirname (path);
+  gpointer value;
+  guint n_new = 0;
+
+  if (g_hash_table_lookup_extended (self->watches, path, NULL, &value))
+    {
+      wf_kq_loop_remove (self->loop, GPOINTER_TO_INT (value));
+      g_hash_table_remove (self->watches, path);
+    }
+  g_hash_table_add (seen, g_strdup (path));
+  (void) add_watch (self, path, TRUE, unwatched);
+  if (!g_hash_table_contains (seen, parent))
+    {
+      g_hash_table_add (seen, g_strdup (parent));
+      if (!g_hash_table_contains (self->watches, parent) && add_watch (self, parent, FALSE, unwatched))
+        n_new++;
+    }
+  return n_new;
+}
+
 /* With watch_lock held, lock not: the watches of the roots @paths, and no
  * other; @unwatched gets the directories past the budget. */
 static guint
@@ -149,8 +190,13 @@ sync_watches (WfBackendInstance *self, GPtrArray *paths, GHashTable *unwatched)
   gpointer key, value;
   guint n_new = 0;
 
+  /* Directory roots first: a file root's parent may be one of them. */
   for (guint i = 0; i < paths->len; i++)
-    n_new += watch_tree (self, paths->pdata[i], seen, unwatched);
+    if (!is_file_root (paths->pdata[i]))
+      n_new += watch_tree (self, paths->pdata[i], seen, unwatched);
+  for (guint i = 0; i < paths->len; i++)
+    if (is_file_root (paths->pdata[i]))
+      n_new += watch_file_root (self, paths->pdata[i], seen, unwatched);
   /* Directories gone (or no longer directories): their descriptors go. */
   g_hash_table_iter_init (&iter, self->watches);
   while (g_hash_table_iter_next (&iter, &key, &value))

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* test-kqueue-backend.c: what only the kqueue backend promises, through
  * the public WfNotify API with kqueue forced: a directory's descriptor and
- * its knote are given back when the directory goes, and a directory that
- * gets a descriptor number given back is heard by its own notes (not only
- * by the periodic rescan).  Built where kqueue.so is: the BSDs and macOS,
+ * its knote are given back when the directory goes, a directory that gets
+ * a descriptor number given back is heard by its own notes (not only by
+ * the periodic rescan), so is a single-file root, and the watch-limit
+ * policy "error".  Built where kqueue.so is: the BSDs and macOS,
  * or Linux with libkqueue (by hand, README "emulated (libkqueue)"), where
  * the first failed before the knote was deleted ahead of close(): libkqueue
  * keeps a knote, and its inotify instance, past close() (20 directories
@@ -146,6 +147,42 @@ test_reused_descriptor_heard (Fixture *f, G_GNUC_UNUSED gconstpointer data)
   g_assert_cmpuint (wf_test_describe_field (notify, "wake-ups"), >, before);
 }
 
+/* A single-file root is watched by its own notes (a descriptor of its own,
+ * and its parent's), not only by the periodic rescan, also after an
+ * editor's atomic save put another inode under its name. */
+static void
+test_file_root_heard (Fixture *f, G_GNUC_UNUSED gconstpointer data)
+{
+  g_autofree char *root = wf_test_fixture_path (f, "d/f");
+  g_autofree char *temporary = wf_test_fixture_path (f, "d/.f.tmp");
+  g_autofree char *modified = NULL;
+  const char *paths[] = { root, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WfNotify) notify = NULL;
+  guint before;
+
+  if (wf_test_skip_unless_backend ("kqueue"))
+    return;
+  wf_test_fixture_place (f, "d/f", "one");
+  notify = wf_test_notify_new ("kqueue", paths, TRUE, FALSE, &error);
+  g_assert_no_error (error);
+  modified = wf_test_expect_changes (f, WF_CHANGE_MODIFIED, "d/f", 0);
+
+  before = wf_test_describe_field (notify, "wake-ups");
+  wf_test_fixture_write (f, "d/f", "two, longer");
+  wf_test_assert_changes (notify, modified);
+  g_assert_cmpuint (wf_test_describe_field (notify, "wake-ups"), >, before);
+
+  wf_test_write (temporary, "three, saved atomically");
+  wf_test_rename (temporary, root);
+  wf_test_assert_changes (notify, modified);
+
+  before = wf_test_describe_field (notify, "wake-ups");
+  wf_test_fixture_write (f, "d/f", "four, written in place again");
+  wf_test_assert_changes (notify, modified);
+  g_assert_cmpuint (wf_test_describe_field (notify, "wake-ups"), >, before);
+}
+
 /* With the policy "error", a tree past the limit fails the watcher with
  * WF_ERROR_WATCH_LIMIT naming it (with libkqueue: an inotify instance
  * per directory, whose namespace limit is lowered here; on a BSD that
@@ -201,6 +238,8 @@ main (int argc, char **argv)
               test_descriptors_given_back, wf_test_fixture_tear_down);
   g_test_add ("/kqueue/reused-descriptor-heard", Fixture, NULL, wf_test_fixture_set_up,
               test_reused_descriptor_heard, wf_test_fixture_tear_down);
+  g_test_add ("/kqueue/file-root-heard", Fixture, NULL, wf_test_fixture_set_up, test_file_root_heard,
+              wf_test_fixture_tear_down);
   g_test_add ("/kqueue/policy-error", Fixture, NULL, wf_test_fixture_set_up, test_policy_error,
               wf_test_fixture_tear_down);
   return g_test_run ();
