@@ -9,7 +9,7 @@
  * modifications) and then watches every directory not yet watched,
  * rescanning once more after a new watch (watch-then-scan).  Directories
  * only, no descriptor per file, except a single-file root (its own,
- * reopened at every pass for an atomic save, and its parent's): so on a
+ * reopened after an atomic save, and its parent's): so on a
  * real BSD a write to a file that changes no directory's listing is seen
  * only at the next note or at the periodic rescan (below), which is also
  * how directories past the descriptor budget are covered (the watch-limit
@@ -153,8 +153,8 @@ is_file_root (const char *path)
 }
 
 /* With watch_lock held: a single-file root gets a descriptor of its own,
- * opened afresh at every pass (an editor's atomic save puts another inode
- * under the name, and the old descriptor would hear nothing more), and
+ * opened again when another inode is under the name (an editor's atomic
+ * save: the old descriptor would hear nothing more), and
  * its parent directory one (which hears a rename over it).  Returns how
  * many directory watches are new. */
 static guint
@@ -164,13 +164,20 @@ watch_file_root (WfBackendInstance *self, const char *path, GHashTable *seen, GH
   gpointer value;
   guint n_new = 0;
 
+  g_hash_table_add (seen, g_strdup (path));
   if (g_hash_table_lookup_extended (self->watches, path, NULL, &value))
     {
-      wf_kq_loop_remove (self->loop, GPOINTER_TO_INT (value));
-      g_hash_table_remove (self->watches, path);
+      struct stat held, now;
+
+      if (fstat (GPOINTER_TO_INT (value), &held) != 0 || stat (path, &now) != 0
+          || held.st_dev != now.st_dev || held.st_ino != now.st_ino)
+        {
+          wf_kq_loop_remove (self->loop, GPOINTER_TO_INT (value));
+          g_hash_table_remove (self->watches, path);
+        }
     }
-  g_hash_table_add (seen, g_strdup (path));
-  (void) add_watch (self, path, TRUE, unwatched);
+  if (!g_hash_table_contains (self->watches, path))
+    (void) add_watch (self, path, TRUE, unwatched);
   if (!g_hash_table_contains (seen, parent))
     {
       g_hash_table_add (seen, g_strdup (parent));
