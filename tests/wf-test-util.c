@@ -106,7 +106,7 @@ wf_test_mkdir (const char *path)
 
 /* Every backend the matrix knows: a new backend joins every matrix test
  * (tests/backends/test-scenarios.c, tests/core/test-notify*.c) here. */
-static const char *const backend_names[] = { "inotify", "poll", "win32", NULL };
+static const char *const backend_names[] = { "inotify", "poll", "kqueue", "fsevents", "win32", NULL };
 
 const char *const *
 wf_test_backend_names (void)

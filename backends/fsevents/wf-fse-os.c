@@ -111,6 +111,12 @@ wf_fse_stream_latest_id (WfFseStream *self)
   return FSEventStreamGetLatestEventId (self->stream);
 }
 
+uint64_t
+wf_fse_current_id (void)
+{
+  return FSEventsGetCurrentEventId ();
+}
+
 void
 wf_fse_stream_free (WfFseStream *self)
 {

@@ -31,6 +31,9 @@ int wf_fse_stream_start (WfFseStream *stream);
 void wf_fse_stream_free (WfFseStream *stream);
 /* The newest ID the stream delivered. */
 uint64_t wf_fse_stream_latest_id (WfFseStream *stream);
+/* The system's newest event ID now (FSEventsGetCurrentEventId): where a
+ * stream that replaces another resumes when the old one delivered none. */
+uint64_t wf_fse_current_id (void);
 
 #ifdef __cplusplus
 }

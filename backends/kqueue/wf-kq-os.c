@@ -125,9 +125,16 @@ wf_kq_loop_add (WfKqLoop *loop, const char *path, int is_dir, void *udata)
 void
 wf_kq_loop_remove (WfKqLoop *loop, int fd)
 {
-  (void) loop;
-  if (fd >= 0)
-    close (fd);
+  struct kevent change;
+
+  if (fd < 0)
+    return;
+  /* The BSDs drop a descriptor's knotes on close(); libkqueue does not
+   * (measured: its knote, and the inotify instance behind it, stayed, one
+   * per directory ever watched), so the knote goes first. */
+  EV_SET (&change, (uintptr_t) fd, EVFILT_VNODE, EV_DELETE, 0, 0, NULL);
+  (void) kevent (loop->kq, &change, 1, NULL, 0, NULL);
+  close (fd);
 }
 
 int

@@ -27,7 +27,7 @@ void wf_kq_loop_free (WfKqLoop *loop);
  * directory) elsewhere, O_CLOEXEC) and registers it.  Returns the
  * descriptor, or -1 with errno (EMFILE/ENFILE: the budget is spent). */
 int wf_kq_loop_add (WfKqLoop *loop, const char *path, int is_dir, void *udata);
-/* Closes @fd: the kernel drops its knote with it. */
+/* Deletes @fd's knote, then closes it. */
 void wf_kq_loop_remove (WfKqLoop *loop, int fd);
 
 /* Waits for notes and passes each to @func, until wf_kq_loop_stop().

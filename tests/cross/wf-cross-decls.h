@@ -172,4 +172,5 @@ void FSEventStreamStop (FSEventStreamRef stream);
 void FSEventStreamInvalidate (FSEventStreamRef stream);
 void FSEventStreamRelease (FSEventStreamRef stream);
 FSEventStreamEventId FSEventStreamGetLatestEventId (ConstFSEventStreamRef stream);
+FSEventStreamEventId FSEventsGetCurrentEventId (void);
 #endif
