@@ -563,6 +563,46 @@ test_snapshot_known_by_name (Fixture *f, gconstpointer data)
   wf_kit_snapshot_free (snapshot);
 }
 
+/* A directory's chmod in a names-only state: its ctime alone cannot tell
+ * it once an entry came in afterwards (mtime moves with it), its known
+ * mode can.  And a directory known by name stays one while unread. */
+static void
+test_snapshot_known_mode (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfSink) sink = sink_new ();
+  g_autofree char *root = path_in (f, "r");
+  g_autofree char *chmodded = path_in (f, "r/chmodded");
+  WfKitSnapshot *snapshot = wf_kit_snapshot_new (root, NULL, &default_options);
+  WfKitSnapshot *held;
+  WfKitEntry *top, *entry;
+  struct stat st;
+
+  mkdir_in (f, "r/chmodded");
+  mkdir_in (f, "r/same");
+  g_assert_no_errno (stat (chmodded, &st));
+
+  top = wf_kit_snapshot_add_known (snapshot, NULL, NULL, WF_KIT_KNOWN_DIRECTORY);
+  entry = wf_kit_snapshot_add_known (snapshot, top, "chmodded", WF_KIT_KNOWN_DIRECTORY);
+  wf_kit_entry_set_known_mode (entry, st.st_mode);
+  g_assert_true (wf_kit_entry_is_dir (entry));
+  entry = wf_kit_snapshot_add_known (snapshot, top, "same", WF_KIT_KNOWN_DIRECTORY);
+  wf_kit_entry_set_known_mode (entry, st.st_mode);
+  wf_kit_snapshot_set_known_since (snapshot, 0);
+
+  /* Kept as it was reported: a copy, with what it knows. */
+  held = wf_kit_snapshot_new_holding (root, top);
+  g_assert_true (wf_kit_entry_is_dir (g_hash_table_lookup (wf_kit_entry_get_children (wf_kit_snapshot_get_root (held)),
+                                                           "chmodded")));
+  wf_kit_snapshot_free (held);
+
+  g_assert_no_errno (chmod (chmodded, 0700));
+  g_usleep (20000);
+  write_in (f, "r/chmodded/new", "");
+  ASSERT_RESCAN (f, snapshot, sink,
+                 WF_CHANGE_MODIFIED, "r/chmodded", WF_CHANGE_ADDED, "r/chmodded/new", 0);
+  wf_kit_snapshot_free (snapshot);
+}
+
 /* ---- the way back of a missing root -------------------------------------- */
 
 static void
@@ -764,6 +804,7 @@ main (int argc, char **argv)
   ADD ("snapshot/non-utf8", test_snapshot_non_utf8);
   ADD ("snapshot/ignore-and-non-recursive", test_snapshot_ignore_and_non_recursive);
   ADD ("snapshot/known-by-name", test_snapshot_known_by_name);
+  ADD ("snapshot/known-mode", test_snapshot_known_mode);
   ADD ("missing-root", test_missing_root);
   g_test_add_func ("/kit/fs-type-patterns", test_fs_type_patterns);
   ADD ("mounts/local-tree", test_mounts_local_tree);
