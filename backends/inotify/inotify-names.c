@@ -257,6 +257,18 @@ append_record (WfNameSet *set, char op, const char *name)
 
   if (name_size > NAME_MAX + 1)
     return;
+  /* A repeat of the last record changes nothing: a file written again and
+   * again makes its name known once per event. */
+  if (set->len > set->sorted_len)
+    {
+      const char *journal = set->data + set->sorted_len;
+      const char *last = set->data + set->len - 1;
+
+      while (last > journal && last[-1] != '\0')
+        last--;
+      if (last[0] == op && strcmp (last + 1, name) == 0)
+        return;
+    }
   g_assert (needed <= G_MAXUINT32);
   if (needed > capacity)
     set->data = g_realloc (set->data, journal_capacity (needed));
