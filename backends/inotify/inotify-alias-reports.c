@@ -130,10 +130,13 @@ wf_inotify_report_lost_since (WfBackendInstance *self, WfWatchNode *node, const 
       gboolean exists;
 
       /* Still a directory, but unwatched (the watch limit, an error, a
-       * path beyond PATH_MAX): whoever polls it or the error report
-       * says what it holds. */
+       * path beyond PATH_MAX): whoever polls it, starting from what was
+       * reported, or the error report says what it holds. */
       if (stat (path->str, &st) == 0 ? S_ISDIR (st.st_mode) : (errno != ENOENT && errno != ENOTDIR))
-        return;
+        {
+          wf_inotify_poll_start_from (self, path->str, entry);
+          return;
+        }
       /* Gone, or something else now: its parent's event for that may
        * have been dropped as older than the rescan. */
       exists = lstat (path->str, &st) == 0;

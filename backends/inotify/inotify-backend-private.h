@@ -279,6 +279,10 @@ void wf_inotify_polled_clear (WfBackendInstance *self);
  * @report_existing: push what it holds now as created (a new directory). */
 void wf_inotify_poll_subtree (WfBackendInstance *self, const char *root, const char *path,
                               gboolean report_existing);
+/* @path, polled or queued to be, starts from @entry, what a rescan
+ * reported there: its next pass says what changed since.  FALSE if
+ * nothing polls it. */
+gboolean wf_inotify_poll_start_from (WfBackendInstance *self, const char *path, const WfKitEntry *entry);
 /* Tries to watch each polled subtree again, rescans it and pushes what
  * changed; stops polling those watched again or gone.  Returns the pause
  * before the next pass, in microseconds. */

@@ -149,6 +149,32 @@ wf_inotify_poll_subtree (WfBackendInstance *self, const char *root, const char *
                  "(%u subtree(s) polled)", path, self->poll_pace.delay_ms, self->polled->len);
 }
 
+gboolean
+wf_inotify_poll_start_from (WfBackendInstance *self, const char *path, const WfKitEntry *entry)
+{
+  WfPolledTree *tree = find_polled (self, path);
+  WfKitSnapshot *reported;
+
+  /* Queued by the walk just made: polled from now, silently, for what it
+   * holds is said against what was reported. */
+  for (guint i = 0; tree == NULL && self->poll_queue != NULL && i < self->poll_queue->len; i++)
+    {
+      WfPollRequest *request = self->poll_queue->pdata[i];
+
+      if (strcmp (request->path, path) == 0)
+        {
+          wf_inotify_poll_subtree (self, request->root, request->path, FALSE);
+          tree = find_polled (self, path);
+        }
+    }
+  if (tree == NULL)
+    return FALSE;
+  reported = wf_kit_snapshot_new_holding (path, entry);
+  wf_kit_snapshot_copy_subtree (tree->snapshot, reported);
+  wf_kit_snapshot_free (reported);
+  return TRUE;
+}
+
 void
 wf_inotify_poll_silent_filesystems (WfBackendInstance *self, const WfWatchNode *root)
 {
