@@ -9,9 +9,13 @@
  * the missed directory makes a claim), and the rescan reports what it
  * finds below either.  An alias knows no names of its own, so what the
  * rescan reported below it is kept here.  When the alias takes the watch
- * over, what its own listing no longer finds is reported deleted; when a
- * subtree report passes through it, what is kept stands for what it
- * holds; the next resync describes it so.
+ * over, it lists silently and says how its listing differs from what was
+ * kept; when a subtree report passes through it, what is kept stands for
+ * what it holds; the next resync describes it so.
+ *
+ * Also here, as they serve the same end: saying how what a rescan
+ * reported at a path differs from what was watched there afterwards
+ * (the directories a resync's walk missed use them too).
  */
 #include "config.h"
 
@@ -56,7 +60,8 @@ void
 wf_inotify_alias_report_keep (WfBackendInstance *self, WfWatchNode *alias, const WfKitEntry *entry,
                               const char *path)
 {
-  if (wf_kit_entry_get_children (entry) != NULL && wf_inotify_alias_report_lookup (self, alias) == NULL)
+  /* The latest report is what the caller was told last. */
+  if (wf_kit_entry_get_children (entry) != NULL)
     g_hash_table_replace (self->alias_reports, alias, wf_kit_snapshot_new_holding (path, entry));
 }
 
@@ -106,6 +111,37 @@ wf_inotify_report_entry_tree (WfBackendInstance *self, const WfKitEntry *entry, 
 }
 
 void
+wf_inotify_report_found_since (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *entry,
+                               GString *path, WfRawFlags flags)
+{
+  GHashTable *children = wf_kit_entry_get_children (entry);
+  gsize dir_len = path->len;
+  WfNameIter iter;
+  const char *name;
+
+  if (node == NULL || node->is_alias || node->is_file || children == NULL)
+    return;
+  wf_name_set_compact (&node->entries);
+  wf_name_iter_init (&iter, &node->entries);
+  while ((name = wf_name_iter_next (&iter)) != NULL)
+    {
+      WfWatchNode *child = wf_watch_table_lookup_child (&self->table, node, name);
+      const WfKitEntry *reported = g_hash_table_lookup (children, name);
+
+      wf_kit_path_append_name (path, name);
+      if (reported == NULL)
+        {
+          wf_sink_push (self->sink, WF_RAW_CREATED, path->str, flags | (child != NULL ? WF_RAW_FLAG_IS_DIR : 0));
+          if (child != NULL)
+            wf_inotify_report_subtree (self, &self->table, child, path, WF_RAW_CREATED, flags);
+        }
+      else if (child != NULL)
+        wf_inotify_report_found_since (self, child, reported, path, flags);
+      g_string_truncate (path, dir_len);
+    }
+}
+
+void
 wf_inotify_report_lost_since (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *entry,
                               GString *path, WfRawFlags flags)
 {
@@ -132,7 +168,9 @@ wf_inotify_report_lost_since (WfBackendInstance *self, WfWatchNode *node, const 
       /* Still a directory, but unwatched (the watch limit, an error, a
        * path beyond PATH_MAX): whoever polls it, starting from what was
        * reported, or the error report says what it holds. */
-      if (stat (path->str, &st) == 0 ? S_ISDIR (st.st_mode) : (errno != ENOENT && errno != ENOTDIR))
+      if ((self->follow_symlinks ? stat (path->str, &st) : lstat (path->str, &st)) == 0
+            ? S_ISDIR (st.st_mode)
+            : (errno != ENOENT && errno != ENOTDIR))
         {
           wf_inotify_poll_start_from (self, path->str, entry);
           return;

@@ -202,8 +202,8 @@ void wf_inotify_alias_reports_clear (WfBackendInstance *self);
 /* Drops what every alias kept: their nodes are about to be freed, and a
  * rescan described what they kept. */
 void wf_inotify_alias_reports_forget_all (WfBackendInstance *self);
-/* Keeps what a rescan reported below @alias (@entry, at @path), unless
- * something is kept already or @entry was not listed. */
+/* Keeps what a rescan reported below @alias (@entry, at @path), in place
+ * of anything kept before, unless @entry was not listed. */
 void wf_inotify_alias_report_keep (WfBackendInstance *self, WfWatchNode *alias, const WfKitEntry *entry,
                                    const char *path);
 /* What a rescan reported below @alias: its root entry, or NULL. */
@@ -218,6 +218,10 @@ GHashTable *wf_inotify_names_of (WfWatchNode *node);
  * otherwise. */
 void wf_inotify_report_entry_tree (WfBackendInstance *self, const WfKitEntry *entry, GString *path,
                                    WfRawKind kind, WfRawFlags flags);
+/* Pushes created for what @node (just listed, at @path) holds and @entry,
+ * what a rescan reported there, did not, with all below it. */
+void wf_inotify_report_found_since (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *entry,
+                                    GString *path, WfRawFlags flags);
 /* A directory a rescan read (@entry, at @path) was watched only
  * afterwards, as @node (NULL: gone, or no longer a directory): what the
  * rescan reported and @node's listing did not find is pushed deleted;

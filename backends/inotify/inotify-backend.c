@@ -205,11 +205,12 @@ handle_entry_event (WfBackendInstance *self, WfWatchNode *dir, const struct inot
         watch_new_entry (self, dir, event->name, path->str, dir_flag != 0);
     }
 
-  /* Named to the caller now, so known: its creation may have been lost
-   * (an overflow, or skipped before a resync's marker while the rescan
-   * read the directory after the name had gone), and should its deletion
-   * be lost as well, only a resync that knows the name says so. */
-  if (event->mask & (IN_MODIFY | IN_ATTRIB))
+  /* Named to the caller now, so known: once events have been lost, its
+   * creation may have been (an overflow, or skipped before a resync's
+   * marker while the rescan read the directory after the name had gone),
+   * and should its deletion be lost as well, only a resync that knows the
+   * name says so.  Before any loss the table is exact. */
+  if ((event->mask & (IN_MODIFY | IN_ATTRIB)) && self->n_rescans > 0)
     wf_name_set_add (&dir->entries, event->name);
   if (event->mask & IN_MODIFY)
     wf_sink_push (self->sink, WF_RAW_MODIFIED, path->str, dir_flag);
@@ -382,6 +383,11 @@ handle_events (WfBackendInstance *self, const char *buffer, gsize length,
   /* A marker awaited, written before this read. */
   gboolean awaiting = self->skipping || self->checking;
   guint n_markers_written = self->n_markers_written;
+
+  /* A walk between reads (add_root(), a poll pass) took over a watch:
+   * what this read holds of it may be older than that walk. */
+  if (self->watch_reused)
+    wf_inotify_mark_settled (self);
   const struct inotify_event *event;
   gboolean malformed = FALSE;
   gsize offset = 0;

@@ -44,7 +44,8 @@ void wf_name_set_clear (WfNameSet *set);
 void wf_name_set_add (WfNameSet *set, const char *name);
 void wf_name_set_remove (WfNameSet *set, const char *name);
 
-/* Linear in the set's size: for the rare event that needs it. */
+/* Linear in the set's size: used only for removals in the window after
+ * a resync or a hand-over (wf_inotify_event_holds()). */
 gboolean wf_name_set_contains (const WfNameSet *set, const char *name);
 
 /* Folds the journal into the sorted run; iteration needs this first. */

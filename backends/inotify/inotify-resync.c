@@ -163,6 +163,13 @@ reconcile_node (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *en
   GHashTableIter iter;
   gpointer key, value;
 
+  /* The mode the rescan read (or knew): an IN_ATTRIB dropped as older
+   * than it would leave the walk's. */
+  if (!node->is_file && !node->is_alias && S_ISDIR (wf_kit_entry_get_fingerprint (entry)->mode))
+    {
+      node->mode = wf_kit_entry_get_fingerprint (entry)->mode & 07777;
+      node->mode_known = TRUE;
+    }
   /* Not listed (unreadable, opaque, not recursing): the walk's names stay. */
   if (children == NULL || node->is_file)
     return;

@@ -18,10 +18,11 @@
 #define DROPPED_KEPT_BYTES (64 * 1024)
 
 /* @heir (not a root) takes the watch over.  One a resync reported
- * things below lists for itself, as a claim does (reporting what it
- * holds), and says which of them are gone. */
+ * things below lists silently, then says what differs from that report:
+ * what it finds new, what is gone (nothing, if nothing changed, so that
+ * remove_root() taking a watch over this way pushes nothing). */
 static void
-walk_heir (WfBackendInstance *self, WfWatchNode *heir)
+take_watch_over (WfBackendInstance *self, WfWatchNode *heir)
 {
   WfKitSnapshot *kept = wf_inotify_alias_report_take (self, heir);
   WfWatchNode *parent = heir->parent;
@@ -29,14 +30,16 @@ walk_heir (WfBackendInstance *self, WfWatchNode *heir)
   g_autoptr (GString) path = NULL;
 
   if (kept != NULL)
-    heir->is_claim = TRUE;
+    heir->is_claim = FALSE;
   wf_inotify_walk_heir (self, heir);
   if (kept == NULL)
     return;
   /* The walk frees @heir if its path is gone: look it up again. */
+  heir = wf_watch_table_lookup_child (&self->table, parent, name);
   path = g_string_new (wf_kit_snapshot_get_path (kept));
-  wf_inotify_report_lost_since (self, wf_watch_table_lookup_child (&self->table, parent, name),
-                                wf_kit_snapshot_get_root (kept), path,
+  wf_inotify_report_found_since (self, heir, wf_kit_snapshot_get_root (kept), path,
+                                 WF_RAW_FLAG_SCAN | WF_RAW_FLAG_RESYNC);
+  wf_inotify_report_lost_since (self, heir, wf_kit_snapshot_get_root (kept), path,
                                 WF_RAW_FLAG_SCAN | WF_RAW_FLAG_RESYNC);
   wf_kit_snapshot_free (kept);
 }
@@ -69,7 +72,7 @@ adopt_orphans (WfBackendInstance *self)
       if (heir->parent == NULL)
         wf_inotify_root_rewalk (self, heir);
       else
-        walk_heir (self, heir);
+        take_watch_over (self, heir);
 
       /* That path went elsewhere: the next alias tries. */
       if (wf_watch_table_lookup_wd (&self->table, wd) == NULL

@@ -253,7 +253,24 @@ compare_names (const void *a, const void *b)
  * getdents64() straight into a stack buffer, not readdir(): fdopendir()
  * costs three more system calls per directory (fstat, two fcntl) and a
  * 32 KiB allocation, a quarter of the walk. */
-static void
+/* Is the directory open as @dir_fd still at @path (in a walk that
+ * reports what it lists)?  One renamed while it was read holds names that
+ * were never at @path.  Beyond PATH_MAX it cannot be told: taken as there. */
+static gboolean
+still_at_path (int dir_fd, const char *path, gboolean follow)
+{
+  struct stat here, there;
+
+  if (fstat (dir_fd, &here) != 0)
+    return FALSE;
+  if ((follow ? stat (path, &there) : lstat (path, &there)) != 0)
+    return errno != ENOENT && errno != ENOTDIR;
+  return here.st_dev == there.st_dev && here.st_ino == there.st_ino;
+}
+
+/* FALSE: the directory was renamed while a walk that reports was reading
+ * it, and the listing is dropped. */
+static gboolean
 list_directory (Walk *w, WfWatchNode *node, int dir_fd)
 {
   WfBackendInstance *self = w->self;
@@ -311,6 +328,11 @@ list_directory (Walk *w, WfWatchNode *node, int dir_fd)
         g_byte_array_append (listing, (const guint8 *) name, strlen (name) + 1);
       }
 
+  /* Names first, then where the directory is: its parent's events say
+   * where it went. */
+  if (report && node->parent != NULL && !still_at_path (dir_fd, entry_path->str, node->is_link))
+    return FALSE;
+
   for (guint i = 0; i < names->len; i++)
     names->pdata[i] = listing->data + GPOINTER_TO_UINT (names->pdata[i]);
   if (names->len > 1)
@@ -345,6 +367,7 @@ list_directory (Walk *w, WfWatchNode *node, int dir_fd)
         }
     }
   w->pending_peak = MAX (w->pending_peak, self->walk_pending->len + self->walk_deferred->len);
+  return TRUE;
 }
 
 static gboolean
@@ -561,7 +584,7 @@ watch_directory (Walk *w, WfWatchNode *node)
   /* The kernel numbers new watches upwards: a lower wd nobody owns is a
    * watch given up but still there (a directory moved, its old node
    * forgotten first), and its queued events are older than this walk. */
-  if (known == NULL && wd <= self->highest_wd && w->mode != WF_WALK_RESYNC)
+  if (known == NULL && wd <= self->highest_wd && w->mode != WF_WALK_RESYNC && !wf_inotify_parked_uses (self, wd))
     self->watch_reused = TRUE;
   self->highest_wd = MAX (self->highest_wd, wd);
   if (known != NULL)
@@ -590,7 +613,12 @@ watch_directory (Walk *w, WfWatchNode *node)
     }
 
   wf_inotify_note_mode (node, fd, NULL);
-  list_directory (w, node, fd);
+  if (!list_directory (w, node, fd))
+    {
+      close (fd);
+      unwatch (w, node);
+      return give_up (w, node, ENOENT);
+    }
   close (fd);
   return STEP_WATCHED;
 }
