@@ -205,12 +205,11 @@ handle_entry_event (WfBackendInstance *self, WfWatchNode *dir, const struct inot
         watch_new_entry (self, dir, event->name, path->str, dir_flag != 0);
     }
 
-  /* Named to the caller now, so known: once events have been lost, its
-   * creation may have been (an overflow, or skipped before a resync's
-   * marker while the rescan read the directory after the name had gone),
-   * and should its deletion be lost as well, only a resync that knows the
-   * name says so.  Before any loss the table is exact. */
-  if ((event->mask & (IN_MODIFY | IN_ATTRIB)) && self->n_rescans > 0)
+  /* Named to the caller now, so known: its creation may have been lost
+   * (an overflow), or dropped in a checking window (the name gone by
+   * then), and its deletion, lost or checked in turn, is said only for a
+   * known name.  A repeat costs nothing (wf_name_set_add()). */
+  if (event->mask & (IN_MODIFY | IN_ATTRIB))
     wf_name_set_add (&dir->entries, event->name);
   if (event->mask & IN_MODIFY)
     wf_sink_push (self->sink, WF_RAW_MODIFIED, path->str, dir_flag);
