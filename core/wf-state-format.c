@@ -208,7 +208,8 @@ write_entry (Writer *writer, const WfKitEntry *entry)
   g_hash_table_iter_init (&iter, children);
   while (g_hash_table_iter_next (&iter, &key, &value))
     sorted[n_names++] = (Child) { key, value };
-  qsort (sorted, n_names, sizeof (Child), compare_children);
+  if (n_names > 1)
+    qsort (sorted, n_names, sizeof (Child), compare_children);
   put_varint (writer->out, n_names);
   for (guint i = 0; i < n_names; i++)
     {

@@ -263,9 +263,20 @@ still_at_path (int dir_fd, const char *path, gboolean follow)
 
   if (fstat (dir_fd, &here) != 0)
     return FALSE;
-  if ((follow ? stat (path, &there) : lstat (path, &there)) != 0)
-    return errno != ENOENT && errno != ENOTDIR;
-  return here.st_dev == there.st_dev && here.st_ino == there.st_ino;
+  /* Asked twice before it is taken for gone: dropping a listing that was
+   * right loses what it holds for good (nothing else reports it), so one
+   * failing call (an interrupted one, a fault) must not decide. */
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      if ((follow ? stat (path, &there) : lstat (path, &there)) != 0)
+        {
+          if (errno != ENOENT && errno != ENOTDIR)
+            return TRUE;
+          continue;
+        }
+      return here.st_dev == there.st_dev && here.st_ino == there.st_ino;
+    }
+  return FALSE;
 }
 
 /* FALSE: the directory was renamed while a walk that reports was reading
