@@ -635,6 +635,36 @@ test_notify_agrees (Fixture *fixture, gconstpointer data)
   assert_since (fixture, WF_STATE_FLAGS_NONE, NULL, g_strdup (""));
 }
 
+/* The same for the other kinds of change the backend reports: a chmod, a
+ * rename within, a directory replaced by a file, a tree moved out of the
+ * root.  What the state says after close is what was reported. */
+static void
+test_notify_agrees_on_every_kind (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WfNotify) notify = NULL;
+
+  make_tree (fixture);
+  wf_test_fixture_write (fixture, "t/m/g", "1");
+  wf_test_fixture_mkdir (fixture, "out");
+  notify = notify_with_state (fixture, &error);
+  g_assert_no_error (error);
+  tick ();
+  wf_test_fixture_chmod (fixture, "t/a", 0600);
+  wf_test_fixture_rename (fixture, "t/d/b", "t/d/b2");
+  wf_test_fixture_rm_rf (fixture, "t/d/e");
+  wf_test_fixture_write (fixture, "t/d/e", "a file now");
+  wf_test_fixture_rename (fixture, "t/m", "out/m");
+  wf_test_assert_changes_below (notify, fixture, WF_CHANGE_MODIFIED, "t/a", WF_CHANGE_DELETED, "t/d/b",
+                                WF_CHANGE_ADDED, "t/d/b2", WF_CHANGE_DELETED, "t/d/e/c",
+                                WF_CHANGE_DELETED, "t/d/e", WF_CHANGE_ADDED, "t/d/e",
+                                WF_CHANGE_DELETED, "t/m", WF_CHANGE_DELETED, "t/m/g", 0);
+  g_assert_true (wf_notify_save_state (notify, &error));
+  g_assert_no_error (error);
+  wf_notify_close (notify);
+  assert_since (fixture, WF_STATE_FLAGS_NONE, NULL, g_strdup (""));
+}
+
 /* Changes the consumer never took are not lost by the write at close. */
 static void
 test_notify_undelivered (Fixture *fixture, gconstpointer data)
@@ -736,6 +766,7 @@ static const Case scan_cases[] = {
 static const Case notify_cases[] = {
   { "restart", test_notify_restart },
   { "agrees", test_notify_agrees },
+  { "agrees-on-every-kind", test_notify_agrees_on_every_kind },
   { "undelivered", test_notify_undelivered },
   { "interval", test_notify_interval },
   { "bad-state", test_notify_refuses_bad_state },
