@@ -562,10 +562,4 @@ static const WfBackendVTable fse_vtable = {
   .flags = WF_BACKEND_FLAG_NONE,
 };
 
-G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);
-
-G_MODULE_EXPORT const WfBackendVTable *
-wf_backend_module_get_vtable (G_GNUC_UNUSED guint host_abi_major)
-{
-  return &fse_vtable;
-}
+WF_BACKEND_MODULE_EXPORT (fse_vtable)

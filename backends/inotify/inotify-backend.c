@@ -861,12 +861,4 @@ static const WfBackendVTable inotify_vtable = {
   .stop = stop,
 };
 
-G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);
-
-/* The core compares abi_major itself, so that a mismatch gets a clear
- * message rather than a module that looks broken. */
-G_MODULE_EXPORT const WfBackendVTable *
-wf_backend_module_get_vtable (guint host_abi_major)
-{
-  return &inotify_vtable;
-}
+WF_BACKEND_MODULE_EXPORT (inotify_vtable)

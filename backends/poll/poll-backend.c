@@ -231,12 +231,4 @@ static const WfBackendVTable poll_vtable = {
   .flags = WF_BACKEND_FLAG_ROOTS_MUST_EXIST | WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS,
 };
 
-G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);
-
-/* The vtable is returned whatever @host_abi_major says: its header carries
- * our ABI, and the core turns a mismatch into a clear error. */
-G_MODULE_EXPORT const WfBackendVTable *
-wf_backend_module_get_vtable (G_GNUC_UNUSED guint host_abi_major)
-{
-  return &poll_vtable;
-}
+WF_BACKEND_MODULE_EXPORT (poll_vtable)

@@ -469,10 +469,4 @@ static const WfBackendVTable w32_vtable = {
   .flags = WF_BACKEND_FLAG_ROOTS_MUST_EXIST,
 };
 
-G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);
-
-G_MODULE_EXPORT const WfBackendVTable *
-wf_backend_module_get_vtable (G_GNUC_UNUSED guint host_abi_major)
-{
-  return &w32_vtable;
-}
+WF_BACKEND_MODULE_EXPORT (w32_vtable)
