@@ -56,6 +56,7 @@ reader_read_name (WfKitDirReader *reader)
     }
   dirent = (const struct dirent64 *) (gconstpointer) (reader->buffer + reader->buffer_pos);
   reader->buffer_pos += dirent->d_reclen;
+  reader->type = dirent->d_type;
   return dirent->d_name;
 }
 
@@ -70,7 +71,8 @@ reader_close_stream (WfKitDirReader *reader)
 {
   if (reader->buffer != NULL)
     {
-      close (reader->fd);
+      if (!reader->borrowed)
+        close (reader->fd);
       reader->fd = -1;
     }
   g_clear_pointer (&reader->buffer, g_free);
@@ -88,7 +90,14 @@ reader_read_name (WfKitDirReader *reader)
 {
   struct dirent *dirent = readdir (reader->stream);
 
-  return dirent != NULL ? dirent->d_name : NULL;
+  if (dirent == NULL)
+    return NULL;
+#ifdef DT_UNKNOWN
+  reader->type = dirent->d_type;
+#else
+  reader->type = 0;
+#endif
+  return dirent->d_name;
 }
 
 int
@@ -103,6 +112,36 @@ reader_close_stream (WfKitDirReader *reader)
   g_clear_pointer (&reader->stream, closedir);
 }
 #endif
+
+int
+wf_kit_dir_reader_open_borrowed (WfKitDirReader *reader, int dir_fd, GString *path,
+                                 WfIgnoreRules *ignore_rules, const char *rules_root)
+{
+  *reader = (WfKitDirReader) {
+    .path = path,
+    .dir_len = path->len,
+    .ignore_rules = ignore_rules,
+    .rules_root = rules_root,
+  };
+#ifdef __linux__
+  reader->borrowed = TRUE;
+  return reader_open_stream (reader, dir_fd);
+#else
+  /* fdopendir() takes the descriptor it is given: a copy of the
+   * caller's (sharing its offset). */
+  {
+    int fd = fcntl (dir_fd, F_DUPFD_CLOEXEC, 0);
+    int errsv;
+
+    if (fd < 0)
+      return errno;
+    errsv = reader_open_stream (reader, fd);
+    if (errsv != 0)
+      close (fd);
+    return errsv;
+  }
+#endif
+}
 
 int
 wf_kit_dir_reader_open (WfKitDirReader *reader, int parent_fd, const char *name,

@@ -318,6 +318,56 @@ test_dir_reader_large (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_hash_table_size (seen), ==, 3000);
 }
 
+/* A directory the caller opened itself (inotify opens one to watch it):
+ * listed whole with each entry's type as the listing gives it, and the
+ * descriptor still the caller's, open, after the reader is closed. */
+static void
+test_dir_reader_borrowed (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GString) path = g_string_new (f->tmpdir);
+  g_autoptr(GHashTable) types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *target = path_in (f, "dir");
+  g_autofree char *link = path_in (f, "link");
+  WfKitDirReader reader;
+  const char *name;
+  struct stat st;
+  int errsv;
+  int fd;
+
+  write_in (f, "file", "");
+  mkdir_in (f, "dir");
+  g_assert_no_errno (symlink (target, link));
+  fd = open (f->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  g_assert_cmpint (fd, >=, 0);
+
+  g_assert_cmpint (wf_kit_dir_reader_open_borrowed (&reader, fd, path, NULL, NULL), ==, 0);
+  while ((name = wf_kit_dir_reader_next (&reader, &errsv)) != NULL)
+    {
+      guint type = wf_kit_dir_reader_get_type (&reader);
+
+      /* DT_UNKNOWN is allowed (a file system that does not say), a wrong
+       * type is not. */
+      if (type == DT_UNKNOWN)
+        {
+          g_assert_no_errno (fstatat (fd, name, &st, AT_SYMLINK_NOFOLLOW));
+          type = S_ISDIR (st.st_mode) ? DT_DIR : S_ISLNK (st.st_mode) ? DT_LNK : DT_REG;
+        }
+      g_assert_true (g_hash_table_insert (types, g_strdup (name), GUINT_TO_POINTER (type)));
+    }
+  g_assert_cmpint (errsv, ==, 0);
+  wf_kit_dir_reader_close (&reader);
+  g_assert_cmpstr (path->str, ==, f->tmpdir);
+  g_assert_cmpuint (g_hash_table_size (types), ==, 3);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (types, "file")), ==, DT_REG);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (types, "dir")), ==, DT_DIR);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (types, "link")), ==, DT_LNK);
+
+  /* Still open, and still the directory. */
+  g_assert_no_errno (fstat (fd, &st));
+  g_assert_true (S_ISDIR (st.st_mode));
+  g_assert_no_errno (close (fd));
+}
+
 /* ---- the snapshot --------------------------------------------------------- */
 
 static void
@@ -796,6 +846,7 @@ main (int argc, char **argv)
   ADD ("fingerprint/since", test_fingerprint_since);
   ADD ("dir-reader", test_dir_reader);
   ADD ("dir-reader/large", test_dir_reader_large);
+  ADD ("dir-reader/borrowed", test_dir_reader_borrowed);
   ADD ("snapshot/files", test_snapshot_files);
   ADD ("snapshot/subtrees", test_snapshot_subtrees);
   ADD ("snapshot/root-comes-and-goes", test_snapshot_root_comes_and_goes);
