@@ -192,6 +192,28 @@ entry_copy (const WfKitEntry *entry, const char *name)
   return copy;
 }
 
+void
+wf_kit_scan_options_init (WfKitScanOptions *scan, const WfBackendOptions *options)
+{
+  *scan = (WfKitScanOptions) { .recursive = TRUE, .follow_symlinks = TRUE };
+  if (options == NULL)
+    return;
+  if (WF_STRUCT_HAS_FIELD (options, WfBackendOptions, recursive))
+    scan->recursive = options->recursive;
+  if (WF_STRUCT_HAS_FIELD (options, WfBackendOptions, follow_symlinks))
+    scan->follow_symlinks = options->follow_symlinks;
+  if (WF_STRUCT_HAS_FIELD (options, WfBackendOptions, ignore_permission_denied))
+    scan->ignore_permission_denied = options->ignore_permission_denied;
+  if (WF_STRUCT_HAS_FIELD (options, WfBackendOptions, ignore_rules) && options->ignore_rules != NULL)
+    scan->ignore_rules = g_object_ref (options->ignore_rules);
+}
+
+void
+wf_kit_scan_options_clear (WfKitScanOptions *scan)
+{
+  g_clear_object (&scan->ignore_rules);
+}
+
 WfKitSnapshot *
 wf_kit_snapshot_new (const char *path, const char *rules_root, const WfKitScanOptions *options)
 {

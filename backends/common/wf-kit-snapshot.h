@@ -37,6 +37,12 @@ typedef struct {
   WfIgnoreRules *ignore_rules;  /* sealed, or NULL */
 } WfKitScanOptions;
 
+/* @scan from the backend @options a core handed to start() (NULL, or of
+ * an older core lacking fields: their defaults, recursive and following
+ * symlinks, as RustNotify); the rules referenced until _clear(). */
+void wf_kit_scan_options_init (WfKitScanOptions *scan, const WfBackendOptions *options);
+void wf_kit_scan_options_clear (WfKitScanOptions *scan);
+
 typedef struct _WfKitSnapshot WfKitSnapshot;
 typedef struct _WfKitEntry WfKitEntry;
 

@@ -346,7 +346,7 @@ kq_instance_free (WfBackendInstance *self)
   g_cond_clear (&self->wake);
   g_mutex_clear (&self->lock);
   g_mutex_clear (&self->watch_lock);
-  g_clear_object (&self->scan_options.ignore_rules);
+  wf_kit_scan_options_clear (&self->scan_options);
   wf_sink_unref (self->sink);
   g_free (self);
 }
@@ -359,18 +359,9 @@ kq_start (WfSink *sink, const WfBackendOptions *options, GError **error)
   g_return_val_if_fail (sink != NULL, NULL);
 
   self = g_new0 (WfBackendInstance, 1);
-  self->scan_options.recursive = TRUE;
-  self->scan_options.follow_symlinks = TRUE;
+  wf_kit_scan_options_init (&self->scan_options, options);
   if (options != NULL)
     {
-      if (OPTIONS_HAVE (options, recursive))
-        self->scan_options.recursive = options->recursive;
-      if (OPTIONS_HAVE (options, follow_symlinks))
-        self->scan_options.follow_symlinks = options->follow_symlinks;
-      if (OPTIONS_HAVE (options, ignore_permission_denied))
-        self->scan_options.ignore_permission_denied = options->ignore_permission_denied;
-      if (OPTIONS_HAVE (options, ignore_rules) && options->ignore_rules != NULL)
-        self->scan_options.ignore_rules = g_object_ref (options->ignore_rules);
       if (OPTIONS_HAVE (options, watch_limit_policy))
         self->policy = options->watch_limit_policy;
     }

@@ -253,6 +253,52 @@ test_fingerprint_since (Fixture *f, gconstpointer data)
   g_assert_cmpint (wf_kit_fingerprint_compare_since (TRUE, 0, &now), ==, WF_KIT_CHANGE_METADATA);
 }
 
+/* ---- scan options ---------------------------------------------------------- */
+
+/* What every backend reads from start()'s options, once: fields an older
+ * core did not have (its struct_size ends before them) keep RustNotify's
+ * defaults, and the rules are referenced until cleared. */
+static void
+test_scan_options (void)
+{
+  g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new ();
+  WfBackendOptions options = {
+    .struct_size = sizeof (WfBackendOptions),
+    .recursive = FALSE,
+    .follow_symlinks = FALSE,
+    .ignore_permission_denied = TRUE,
+    .ignore_rules = rules,
+  };
+  WfKitScanOptions scan;
+
+  wf_ignore_rules_seal (rules);
+  wf_kit_scan_options_init (&scan, NULL);
+  g_assert_true (scan.recursive);
+  g_assert_true (scan.follow_symlinks);
+  g_assert_false (scan.ignore_permission_denied);
+  g_assert_null (scan.ignore_rules);
+  wf_kit_scan_options_clear (&scan);
+
+  wf_kit_scan_options_init (&scan, &options);
+  g_assert_false (scan.recursive);
+  g_assert_false (scan.follow_symlinks);
+  g_assert_true (scan.ignore_permission_denied);
+  g_assert_true (scan.ignore_rules == rules);
+  g_assert_cmpuint (G_OBJECT (rules)->ref_count, ==, 2);
+  wf_kit_scan_options_clear (&scan);
+  g_assert_null (scan.ignore_rules);
+  g_assert_cmpuint (G_OBJECT (rules)->ref_count, ==, 1);
+
+  /* A core built when the struct ended after recursive. */
+  options.struct_size = G_STRUCT_OFFSET (WfBackendOptions, follow_symlinks);
+  wf_kit_scan_options_init (&scan, &options);
+  g_assert_false (scan.recursive);
+  g_assert_true (scan.follow_symlinks);
+  g_assert_false (scan.ignore_permission_denied);
+  g_assert_null (scan.ignore_rules);
+  wf_kit_scan_options_clear (&scan);
+}
+
 /* ---- the directory reader ------------------------------------------------- */
 
 static void
@@ -860,6 +906,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kit/fs-type-patterns", test_fs_type_patterns);
   ADD ("mounts/local-tree", test_mounts_local_tree);
   g_test_add_func ("/kit/pace", test_pace);
+  g_test_add_func ("/kit/scan-options", test_scan_options);
   g_test_add_func ("/kit/limit-error", test_limit_error);
   g_test_add_func ("/kit/status-fill", test_status_fill);
 
