@@ -113,9 +113,8 @@ reader_close_stream (WfKitDirReader *reader)
 }
 #endif
 
-int
-wf_kit_dir_reader_open_borrowed (WfKitDirReader *reader, int dir_fd, GString *path,
-                                 WfIgnoreRules *ignore_rules, const char *rules_root)
+static void
+reader_init (WfKitDirReader *reader, GString *path, WfIgnoreRules *ignore_rules, const char *rules_root)
 {
   *reader = (WfKitDirReader) {
     .path = path,
@@ -123,6 +122,13 @@ wf_kit_dir_reader_open_borrowed (WfKitDirReader *reader, int dir_fd, GString *pa
     .ignore_rules = ignore_rules,
     .rules_root = rules_root,
   };
+}
+
+int
+wf_kit_dir_reader_open_borrowed (WfKitDirReader *reader, int dir_fd, GString *path,
+                                 WfIgnoreRules *ignore_rules, const char *rules_root)
+{
+  reader_init (reader, path, ignore_rules, rules_root);
 #ifdef __linux__
   reader->borrowed = TRUE;
   return reader_open_stream (reader, dir_fd);
@@ -151,12 +157,7 @@ wf_kit_dir_reader_open (WfKitDirReader *reader, int parent_fd, const char *name,
   int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY | (no_follow ? O_NOFOLLOW : 0);
   int fd, errsv;
 
-  *reader = (WfKitDirReader) {
-    .path = path,
-    .dir_len = path->len,
-    .ignore_rules = ignore_rules,
-    .rules_root = rules_root,
-  };
+  reader_init (reader, path, ignore_rules, rules_root);
   fd = openat (parent_fd, name, flags);
   if (fd < 0)
     return errno;
