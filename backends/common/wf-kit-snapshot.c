@@ -908,6 +908,26 @@ wf_kit_snapshot_report (WfKitSnapshot *snapshot, WfSink *sink, WfRawKind kind, W
     walk_report_tree (&walk, kind, snapshot->root);
 }
 
+void
+wf_kit_entry_report_below (const WfKitEntry *entry, GString *path, WfSink *sink, WfRawKind kind,
+                           WfRawFlags flags)
+{
+  Walk walk = { .sink = sink, .flags = flags, .path = path };
+  gsize dir_len = path->len;
+  GHashTableIter iter;
+  gpointer name, child;
+
+  if (entry->children == NULL)
+    return;
+  g_hash_table_iter_init (&iter, entry->children);
+  while (g_hash_table_iter_next (&iter, &name, &child))
+    {
+      walk_enter (&walk, name);
+      walk_report_tree (&walk, kind, child);
+      g_string_truncate (path, dir_len);
+    }
+}
+
 /* ---- a state known by names only ----------------------------------------- */
 
 /* Makes @entry (taken) the root (@parent NULL, replacing and freeing any)

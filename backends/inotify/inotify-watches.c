@@ -891,7 +891,7 @@ wf_inotify_report_subtree (WfBackendInstance *self,
   /* An alias holds, as far as the caller knows, what a resync said. */
   if (kept != NULL)
     {
-      wf_inotify_report_entry_tree (self, kept, path, kind, flags);
+      wf_kit_entry_report_below (kept, path, self->sink, kind, flags);
       return;
     }
   wf_name_set_compact (&node->entries);

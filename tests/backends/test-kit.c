@@ -522,6 +522,21 @@ test_snapshot_root_comes_and_goes (Fixture *f, gconstpointer data)
                                                         WF_CHANGE_DELETED, "r/s/g", 0);
     g_assert_cmpstr (seen, ==, expected);
   }
+
+  /* report_below(): what lies below an entry, under another path (an
+   * alias's), that path given back as it was. */
+  {
+    g_autofree char *alias = path_in (f, "alias");
+    g_autoptr(GString) path = g_string_new (alias);
+    g_autofree char *seen = NULL;
+    g_autofree char *expected = wf_test_expect_changes (f, WF_CHANGE_DELETED, "alias/s", WF_CHANGE_DELETED,
+                                                        "alias/s/g", 0);
+
+    wf_kit_entry_report_below (wf_kit_snapshot_get_root (snapshot), path, sink, WF_RAW_DELETED, WF_RAW_FLAG_NONE);
+    g_assert_cmpstr (path->str, ==, alias);
+    seen = take (sink);
+    g_assert_cmpstr (seen, ==, expected);
+  }
   wf_kit_snapshot_free (snapshot);
 }
 
