@@ -112,7 +112,8 @@ on_note (void *data, void *udata, uint32_t fflags)
   g_mutex_unlock (&self->lock);
 }
 
-/* With watch_lock held: drops @path's watch (its descriptor and knote). */
+/* With watch_lock held: drops the watch at @iter (its descriptor, its
+ * knote and the path its notes name). */
 static void
 remove_watch (WfBackendInstance *self, GHashTableIter *iter, Watch *watch)
 {
@@ -490,7 +491,7 @@ static gpointer
 scan_thread (gpointer data)
 {
   WfBackendInstance *self = data;
-
+  /* When the whole roots are next rescanned: at once, for the first. */
   gint64 next_whole = 0;
 
   g_mutex_lock (&self->lock);
@@ -530,7 +531,8 @@ scan_thread (gpointer data)
           if (pushed > 0)
             (void) sync_roots (self, whole ? NULL : dirty);
           whole = FALSE;
-          if (self->rescan_all || g_hash_table_size (self->dirty) == 0)
+          /* Notes without a pause do not put the whole rescan off. */
+          if (self->rescan_all || g_hash_table_size (self->dirty) == 0 || g_get_monotonic_time () >= next_whole)
             break;
         }
 
