@@ -41,6 +41,11 @@ struct _WfKitEntry {
   /* Known by name with its permission bits (in fingerprint.mode): a
    * directory's chmod is seen even after entries came and went in it. */
   guint mode_known : 1;
+  /* In the snapshot's counts: stat'ed (counted), listed (listed) by the
+   * walk that last looked at it.  A partial rescan changes the counts by
+   * what it flips and what it removes (see Walk). */
+  guint counted : 1;
+  guint listed : 1;
   /* Carved from the snapshot's blocks (read from a state, or found by a
    * build), not freed by itself. */
   guint in_block : 1;
@@ -65,6 +70,9 @@ struct _WfKitSnapshot {
   gint64 known_since_ns;
   guint n_directories;
   guint n_entries;
+  /* A whole walk set the counts (and the entries' bits) since entries
+   * were last put in by hand: a partial rescan may then adjust them. */
+  gboolean walked;
   /* Where the entries read from a state (add_entry) or found by a build
    * live: a state of 100,000 entries is read (or built), compared and
    * dropped on every start, and one allocation per entry was a tenth of
@@ -93,6 +101,15 @@ typedef struct {
   guint n_pushed;
   guint n_directories;
   guint n_entries;
+  /* rescan_directory(): directories below @target that have a listing are
+   * not entered; what they hold is kept, unread. */
+  gboolean shallow;
+  const WfKitEntry *target;
+  /* What the walk changed in the counted / listed bits, entries removed
+   * included: a partial walk sees only part of the tree, so it adds these
+   * to the counts instead of setting them. */
+  gint64 d_entries;
+  gint64 d_directories;
 } Walk;
 
 static gboolean
@@ -284,6 +301,43 @@ walk_entry_new (Walk *walk, const char *name, const struct stat *st)
   return entry;
 }
 
+static void
+walk_set_counted (Walk *walk, WfKitEntry *entry, gboolean counted)
+{
+  if (entry->counted != (guint) counted)
+    walk->d_entries += counted ? 1 : -1;
+  entry->counted = counted;
+}
+
+static void
+walk_set_listed (Walk *walk, WfKitEntry *entry, gboolean listed)
+{
+  if (entry->listed != (guint) listed)
+    walk->d_directories += listed ? 1 : -1;
+  entry->listed = listed;
+}
+
+/* @entry (unless @below_only) and all below it leave the counts: about to
+ * be freed. */
+static void
+walk_uncount_tree (Walk *walk, WfKitEntry *entry, gboolean below_only)
+{
+  if (!walk->shallow)
+    return;
+  if (!below_only)
+    walk_set_counted (walk, entry, FALSE);
+  walk_set_listed (walk, entry, FALSE);
+  if (entry->children != NULL)
+    {
+      GHashTableIter iter;
+      gpointer child;
+
+      g_hash_table_iter_init (&iter, entry->children);
+      while (g_hash_table_iter_next (&iter, NULL, &child))
+        walk_uncount_tree (walk, child, FALSE);
+    }
+}
+
 /* ---- reporting ------------------------------------------------------------ */
 
 static void
@@ -414,6 +468,7 @@ walk_update_entry (Walk *walk, WfKitEntry *entry, const struct stat *st)
     case WF_KIT_CHANGE_REPLACED:
       /* The old subtree is gone; the new one is listed as new. */
       walk_report_tree (walk, WF_RAW_DELETED, entry);
+      walk_uncount_tree (walk, entry, TRUE);
       g_clear_pointer (&entry->children, g_hash_table_unref);
       entry->by_name = FALSE;
       entry->kind_unknown = FALSE;
@@ -499,6 +554,11 @@ walk_descend (Walk *walk, WfKitEntry *entry, int parent_fd, const char *name,
               const struct stat *st, gboolean is_root)
 {
   walk->n_entries++;
+  walk_set_counted (walk, entry, TRUE);
+  /* Not forgotten: a directory whose listing failed keeps its failure
+   * until a walk reads it. */
+  if (walk->shallow && entry != walk->target && entry->children != NULL)
+    return;
   if (S_ISDIR (st->st_mode) && !entry->opaque && (is_root || walk->snapshot->options.recursive))
     walk_directory (walk, entry, parent_fd, name, st, is_root);
   else
@@ -569,7 +629,10 @@ walk_directory_entry (Walk *walk, WfKitEntry *dir, int dir_fd, const char *name,
       if (!listing_confirm (walk, listing))
         return FALSE;
       if (child != NULL)
-        child->seen_mark = dir->listing_mark;
+        {
+          child->seen_mark = dir->listing_mark;
+          walk_set_counted (walk, child, FALSE);
+        }
       walk_fail (walk, errsv, "Cannot stat");
       return TRUE;
     }
@@ -617,11 +680,13 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
   GByteArray *names;
   gsize dir_len;
   guint n_entries_before;
+  gboolean was_listed = dir->listed;
   int errsv;
   Listing listing;
 
   if (walk_is_ancestor (walk, st))
     {
+      walk_set_listed (walk, dir, FALSE);
       walk_forget_failure (walk);
       return;
     }
@@ -644,6 +709,7 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
                     S_ISDIR (again.st_mode) && again.st_dev == st->st_dev && again.st_ino == st->st_ino;
       if (still_there || (errsv != ENOENT && errsv != ENOTDIR && errsv != ELOOP))
         walk_fail_full (walk, errsv, still_there, "Cannot open directory");
+      walk_set_listed (walk, dir, FALSE);
       return;
     }
 
@@ -653,7 +719,8 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
    * paths that never existed.  Such a listing is dropped; the next scan
    * sees the directory where it went.  Asked before the listing changes
    * anything (Listing), and at once for a directory not listed before. */
-  if (walk->names->len <= walk->ancestors->len)
+  /* A partial walk starts with its target's ancestors on the stack. */
+  while (walk->names->len <= walk->ancestors->len)
     g_ptr_array_add (walk->names, g_byte_array_sized_new (1024));
   names = walk->names->pdata[walk->ancestors->len];
   g_byte_array_set_size (names, 0);
@@ -679,6 +746,7 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
 
   walk_forget_failure (walk);
   walk->n_directories++;
+  walk_set_listed (walk, dir, TRUE);
   n_entries_before = walk->n_entries;
   g_array_append_val (walk->ancestors, id);
   if (dir->children == NULL)
@@ -701,6 +769,7 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
           g_array_set_size (walk->ancestors, walk->ancestors->len - 1);
           walk->n_directories--;
           walk->n_entries = n_entries_before;
+          walk_set_listed (walk, dir, was_listed);
           return;
         }
       if (walk->error != NULL)
@@ -736,10 +805,12 @@ walk_directory (Walk *walk, WfKitEntry *dir, int parent_fd, const char *name,
               /* Dropped, as above: nothing was changed yet. */
               walk->n_directories--;
               walk->n_entries = n_entries_before;
+              walk_set_listed (walk, dir, was_listed);
               return;
             }
           parent_len = walk_enter (walk, child_name);
           walk_report_tree (walk, WF_RAW_DELETED, child);
+          walk_uncount_tree (walk, child, FALSE);
           g_string_truncate (walk->path, parent_len);
           g_hash_table_iter_remove (&iter);
         }
@@ -759,8 +830,31 @@ stat_root (const char *root, struct stat *st)
 #endif
 }
 
+/* The counts after @walk: its own for a whole walk, the old ones moved by
+ * what it changed for a partial one. */
+static void
+walk_set_counts (Walk *walk)
+{
+  WfKitSnapshot *snapshot = walk->snapshot;
+
+  if (!walk->shallow)
+    {
+      snapshot->n_directories = walk->n_directories;
+      snapshot->n_entries = walk->n_entries;
+      snapshot->walked = TRUE;
+      return;
+    }
+  /* Clamped: after a failure the last whole walk counted less than the
+   * bits say (nothing below an unreadable directory), and removing that
+   * subtree takes the bits off. */
+  snapshot->n_directories = (guint) CLAMP ((gint64) snapshot->n_directories + walk->d_directories, 0, G_MAXUINT);
+  snapshot->n_entries = (guint) CLAMP ((gint64) snapshot->n_entries + walk->d_entries, 0, G_MAXUINT);
+}
+
+/* From the root: the whole tree, or (@shallow) the root's own listing and
+ * what is new below it. */
 static guint
-walk_run (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags, GError **error)
+walk_run (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags, gboolean shallow, GError **error)
 {
   g_autoptr(GString) path = g_string_sized_new (PATH_MAX);
   g_autoptr(GArray) ancestors = g_array_new (FALSE, FALSE, sizeof (DirId));
@@ -773,6 +867,7 @@ walk_run (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags, GError **erro
     .path = path,
     .ancestors = ancestors,
     .names = names,
+    .shallow = shallow,
   };
   struct stat st;
 
@@ -792,12 +887,16 @@ walk_run (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags, GError **erro
         {
           walk_update_entry (&walk, snapshot->root, &st);
         }
+      walk.target = snapshot->root;
       walk_descend (&walk, snapshot->root, AT_FDCWD, snapshot->path, &st, TRUE);
     }
   else if (errsv == ENOENT || errsv == ENOTDIR)
     {
       if (snapshot->root != NULL)
-        walk_report_tree (&walk, WF_RAW_DELETED, snapshot->root);
+        {
+          walk_report_tree (&walk, WF_RAW_DELETED, snapshot->root);
+          walk_uncount_tree (&walk, snapshot->root, FALSE);
+        }
       g_clear_pointer (&snapshot->root, entry_free);
       if (sink == NULL)
         {
@@ -808,11 +907,12 @@ walk_run (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags, GError **erro
     }
   else
     {
+      if (snapshot->root != NULL)
+        walk_set_counted (&walk, snapshot->root, FALSE);
       walk_fail (&walk, errsv, "Cannot stat");
     }
 
-  snapshot->n_directories = walk.n_directories;
-  snapshot->n_entries = walk.n_entries;
+  walk_set_counts (&walk);
   if (walk.error != NULL)
     g_propagate_error (error, walk.error);
   return walk.n_pushed;
@@ -823,7 +923,7 @@ wf_kit_snapshot_build (WfKitSnapshot *snapshot, GError **error)
 {
   GError *local_error = NULL;
 
-  walk_run (snapshot, NULL, WF_RAW_FLAG_NONE, &local_error);
+  walk_run (snapshot, NULL, WF_RAW_FLAG_NONE, FALSE, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
@@ -895,7 +995,116 @@ guint
 wf_kit_snapshot_rescan (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags)
 {
   g_return_val_if_fail (sink != NULL, 0);
-  return walk_run (snapshot, sink, flags, NULL);
+  return walk_run (snapshot, sink, flags, FALSE, NULL);
+}
+
+/* Is @entry, stat'ed as @st, still the listed directory it was? */
+static gboolean
+entry_is_listed_dir (const WfKitEntry *entry, const struct stat *st)
+{
+  WfKitFingerprint now;
+
+  if (entry->children == NULL || entry->opaque || entry->by_name || !S_ISDIR (st->st_mode))
+    return FALSE;
+  wf_kit_fingerprint_from_stat (&now, st);
+  return now.dev == entry->fingerprint.dev && now.ino == entry->fingerprint.ino;
+}
+
+guint
+wf_kit_snapshot_rescan_directory (WfKitSnapshot *snapshot, const char *path, WfSink *sink, WfRawFlags flags)
+{
+  g_autoptr(GString) buffer = NULL;
+  g_autoptr(GArray) ancestors = NULL;
+  g_autoptr(GPtrArray) names = NULL;
+  g_autoptr(GPtrArray) chain = NULL;
+  g_autoptr(GArray) lens = NULL;
+  g_autofree char *target_path = NULL;
+  const char *p;
+  WfKitEntry *entry;
+  struct stat st;
+  guint depth;
+  Walk walk;
+
+  g_return_val_if_fail (sink != NULL, 0);
+  g_return_val_if_fail (path != NULL, 0);
+
+  /* Nothing listed to start from (no whole walk yet, a root gone, a file
+   * root, a root known by name only), or not below: the whole snapshot. */
+  if (!snapshot->walked || snapshot->root == NULL || snapshot->root->children == NULL ||
+      snapshot->root->by_name || !wf_kit_path_is_within (path, snapshot->path))
+    return walk_run (snapshot, sink, flags, FALSE, NULL);
+
+  /* The entries on the way to @path, as far as the snapshot lists them,
+   * and where each one's path ends in the kit's own form of it. */
+  buffer = g_string_new (snapshot->path);
+  chain = g_ptr_array_new ();
+  lens = g_array_new (FALSE, FALSE, sizeof (gsize));
+  entry = snapshot->root;
+  g_ptr_array_add (chain, entry);
+  g_array_append_val (lens, buffer->len);
+  p = path + strlen (snapshot->path);
+  while (*p != '\0' && entry->children != NULL)
+    {
+      g_autofree char *name = NULL;
+      const char *end;
+
+      while (WF_KIT_IS_SEPARATOR (*p))
+        p++;
+      if (*p == '\0')
+        break;
+      for (end = p; *end != '\0' && !WF_KIT_IS_SEPARATOR (*end); end++)
+        ;
+      name = g_strndup (p, (gsize) (end - p));
+      p = end;
+      entry = g_hash_table_lookup (entry->children, name);
+      if (entry == NULL || entry->by_name)
+        break;
+      wf_kit_path_append_name (buffer, name);
+      g_ptr_array_add (chain, entry);
+      g_array_append_val (lens, buffer->len);
+    }
+
+  /* The deepest that is still the listed directory it was; the root's own
+   * walk sees to a root gone or replaced. */
+  for (depth = chain->len - 1; depth > 0; depth--)
+    {
+      g_string_truncate (buffer, g_array_index (lens, gsize, depth));
+      if (wf_kit_stat_entry (AT_FDCWD, buffer->str, snapshot->options.follow_symlinks, &st) &&
+          entry_is_listed_dir (chain->pdata[depth], &st))
+        break;
+    }
+  if (depth == 0)
+    return walk_run (snapshot, sink, flags, TRUE, NULL);
+
+  /* Its ancestors go on the stack first, so that a link back to one of
+   * them is not entered (their fingerprints are their identities). */
+  ancestors = g_array_new (FALSE, FALSE, sizeof (DirId));
+  for (guint i = 0; i < depth; i++)
+    {
+      const WfKitEntry *ancestor = chain->pdata[i];
+      DirId id = { (dev_t) ancestor->fingerprint.dev, (ino_t) ancestor->fingerprint.ino };
+
+      g_array_append_val (ancestors, id);
+    }
+  names = g_ptr_array_new_with_free_func ((GDestroyNotify) g_byte_array_unref);
+  entry = chain->pdata[depth];
+  walk = (Walk) {
+    .snapshot = snapshot,
+    .sink = sink,
+    .flags = flags,
+    .path = buffer,
+    .ancestors = ancestors,
+    .names = names,
+    .shallow = TRUE,
+    .target = entry,
+  };
+  /* Its own change (a chmod) is its parent's listing's, seen here too. */
+  walk_update_entry (&walk, entry, &st);
+  /* Opened by a name of its own: the walk's buffer changes under it. */
+  target_path = g_strdup (buffer->str);
+  walk_descend (&walk, entry, AT_FDCWD, target_path, &st, FALSE);
+  walk_set_counts (&walk);
+  return walk.n_pushed;
 }
 
 void
@@ -954,6 +1163,7 @@ wf_kit_snapshot_add_known (WfKitSnapshot *snapshot, WfKitEntry *parent, const ch
   WfKitEntry *entry;
 
   g_return_val_if_fail (parent == NULL || parent->children != NULL, NULL);
+  snapshot->walked = FALSE;
   entry = entry_alloc (parent != NULL ? name : NULL);
   entry->by_name = TRUE;
   entry->kind_unknown = known == WF_KIT_KNOWN_NAME;
@@ -1016,6 +1226,7 @@ wf_kit_snapshot_add_entry (WfKitSnapshot *snapshot, WfKitEntry *parent, const ch
   WfKitEntry *entry;
 
   g_return_val_if_fail (parent == NULL || parent->children != NULL, NULL);
+  snapshot->walked = FALSE;
   entry = entry_alloc_in_block (snapshot, parent != NULL ? name : NULL);
   entry->fingerprint = *fingerprint;
   if (listed)
@@ -1058,5 +1269,6 @@ wf_kit_snapshot_copy_subtree (WfKitSnapshot *dest, const WfKitSnapshot *src)
     return FALSE;
   entry_free (dest->root);
   dest->root = entry_copy (entry, NULL);
+  dest->walked = FALSE;
   return TRUE;
 }

@@ -66,6 +66,17 @@ gboolean wf_kit_snapshot_build (WfKitSnapshot *snapshot, GError **error);
  * Returns how many raw events were pushed. */
 guint wf_kit_snapshot_rescan (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags);
 
+/* Rescans the one directory @path (at or below the snapshot's path, in
+ * the same form) against what is known of it: entries new there are
+ * reported created (a new directory with everything below it), entries
+ * gone are reported deleted with everything known below them, entries
+ * whose fingerprint changed modified / attrib / replaced, by the same
+ * rules as wf_kit_snapshot_rescan(); directories already listed below it
+ * are not entered.  A @path not listed in the snapshot (unknown, not a
+ * directory any more, or gone) rescans the nearest listed ancestor
+ * instead, the whole snapshot at worst.  Returns the number of pushes. */
+guint wf_kit_snapshot_rescan_directory (WfKitSnapshot *snapshot, const char *path, WfSink *sink, WfRawFlags flags);
+
 /* Pushes @kind for the root (if it exists) and everything known below
  * it: parents first for WF_RAW_CREATED, deepest first otherwise. */
 void wf_kit_snapshot_report (WfKitSnapshot *snapshot, WfSink *sink, WfRawKind kind, WfRawFlags flags);

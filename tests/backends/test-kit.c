@@ -624,6 +624,247 @@ test_snapshot_ignore_and_non_recursive (Fixture *f, gconstpointer data)
   wf_kit_snapshot_free (snapshot);
 }
 
+/* ---- one directory rescanned -------------------------------------------- */
+
+/* Rescans the directory @relative only and asserts the exact set pushed. */
+#define ASSERT_RESCAN_DIR(f, snapshot, relative, sink, ...) \
+  G_STMT_START { \
+    g_autofree char *expected_ = wf_test_expect_changes ((f), __VA_ARGS__); \
+    g_autofree char *dir_ = path_in ((f), (relative)); \
+    g_autofree char *seen_ = NULL; \
+    wf_kit_snapshot_rescan_directory ((snapshot), dir_, (sink), WF_RAW_FLAG_NONE); \
+    seen_ = take (sink); \
+    g_assert_cmpstr (seen_, ==, expected_); \
+  } G_STMT_END
+
+/* The counts of @snapshot are those of a fresh build of its tree. */
+static void
+assert_counts_fresh (Fixture *f, WfKitSnapshot *snapshot, const char *relative,
+                     const WfKitScanOptions *options)
+{
+  WfKitSnapshot *fresh = snapshot_new (f, relative, options);
+
+  g_assert_cmpuint (wf_kit_snapshot_get_n_directories (snapshot), ==, wf_kit_snapshot_get_n_directories (fresh));
+  g_assert_cmpuint (wf_kit_snapshot_get_n_entries (snapshot), ==, wf_kit_snapshot_get_n_entries (fresh));
+  wf_kit_snapshot_free (fresh);
+}
+
+static void
+test_rescan_directory_changes (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfSink) sink = sink_new ();
+  g_autofree char *d = path_in (f, "r/d");
+  g_autofree char *x = path_in (f, "r/x");
+  g_autofree char *y = path_in (f, "r/y");
+  g_autofree char *s = path_in (f, "r/s");
+  g_autofree char *s2 = path_in (f, "r/s2");
+  WfKitSnapshot *snapshot;
+
+  write_in (f, "r/d/e/f", "");
+  write_in (f, "r/s/g", "");
+  write_in (f, "r/x", "");
+  snapshot = snapshot_new (f, "r", &default_options);
+
+  /* A new file and a new tree: everything below it, from one listing. */
+  write_in (f, "r/n", "");
+  write_in (f, "r/t/u/v", "");
+  ASSERT_RESCAN_DIR (f, snapshot, "r", sink,
+                     WF_CHANGE_ADDED, "r/n", WF_CHANGE_ADDED, "r/t", WF_CHANGE_ADDED, "r/t/u",
+                     WF_CHANGE_ADDED, "r/t/u/v", 0);
+  assert_counts_fresh (f, snapshot, "r", &default_options);
+
+  /* Renames within the directory: a file, and a directory with its tree. */
+  g_assert_no_errno (g_rename (x, y));
+  g_assert_no_errno (g_rename (s, s2));
+  ASSERT_RESCAN_DIR (f, snapshot, "r", sink,
+                     WF_CHANGE_DELETED, "r/s", WF_CHANGE_DELETED, "r/s/g", WF_CHANGE_ADDED, "r/s2",
+                     WF_CHANGE_ADDED, "r/s2/g", WF_CHANGE_DELETED, "r/x", WF_CHANGE_ADDED, "r/y", 0);
+  assert_counts_fresh (f, snapshot, "r", &default_options);
+
+  /* rm -r: every path known below is named. */
+  wf_test_rm_rf (d);
+  ASSERT_RESCAN_DIR (f, snapshot, "r", sink,
+                     WF_CHANGE_DELETED, "r/d", WF_CHANGE_DELETED, "r/d/e", WF_CHANGE_DELETED, "r/d/e/f", 0);
+  assert_counts_fresh (f, snapshot, "r", &default_options);
+
+  /* Nothing left for a whole rescan to find. */
+  ASSERT_RESCAN (f, snapshot, sink, 0);
+  assert_counts_fresh (f, snapshot, "r", &default_options);
+  wf_kit_snapshot_free (snapshot);
+}
+
+static void
+test_rescan_directory_shallow (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfSink) sink = sink_new ();
+  WfKitSnapshot *snapshot;
+
+  write_in (f, "r/a/b/f", "1");
+  snapshot = snapshot_new (f, "r", &default_options);
+
+  /* Two levels down: not the top directory's nor its child's listing. */
+  write_in (f, "r/a/b/f", "22");
+  write_in (f, "r/a/b/new", "");
+  ASSERT_RESCAN_DIR (f, snapshot, "r", sink, 0);
+  ASSERT_RESCAN_DIR (f, snapshot, "r/a", sink, 0);
+  ASSERT_RESCAN_DIR (f, snapshot, "r/a/b", sink, WF_CHANGE_MODIFIED, "r/a/b/f", WF_CHANGE_ADDED, "r/a/b/new", 0);
+  ASSERT_RESCAN_DIR (f, snapshot, "r/a/b", sink, 0);
+  assert_counts_fresh (f, snapshot, "r", &default_options);
+
+  /* The directory's own chmod is seen by its own rescan too. */
+  {
+    g_autofree char *b = path_in (f, "r/a/b");
+    g_assert_no_errno (g_chmod (b, 0700));
+    ASSERT_RESCAN_DIR (f, snapshot, "r/a/b", sink, WF_CHANGE_MODIFIED, "r/a/b", 0);
+    ASSERT_RESCAN (f, snapshot, sink, 0);
+  }
+  wf_kit_snapshot_free (snapshot);
+}
+
+static void
+test_rescan_directory_fallback (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfSink) sink = sink_new ();
+  g_autofree char *b = path_in (f, "r/a/b");
+  g_autofree char *root = path_in (f, "r");
+  g_autofree char *outside = path_in (f, "elsewhere");
+  WfKitSnapshot *snapshot;
+
+  write_in (f, "r/a/b/c/f", "");
+  write_in (f, "r/a/file", "1");
+  snapshot = snapshot_new (f, "r", &default_options);
+
+  /* Unknown below a known directory: that directory's listing. */
+  write_in (f, "r/a/new/deeper/g", "");
+  ASSERT_RESCAN_DIR (f, snapshot, "r/a/new/deeper", sink,
+                     WF_CHANGE_ADDED, "r/a/new", WF_CHANGE_ADDED, "r/a/new/deeper",
+                     WF_CHANGE_ADDED, "r/a/new/deeper/g", 0);
+  /* A trailing file: its directory. */
+  write_in (f, "r/a/file", "22");
+  ASSERT_RESCAN_DIR (f, snapshot, "r/a/file", sink, WF_CHANGE_MODIFIED, "r/a/file", 0);
+  /* Gone: the nearest ancestor still there sees it leave with its tree. */
+  wf_test_rm_rf (b);
+  ASSERT_RESCAN_DIR (f, snapshot, "r/a/b/c", sink,
+                     WF_CHANGE_DELETED, "r/a/b", WF_CHANGE_DELETED, "r/a/b/c", WF_CHANGE_DELETED, "r/a/b/c/f", 0);
+  /* A directory replaced by a file under its name. */
+  write_in (f, "r/a/b", "");
+  ASSERT_RESCAN_DIR (f, snapshot, "r/a/b", sink, WF_CHANGE_ADDED, "r/a/b", 0);
+  assert_counts_fresh (f, snapshot, "r", &default_options);
+  /* Not below the snapshot: the whole of it. */
+  write_in (f, "r/a/new/deeper/h", "");
+  ASSERT_RESCAN_DIR (f, snapshot, "elsewhere", sink, WF_CHANGE_ADDED, "r/a/new/deeper/h", 0);
+
+  /* The root itself: gone, then back with a tree. */
+  g_assert_no_errno (g_rename (root, outside));
+  ASSERT_RESCAN_DIR (f, snapshot, "r/a", sink,
+                     WF_CHANGE_DELETED, "r", WF_CHANGE_DELETED, "r/a", WF_CHANGE_DELETED, "r/a/b",
+                     WF_CHANGE_DELETED, "r/a/file", WF_CHANGE_DELETED, "r/a/new",
+                     WF_CHANGE_DELETED, "r/a/new/deeper", WF_CHANGE_DELETED, "r/a/new/deeper/g",
+                     WF_CHANGE_DELETED, "r/a/new/deeper/h", 0);
+  g_assert_cmpuint (wf_kit_snapshot_get_n_entries (snapshot), ==, 0);
+  write_in (f, "r/z/y", "");
+  ASSERT_RESCAN_DIR (f, snapshot, "r", sink,
+                     WF_CHANGE_ADDED, "r", WF_CHANGE_ADDED, "r/z", WF_CHANGE_ADDED, "r/z/y", 0);
+  assert_counts_fresh (f, snapshot, "r", &default_options);
+  wf_kit_snapshot_free (snapshot);
+
+  /* A file root. */
+  write_in (f, "file-root", "1");
+  snapshot = snapshot_new (f, "file-root", &default_options);
+  write_in (f, "file-root", "22");
+  ASSERT_RESCAN_DIR (f, snapshot, "file-root", sink, WF_CHANGE_MODIFIED, "file-root", 0);
+  wf_kit_snapshot_free (snapshot);
+}
+
+static void
+test_rescan_directory_symlink_loop (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfSink) sink = sink_new ();
+  g_autofree char *up = path_in (f, "r/d/up");
+  g_autofree char *back = path_in (f, "r/d/n/back");
+  g_autofree char *root = path_in (f, "r");
+  g_autofree char *d = path_in (f, "r/d");
+  WfKitSnapshot *snapshot;
+
+  mkdir_in (f, "r/d");
+  g_assert_no_errno (symlink (root, up));
+  snapshot = snapshot_new (f, "r", &default_options);
+
+  /* Links to the root and to the directory rescanned: named, not entered
+   * (the stack holds the target's ancestors before it starts). */
+  write_in (f, "r/d/f", "");
+  mkdir_in (f, "r/d/n");
+  g_assert_no_errno (symlink (d, back));
+  ASSERT_RESCAN_DIR (f, snapshot, "r/d", sink,
+                     WF_CHANGE_ADDED, "r/d/f", WF_CHANGE_ADDED, "r/d/n", WF_CHANGE_ADDED, "r/d/n/back", 0);
+  assert_counts_fresh (f, snapshot, "r", &default_options);
+  ASSERT_RESCAN (f, snapshot, sink, 0);
+  wf_kit_snapshot_free (snapshot);
+}
+
+/* Ignored and not recursing: what a whole rescan does not read, the
+ * rescan of a directory there does not either (it falls back to the
+ * nearest listed ancestor, which lists the same). */
+static void
+test_rescan_directory_ignore_and_non_recursive (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfSink) sink = sink_new ();
+  g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new ();
+  g_autoptr(GError) error = NULL;
+  WfKitScanOptions options = default_options;
+  WfKitSnapshot *snapshot;
+
+  write_in (f, "r/node_modules/p/f", "");
+  write_in (f, "r/sub/g", "");
+  g_assert_true (wf_ignore_rules_add_dir_name (rules, "node_modules", &error));
+  wf_ignore_rules_seal (rules);
+  options.ignore_rules = rules;
+  snapshot = snapshot_new (f, "r", &options);
+  write_in (f, "r/node_modules/p/new", "");
+  write_in (f, "r/sub/h", "");
+  ASSERT_RESCAN_DIR (f, snapshot, "r/node_modules/p", sink, 0);
+  ASSERT_RESCAN_DIR (f, snapshot, "r/sub", sink, WF_CHANGE_ADDED, "r/sub/h", 0);
+  assert_counts_fresh (f, snapshot, "r", &options);
+  wf_kit_snapshot_free (snapshot);
+
+  options = default_options;
+  options.recursive = FALSE;
+  snapshot = snapshot_new (f, "r", &options);
+  write_in (f, "r/sub/i", "");
+  write_in (f, "r/top", "");
+  ASSERT_RESCAN_DIR (f, snapshot, "r/sub", sink, WF_CHANGE_ADDED, "r/top", 0);
+  assert_counts_fresh (f, snapshot, "r", &options);
+  wf_kit_snapshot_free (snapshot);
+}
+
+static void
+test_rescan_directory_unreadable (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfSink) sink = sink_new ();
+  g_autofree char *a = path_in (f, "r/a");
+  WfKitSnapshot *snapshot;
+
+  if (geteuid () == 0)
+    {
+      g_test_skip ("root reads any directory");
+      return;
+    }
+  write_in (f, "r/a/f", "");
+  snapshot = snapshot_new (f, "r", &default_options);
+  g_assert_no_errno (g_chmod (a, 0));
+  wf_kit_snapshot_rescan_directory (snapshot, a, sink, WF_RAW_FLAG_NONE);
+  g_assert_cmpuint (wf_kit_snapshot_get_n_failed (snapshot), ==, 1);
+  /* Reported once, what was known below kept (nothing deleted). */
+  g_assert_cmpuint (wf_kit_snapshot_rescan_directory (snapshot, a, sink, WF_RAW_FLAG_NONE), ==, 0);
+  g_free (take (sink));
+  /* Its chmods are changes of it, as a whole rescan reports them. */
+  g_assert_no_errno (g_chmod (a, 0755));
+  ASSERT_RESCAN_DIR (f, snapshot, "r/a", sink, WF_CHANGE_MODIFIED, "r/a", 0);
+  g_assert_cmpuint (wf_kit_snapshot_get_n_failed (snapshot), ==, 0);
+  assert_counts_fresh (f, snapshot, "r", &default_options);
+  wf_kit_snapshot_free (snapshot);
+}
+
 /* A native backend's names-only state, rescanned: the ctime rule for what
  * it knew, the fingerprint rules from then on. */
 static void
@@ -916,6 +1157,12 @@ main (int argc, char **argv)
   ADD ("snapshot/non-utf8", test_snapshot_non_utf8);
   ADD ("snapshot/ignore-and-non-recursive", test_snapshot_ignore_and_non_recursive);
   ADD ("snapshot/known-by-name", test_snapshot_known_by_name);
+  ADD ("snapshot/rescan-directory/changes", test_rescan_directory_changes);
+  ADD ("snapshot/rescan-directory/shallow", test_rescan_directory_shallow);
+  ADD ("snapshot/rescan-directory/fallback", test_rescan_directory_fallback);
+  ADD ("snapshot/rescan-directory/symlink-loop", test_rescan_directory_symlink_loop);
+  ADD ("snapshot/rescan-directory/unreadable", test_rescan_directory_unreadable);
+  ADD ("snapshot/rescan-directory/ignore-and-non-recursive", test_rescan_directory_ignore_and_non_recursive);
   ADD ("snapshot/known-mode", test_snapshot_known_mode);
   ADD ("missing-root", test_missing_root);
   g_test_add_func ("/kit/fs-type-patterns", test_fs_type_patterns);
