@@ -27,6 +27,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include <gio/gio.h>
@@ -34,6 +36,7 @@
 #include <gmodule.h>
 
 #include "watchfiles-backend.h"
+#include "wf-kit-dir-reader.h"
 #include "wf-kit-limit.h"
 #include "wf-kit-path.h"
 #include "wf-kit-snapshot.h"
@@ -173,37 +176,96 @@ add_watch (WfBackendInstance *self, const char *path, gboolean is_file, GHashTab
   return fd >= 0;
 }
 
-/* With watch_lock held: watches @path and, if recursive, every directory
- * below it; @seen gets every directory found, @unwatched (path -> errno)
- * those past the budget.  Returns how many watches are new. */
-static guint
-watch_tree (WfBackendInstance *self, const char *path, GHashTable *seen, GHashTable *unwatched)
-{
-  guint n_new = 0;
-  GDir *dir;
-  const char *name;
+/* A directory entered by a walk placing watches: one reached again
+ * through a followed symlink (a loop) is not entered twice. */
+typedef struct {
+  dev_t dev;
+  ino_t ino;
+} DirId;
 
-  if (g_hash_table_contains (seen, path))
+typedef struct {
+  char *path;
+  DirId id;
+} Subdirectory;
+
+static void
+subdirectory_free (Subdirectory *subdirectory)
+{
+  g_free (subdirectory->path);
+  g_free (subdirectory);
+}
+
+static gboolean
+is_ancestor (GArray *ancestors, const struct stat *st)
+{
+  for (guint i = 0; i < ancestors->len; i++)
+    {
+      const DirId *id = &g_array_index (ancestors, DirId, i);
+      if (id->dev == st->st_dev && id->ino == st->st_ino)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The subdirectories of @path (below the root @root) that no ignore rule
+ * hides, listed by the kit's reader, so that no descriptor is spent on
+ * an ignored tree (DESIGN rule 5); symlinks to directories too when the
+ * options follow them.  Listed whole before any is entered: a deep tree
+ * holds one listing's descriptor at a time, not one per level. */
+static GPtrArray *
+list_subdirectories (WfBackendInstance *self, const char *path, const char *root)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func ((GDestroyNotify) subdirectory_free);
+  g_autoptr (GString) buffer = g_string_new (path);
+  WfKitDirReader reader;
+  const char *name;
+  int errsv;
+
+  if (!self->scan_options.recursive ||
+      wf_kit_dir_reader_open (&reader, AT_FDCWD, path, FALSE, buffer, self->scan_options.ignore_rules, root) != 0)
+    return found;
+  while ((name = wf_kit_dir_reader_next (&reader, &errsv)) != NULL)
+    {
+      struct stat st;
+
+      if (wf_kit_stat_entry (wf_kit_dir_reader_get_fd (&reader), name, self->scan_options.follow_symlinks, &st) &&
+          S_ISDIR (st.st_mode))
+        {
+          Subdirectory *subdirectory = g_new (Subdirectory, 1);
+
+          *subdirectory = (Subdirectory) { g_strdup (buffer->str), { st.st_dev, st.st_ino } };
+          g_ptr_array_add (found, subdirectory);
+        }
+    }
+  wf_kit_dir_reader_close (&reader);
+  return found;
+}
+
+/* With watch_lock held: watches @path and, if recursive, every directory
+ * below it (the ignore rules relative to @root; @ancestors, the
+ * directories being entered, outermost first); @seen gets every directory
+ * found, @unwatched (path -> errno) those past the budget.  Returns how
+ * many watches are new. */
+static guint
+watch_tree (WfBackendInstance *self, const char *path, const char *root, GArray *ancestors,
+            GHashTable *seen, GHashTable *unwatched)
+{
+  g_autoptr (GPtrArray) subdirectories = NULL;
+  struct stat st;
+  guint n_new = 0;
+  DirId id;
+
+  if (g_hash_table_contains (seen, path) || stat (path, &st) != 0 || is_ancestor (ancestors, &st))
     return 0;
   g_hash_table_add (seen, g_strdup (path));
   if (!g_hash_table_contains (self->watches, path) && add_watch (self, path, FALSE, unwatched))
     n_new++;
-  if (!self->scan_options.recursive && g_hash_table_size (seen) > 1)
-    return n_new;
-  dir = g_dir_open (path, 0, NULL);
-  if (dir == NULL)
-    return n_new;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      GStatBuf st;
-
-      if (self->scan_options.recursive
-          && (self->scan_options.follow_symlinks ? g_stat (child, &st) : g_lstat (child, &st)) == 0
-          && S_ISDIR (st.st_mode))
-        n_new += watch_tree (self, child, seen, unwatched);
-    }
-  g_dir_close (dir);
+  subdirectories = list_subdirectories (self, path, root);
+  id = (DirId) { st.st_dev, st.st_ino };
+  g_array_append_val (ancestors, id);
+  for (guint i = 0; i < subdirectories->len; i++)
+    n_new += watch_tree (self, ((Subdirectory *) subdirectories->pdata[i])->path, root, ancestors, seen, unwatched);
+  g_array_set_size (ancestors, ancestors->len - 1);
   return n_new;
 }
 
@@ -259,30 +321,44 @@ watch_file_root (WfBackendInstance *self, const char *path, GHashTable *seen, GH
   return n_new;
 }
 
-/* With watch_lock held: watches each subdirectory of @path not watched as
- * the directory it is now (new, or a new one under an old name), and all
- * below it.  Returns how many watches are new. */
+/* With watch_lock held: watches each subdirectory of @path (below the
+ * root @root) not watched as the directory it is now (new, or a new one
+ * under an old name), and all below it.  Returns how many watches are
+ * new. */
 static guint
-watch_new_children (WfBackendInstance *self, const char *path, GHashTable *seen, GHashTable *unwatched)
+watch_new_children (WfBackendInstance *self, const char *path, const char *root, GHashTable *seen,
+                    GHashTable *unwatched)
 {
+  g_autoptr (GPtrArray) subdirectories = list_subdirectories (self, path, root);
+  g_autoptr (GArray) ancestors = g_array_new (FALSE, FALSE, sizeof (DirId));
+  gsize root_len = strlen (root);
   guint n_new = 0;
-  GDir *dir;
-  const char *name;
 
-  if (!self->scan_options.recursive || (dir = g_dir_open (path, 0, NULL)) == NULL)
+  if (subdirectories->len == 0)
     return 0;
-  while ((name = g_dir_read_name (dir)) != NULL)
+  /* The directories from the root down to @path, for the loop check. */
+  for (const char *end = path + root_len; end != NULL; end = strchr (end + 1, '/'))
     {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      GStatBuf st;
-      struct stat held;
-      Watch *watch;
+      g_autofree char *step = g_strndup (path, (gsize) (end - path));
+      struct stat st;
+      DirId id;
 
-      if ((self->scan_options.follow_symlinks ? g_stat (child, &st) : g_lstat (child, &st)) != 0
-          || !S_ISDIR (st.st_mode))
-        continue;
-      watch = g_hash_table_lookup (self->watches, child);
-      if (watch != NULL && fstat (watch->fd, &held) == 0 && held.st_dev == st.st_dev && held.st_ino == st.st_ino)
+      if (stat (step, &st) != 0)
+        return 0;
+      id = (DirId) { st.st_dev, st.st_ino };
+      g_array_append_val (ancestors, id);
+      if (*end == '\0')
+        break;
+    }
+
+  for (guint i = 0; i < subdirectories->len; i++)
+    {
+      Subdirectory *subdirectory = subdirectories->pdata[i];
+      Watch *watch = g_hash_table_lookup (self->watches, subdirectory->path);
+      struct stat held;
+
+      if (watch != NULL && fstat (watch->fd, &held) == 0 && held.st_dev == subdirectory->id.dev &&
+          held.st_ino == subdirectory->id.ino)
         continue;
       if (watch != NULL)
         {
@@ -297,9 +373,8 @@ watch_new_children (WfBackendInstance *self, const char *path, GHashTable *seen,
                 break;
               }
         }
-      n_new += watch_tree (self, child, seen, unwatched);
+      n_new += watch_tree (self, subdirectory->path, root, ancestors, seen, unwatched);
     }
-  g_dir_close (dir);
   return n_new;
 }
 
@@ -320,7 +395,7 @@ sync_watches_in (WfBackendInstance *self, GPtrArray *paths, GPtrArray *scope, GH
     for (guint j = 0; j < paths->len; j++)
       if (wf_kit_path_is_within (scope->pdata[i], paths->pdata[j]))
         {
-          n_new += watch_new_children (self, scope->pdata[i], seen, unwatched);
+          n_new += watch_new_children (self, scope->pdata[i], paths->pdata[j], seen, unwatched);
           break;
         }
   return n_new;
@@ -339,7 +414,10 @@ sync_watches (WfBackendInstance *self, GPtrArray *paths, GHashTable *unwatched)
   /* Directory roots first: a file root's parent may be one of them. */
   for (guint i = 0; i < paths->len; i++)
     if (!is_file_root (paths->pdata[i]))
-      n_new += watch_tree (self, paths->pdata[i], seen, unwatched);
+      {
+        g_autoptr (GArray) ancestors = g_array_new (FALSE, FALSE, sizeof (DirId));
+        n_new += watch_tree (self, paths->pdata[i], paths->pdata[i], ancestors, seen, unwatched);
+      }
   for (guint i = 0; i < paths->len; i++)
     if (is_file_root (paths->pdata[i]))
       n_new += watch_file_root (self, paths->pdata[i], seen, unwatched);

@@ -4,7 +4,8 @@
  * its knote are given back when the directory goes, a directory that gets
  * a descriptor number given back is heard by its own notes (not only by
  * the periodic rescan), so is a single-file root, a note rescans its own
- * directory and not the whole roots, and the watch-limit policy "error".
+ * directory and not the whole roots, ignored directories and symlink
+ * loops spend no descriptor, and the watch-limit policy "error".
  * Built where kqueue.so is: the BSDs and macOS, or Linux with libkqueue
  * (by hand, README "emulated (libkqueue)"), where the first failed before
  * the knote was deleted ahead of close(): libkqueue keeps a knote, and its
@@ -16,6 +17,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wf-test-util.h"
 
@@ -232,6 +234,56 @@ test_note_rescans_its_directory (Fixture *f, G_GNUC_UNUSED gconstpointer data)
   g_assert_cmpuint (wf_test_describe_field (notify, "directory rescans"), >, directory);
 }
 
+/* Directories an ignore rule hides, and a symlink loop followed, spend
+ * no descriptor (DESIGN rule 5; the walk placing watches goes through
+ * the kit's reader and keeps the directories it is in): N_IGNORED
+ * directories below node_modules/ and a link back to the root add a few
+ * descriptors (the root's and src's watches, the kqueue, transient
+ * reads), not one per ignored directory or per round of the loop. */
+#define N_IGNORED 30
+
+static void
+test_ignored_and_loops_spend_nothing (Fixture *f, G_GNUC_UNUSED gconstpointer data)
+{
+  g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new ();
+  g_autofree char *root = wf_test_fixture_path (f, "w");
+  g_autofree char *loop = wf_test_fixture_path (f, "w/src/loop");
+  g_autofree char *added = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *paths[] = { root, NULL };
+  g_autoptr(WfNotify) notify = NULL;
+  guint base, now;
+
+  if (wf_test_skip_unless_backend ("kqueue"))
+    return;
+  for (guint i = 0; i < N_IGNORED; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("w/node_modules/d%u", i);
+      wf_test_fixture_mkdir (f, name);
+    }
+  wf_test_fixture_mkdir (f, "w/src");
+  g_assert_no_errno (symlink (root, loop));
+  g_assert_true (wf_ignore_rules_add_dir_name (rules, "node_modules", &error));
+  g_assert_no_error (error);
+  wf_ignore_rules_seal (rules);
+  base = count_descriptors ();
+  if (base == 0)
+    {
+      g_test_skip ("neither /proc/self/fd nor /dev/fd lists descriptors here");
+      return;
+    }
+
+  notify = wf_test_notify_new_with_rules ("kqueue", paths, rules, FALSE, &error);
+  g_assert_no_error (error);
+  wf_test_fixture_touch (f, "w/src/started");
+  added = wf_test_expect_changes (f, WF_CHANGE_ADDED, "w/src/started", 0);
+  wf_test_assert_changes (notify, added);
+  now = count_descriptors ();
+  /* Before the walk took the rules and loops into account: more than
+   * N_IGNORED (with libkqueue twice that: an inotify instance each). */
+  g_assert_cmpuint (now, <, base + N_IGNORED / 2);
+}
+
 /* With the policy "error", a tree past the limit fails the watcher with
  * WF_ERROR_WATCH_LIMIT naming it (with libkqueue: an inotify instance
  * per directory, whose namespace limit is lowered here; on a BSD that
@@ -291,6 +343,8 @@ main (int argc, char **argv)
               wf_test_fixture_tear_down);
   g_test_add ("/kqueue/note-rescans-its-directory", Fixture, NULL, wf_test_fixture_set_up,
               test_note_rescans_its_directory, wf_test_fixture_tear_down);
+  g_test_add ("/kqueue/ignored-and-loops-spend-nothing", Fixture, NULL, wf_test_fixture_set_up,
+              test_ignored_and_loops_spend_nothing, wf_test_fixture_tear_down);
   g_test_add ("/kqueue/policy-error", Fixture, NULL, wf_test_fixture_set_up, test_policy_error,
               wf_test_fixture_tear_down);
   return g_test_run ();
