@@ -377,3 +377,29 @@ wf_kit_stat_entry (int dir_fd, const char *name, G_GNUC_UNUSED gboolean follow_s
 }
 
 #endif /* _WIN32 */
+
+gboolean
+wf_kit_dir_still_at (const char *path, gboolean follow_symlinks, const struct stat *st)
+{
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      struct stat now;
+
+      if (!wf_kit_stat_entry (AT_FDCWD, path, follow_symlinks, &now))
+        {
+          if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP)
+            return TRUE;
+          continue;
+        }
+#ifdef _WIN32
+      /* No identity to compare there (GetFileAttributesExW has none: st_ino
+       * and st_dev 0, and the CRT's stat, which a root once went through,
+       * gives a drive number): only that a directory is still at the path.
+       * Found under wine: every listing was dropped, nothing was watched. */
+      if (st->st_ino == 0)
+        return S_ISDIR (now.st_mode);
+#endif
+      return now.st_dev == st->st_dev && now.st_ino == st->st_ino;
+    }
+  return FALSE;
+}

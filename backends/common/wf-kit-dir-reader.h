@@ -100,6 +100,17 @@ void wf_kit_dir_reader_close (WfKitDirReader *reader);
  * is returned.  FALSE with errno set. */
 gboolean wf_kit_stat_entry (int dir_fd, const char *name, gboolean follow_symlinks, struct stat *st);
 
+/* Is the directory stat'ed (or fstat'ed) as @st still at its whole @path?
+ * A directory read by descriptor follows its renamed ancestors and its
+ * own renames; one renamed while it was read holds names that were never
+ * at @path, and a walk that reports what it lists drops such a listing.
+ * Asked twice before it is taken for gone: dropping a listing that was
+ * right loses what it holds until the next read (for good in a backend
+ * that reads it once), so one failing call (interrupted, a fault) must
+ * not decide.  An error that says nothing of the path's target (EACCES
+ * on an ancestor, ENAMETOOLONG) takes it as there. */
+gboolean wf_kit_dir_still_at (const char *path, gboolean follow_symlinks, const struct stat *st);
+
 /* Does a rule hide @path, below @rules_root? */
 static inline gboolean
 wf_kit_ignores (WfIgnoreRules *ignore_rules, const char *rules_root, const char *path)

@@ -527,23 +527,17 @@ prefetch_children (const WfKitEntry *dir)
 }
 
 /* Is the directory stat'ed as @st still at its whole path (in the buffer),
- * not only at @name in @parent_fd, which follows a renamed ancestor? */
+ * not only at @name in @parent_fd, which follows a renamed ancestor?
+ * Beyond PATH_MAX only the latter can be asked. */
 static gboolean
 still_at_path (Walk *walk, int parent_fd, const char *name, gboolean follow, const struct stat *st)
 {
   struct stat now;
-  gboolean found = walk->path->len < PATH_MAX ? wf_kit_stat_entry (AT_FDCWD, walk->path->str, follow, &now)
-                                              : wf_kit_stat_entry (parent_fd, name, follow, &now);
 
-#ifdef _WIN32
-  /* No identity to compare there (GetFileAttributesExW has none: st_ino
-   * and st_dev 0, and the CRT's stat, which a root once went through,
-   * gives a drive number): only that a directory is still at the path.
-   * Found under wine: every listing was dropped, nothing was watched. */
-  if (st->st_ino == 0)
-    return found && S_ISDIR (now.st_mode);
-#endif
-  return found && now.st_dev == st->st_dev && now.st_ino == st->st_ino;
+  if (walk->path->len < PATH_MAX)
+    return wf_kit_dir_still_at (walk->path->str, follow, st);
+  return wf_kit_stat_entry (parent_fd, name, follow, &now) && now.st_dev == st->st_dev &&
+         now.st_ino == st->st_ino;
 }
 
 /* After @entry (in the buffer) was stat'ed as @st: lists it if it is a

@@ -245,29 +245,14 @@ compare_names (const void *a, const void *b)
 }
 
 /* Is the directory open as @dir_fd still at @path (in a walk that
- * reports what it lists)?  One renamed while it was read holds names that
- * were never at @path.  Beyond PATH_MAX it cannot be told: taken as there. */
+ * reports what it lists)?  Beyond PATH_MAX it cannot be told: taken as
+ * there. */
 static gboolean
 still_at_path (int dir_fd, const char *path, gboolean follow)
 {
-  struct stat here, there;
+  struct stat here;
 
-  if (fstat (dir_fd, &here) != 0)
-    return FALSE;
-  /* Asked twice before it is taken for gone: dropping a listing that was
-   * right loses what it holds for good (nothing else reports it), so one
-   * failing call (an interrupted one, a fault) must not decide. */
-  for (guint attempt = 0; attempt < 2; attempt++)
-    {
-      if ((follow ? stat (path, &there) : lstat (path, &there)) != 0)
-        {
-          if (errno != ENOENT && errno != ENOTDIR)
-            return TRUE;
-          continue;
-        }
-      return here.st_dev == there.st_dev && here.st_ino == there.st_ino;
-    }
-  return FALSE;
+  return fstat (dir_fd, &here) == 0 && wf_kit_dir_still_at (path, follow, &here);
 }
 
 /* Records the names in @dir_fd (already watched) as @node's entries, queues
