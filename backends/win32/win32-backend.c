@@ -418,11 +418,13 @@ translate (WfBackendInstance *self, Root *root, GArray *records, gboolean full, 
         case WF_W32_EV_MOVED_FROM:
           if (g_hash_table_lookup (pending, record->path) != NULL)
             {
-              /* Came and went within the batch: no rescan sees it. */
+              /* Came and went within the batch: no rescan sees it (but
+               * the end of what the snapshot knew there, if anything). */
               WfRawKind made_as = GPOINTER_TO_INT (g_hash_table_lookup (pending, record->path)) - 1;
 
               wf_sink_push (self->sink, made_as, record->path, WF_RAW_FLAG_NONE);
-              wf_sink_push (self->sink, raw_kind (record->kind), record->path, WF_RAW_FLAG_NONE);
+              if (entry == NULL)
+                wf_sink_push (self->sink, raw_kind (record->kind), record->path, WF_RAW_FLAG_NONE);
               g_hash_table_remove (pending, record->path);
             }
           else if (entry == NULL && g_hash_table_remove (root->announced, record->path))
@@ -470,10 +472,11 @@ translate (WfBackendInstance *self, Root *root, GArray *records, gboolean full, 
     }
 
   /* Added, and gone before the rescan read it: reported now, and its
-   * deletion when its record comes. */
+   * deletion when its record comes.  (An ignored name is never in the
+   * snapshot: not that.) */
   g_hash_table_iter_init (&iter, pending);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    if (lookup (root, key) == NULL)
+    if (lookup (root, key) == NULL && !wf_kit_ignores (self->scan_options.ignore_rules, root->path, key))
       {
         wf_sink_push (self->sink, GPOINTER_TO_INT (value) - 1, key, WF_RAW_FLAG_NONE);
         g_hash_table_add (root->announced, g_strdup (key));
