@@ -996,6 +996,7 @@ wf_kit_snapshot_rescan_directory (WfKitSnapshot *snapshot, const char *path, WfS
   g_autoptr(GPtrArray) names = NULL;
   g_autoptr(GPtrArray) chain = NULL;
   g_autoptr(GArray) lens = NULL;
+  g_autofree char *target_path = NULL;
   const char *p;
   WfKitEntry *entry;
   struct stat st;
@@ -1077,7 +1078,9 @@ wf_kit_snapshot_rescan_directory (WfKitSnapshot *snapshot, const char *path, WfS
   };
   /* Its own change (a chmod) is its parent's listing's, seen here too. */
   walk_update_entry (&walk, entry, &st);
-  walk_descend (&walk, entry, AT_FDCWD, buffer->str, &st, FALSE);
+  /* Opened by a name of its own: the walk's buffer changes under it. */
+  target_path = g_strdup (buffer->str);
+  walk_descend (&walk, entry, AT_FDCWD, target_path, &st, FALSE);
   walk_set_counts (&walk);
   return walk.n_pushed;
 }
