@@ -691,6 +691,41 @@ test_rescan_directory_symlink_loop (Fixture *f, gconstpointer data)
   wf_kit_snapshot_free (snapshot);
 }
 
+/* Ignored and not recursing: what a whole rescan does not read, the
+ * rescan of a directory there does not either (it falls back to the
+ * nearest listed ancestor, which lists the same). */
+static void
+test_rescan_directory_ignore_and_non_recursive (Fixture *f, gconstpointer data)
+{
+  g_autoptr(WfSink) sink = sink_new ();
+  g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new ();
+  g_autoptr(GError) error = NULL;
+  WfKitScanOptions options = default_options;
+  WfKitSnapshot *snapshot;
+
+  write_in (f, "r/node_modules/p/f", "");
+  write_in (f, "r/sub/g", "");
+  g_assert_true (wf_ignore_rules_add_dir_name (rules, "node_modules", &error));
+  wf_ignore_rules_seal (rules);
+  options.ignore_rules = rules;
+  snapshot = snapshot_new (f, "r", &options);
+  write_in (f, "r/node_modules/p/new", "");
+  write_in (f, "r/sub/h", "");
+  ASSERT_RESCAN_DIR (f, snapshot, "r/node_modules/p", sink, 0);
+  ASSERT_RESCAN_DIR (f, snapshot, "r/sub", sink, WF_CHANGE_ADDED, "r/sub/h", 0);
+  assert_counts_fresh (f, snapshot, "r", &options);
+  wf_kit_snapshot_free (snapshot);
+
+  options = default_options;
+  options.recursive = FALSE;
+  snapshot = snapshot_new (f, "r", &options);
+  write_in (f, "r/sub/i", "");
+  write_in (f, "r/top", "");
+  ASSERT_RESCAN_DIR (f, snapshot, "r/sub", sink, WF_CHANGE_ADDED, "r/top", 0);
+  assert_counts_fresh (f, snapshot, "r", &options);
+  wf_kit_snapshot_free (snapshot);
+}
+
 static void
 test_rescan_directory_unreadable (Fixture *f, gconstpointer data)
 {
@@ -1015,6 +1050,7 @@ main (int argc, char **argv)
   ADD ("snapshot/rescan-directory/fallback", test_rescan_directory_fallback);
   ADD ("snapshot/rescan-directory/symlink-loop", test_rescan_directory_symlink_loop);
   ADD ("snapshot/rescan-directory/unreadable", test_rescan_directory_unreadable);
+  ADD ("snapshot/rescan-directory/ignore-and-non-recursive", test_rescan_directory_ignore_and_non_recursive);
   ADD ("snapshot/known-mode", test_snapshot_known_mode);
   ADD ("missing-root", test_missing_root);
   g_test_add_func ("/kit/fs-type-patterns", test_fs_type_patterns);
