@@ -13,6 +13,7 @@
 #endif
 
 #include <glib.h>
+#include <gmodule.h>
 
 #include "wf-ignore-rules.h"
 #include "wf-sink.h"
@@ -29,6 +30,18 @@ G_BEGIN_DECLS
 #define WF_BACKEND_ABI_MAJOR 2
 
 #define WF_BACKEND_ENTRY_SYMBOL "wf_backend_module_get_vtable"
+
+/* Defines a module's one exported symbol, returning its @vtable (a const
+ * WfBackendVTable).  The vtable is returned whatever ABI the host speaks:
+ * its header carries the module's, and the core turns a mismatch into a
+ * clear error rather than a module that looks broken. */
+#define WF_BACKEND_MODULE_EXPORT(vtable)                                          \
+  G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint abi); \
+  G_MODULE_EXPORT const WfBackendVTable *                                         \
+  wf_backend_module_get_vtable (G_GNUC_UNUSED guint abi)                          \
+  {                                                                               \
+    return &(vtable);                                                             \
+  }
 
 /* Priorities used by the backends shipped with Watchfiles. */
 #define WF_BACKEND_PRIORITY_NATIVE 100

@@ -56,6 +56,7 @@ reader_read_name (WfKitDirReader *reader)
     }
   dirent = (const struct dirent64 *) (gconstpointer) (reader->buffer + reader->buffer_pos);
   reader->buffer_pos += dirent->d_reclen;
+  reader->type = dirent->d_type;
   return dirent->d_name;
 }
 
@@ -70,7 +71,8 @@ reader_close_stream (WfKitDirReader *reader)
 {
   if (reader->buffer != NULL)
     {
-      close (reader->fd);
+      if (!reader->borrowed)
+        close (reader->fd);
       reader->fd = -1;
     }
   g_clear_pointer (&reader->buffer, g_free);
@@ -88,7 +90,14 @@ reader_read_name (WfKitDirReader *reader)
 {
   struct dirent *dirent = readdir (reader->stream);
 
-  return dirent != NULL ? dirent->d_name : NULL;
+  if (dirent == NULL)
+    return NULL;
+#ifdef DT_UNKNOWN
+  reader->type = dirent->d_type;
+#else
+  reader->type = 0;
+#endif
+  return dirent->d_name;
 }
 
 int
@@ -104,6 +113,42 @@ reader_close_stream (WfKitDirReader *reader)
 }
 #endif
 
+static void
+reader_init (WfKitDirReader *reader, GString *path, WfIgnoreRules *ignore_rules, const char *rules_root)
+{
+  *reader = (WfKitDirReader) {
+    .path = path,
+    .dir_len = path->len,
+    .ignore_rules = ignore_rules,
+    .rules_root = rules_root,
+  };
+}
+
+int
+wf_kit_dir_reader_open_borrowed (WfKitDirReader *reader, int dir_fd, GString *path,
+                                 WfIgnoreRules *ignore_rules, const char *rules_root)
+{
+  reader_init (reader, path, ignore_rules, rules_root);
+#ifdef __linux__
+  reader->borrowed = TRUE;
+  return reader_open_stream (reader, dir_fd);
+#else
+  /* fdopendir() takes the descriptor it is given: a copy of the
+   * caller's (sharing its offset). */
+  {
+    int fd = fcntl (dir_fd, F_DUPFD_CLOEXEC, 0);
+    int errsv;
+
+    if (fd < 0)
+      return errno;
+    errsv = reader_open_stream (reader, fd);
+    if (errsv != 0)
+      close (fd);
+    return errsv;
+  }
+#endif
+}
+
 int
 wf_kit_dir_reader_open (WfKitDirReader *reader, int parent_fd, const char *name,
                         gboolean no_follow, GString *path,
@@ -112,12 +157,7 @@ wf_kit_dir_reader_open (WfKitDirReader *reader, int parent_fd, const char *name,
   int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY | (no_follow ? O_NOFOLLOW : 0);
   int fd, errsv;
 
-  *reader = (WfKitDirReader) {
-    .path = path,
-    .dir_len = path->len,
-    .ignore_rules = ignore_rules,
-    .rules_root = rules_root,
-  };
+  reader_init (reader, path, ignore_rules, rules_root);
   fd = openat (parent_fd, name, flags);
   if (fd < 0)
     return errno;

@@ -19,6 +19,9 @@ G_BEGIN_DECLS
 #if defined(_WIN32) && !defined(AT_FDCWD)
 #define AT_FDCWD (-100)
 #endif
+#if defined(_WIN32) && !defined(DT_UNKNOWN)
+#define DT_UNKNOWN 0
+#endif
 
 /* Windows: the CRT's struct stat has whole seconds only, and an atomic
  * save at the same size within one second looked like no change (found
@@ -41,6 +44,10 @@ typedef struct {
 #else
   DIR *stream;
 #endif
+  /* The d_type of the entry last returned (DT_UNKNOWN: not said). */
+  guint8 type;
+  /* open_borrowed: the descriptor is the caller's, left open at close. */
+  gboolean borrowed;
 #ifdef _WIN32
   GDir *dir;
 #endif
@@ -60,11 +67,30 @@ int wf_kit_dir_reader_open (WfKitDirReader *reader, int parent_fd, const char *n
                             gboolean no_follow, GString *path,
                             WfIgnoreRules *ignore_rules, const char *rules_root);
 
+#ifndef _WIN32
+/* Lists the directory already open as @dir_fd (from its current offset:
+ * a descriptor just opened lists it whole), whose path is in @path; the
+ * descriptor stays the caller's, open after wf_kit_dir_reader_close().
+ * For a backend that opens a directory for its own reasons first (to
+ * watch it) and must not open it twice.  Returns 0, or the errno. */
+int wf_kit_dir_reader_open_borrowed (WfKitDirReader *reader, int dir_fd, GString *path,
+                                     WfIgnoreRules *ignore_rules, const char *rules_root);
+#endif
+
 /* The next entry that no rule ignores, its path in reader->path; NULL at
  * the end, with *errsv 0, or the errno that cut the listing short. */
 const char *wf_kit_dir_reader_next (WfKitDirReader *reader, int *errsv);
 
 int wf_kit_dir_reader_get_fd (WfKitDirReader *reader);
+
+/* What the listing said the entry last returned is (DT_DIR, DT_LNK, ...),
+ * saving a stat: DT_UNKNOWN when the file system (or Windows) does not
+ * say, and then only a stat can tell. */
+static inline guint8
+wf_kit_dir_reader_get_type (const WfKitDirReader *reader)
+{
+  return reader->type;
+}
 
 /* Closes the directory and puts reader->path back to its path. */
 void wf_kit_dir_reader_close (WfKitDirReader *reader);

@@ -209,6 +209,28 @@ entry_copy (const WfKitEntry *entry, const char *name)
   return copy;
 }
 
+void
+wf_kit_scan_options_init (WfKitScanOptions *scan, const WfBackendOptions *options)
+{
+  *scan = (WfKitScanOptions) { .recursive = TRUE, .follow_symlinks = TRUE };
+  if (options == NULL)
+    return;
+  if (WF_STRUCT_HAS_FIELD (options, WfBackendOptions, recursive))
+    scan->recursive = options->recursive;
+  if (WF_STRUCT_HAS_FIELD (options, WfBackendOptions, follow_symlinks))
+    scan->follow_symlinks = options->follow_symlinks;
+  if (WF_STRUCT_HAS_FIELD (options, WfBackendOptions, ignore_permission_denied))
+    scan->ignore_permission_denied = options->ignore_permission_denied;
+  if (WF_STRUCT_HAS_FIELD (options, WfBackendOptions, ignore_rules) && options->ignore_rules != NULL)
+    scan->ignore_rules = g_object_ref (options->ignore_rules);
+}
+
+void
+wf_kit_scan_options_clear (WfKitScanOptions *scan)
+{
+  g_clear_object (&scan->ignore_rules);
+}
+
 WfKitSnapshot *
 wf_kit_snapshot_new (const char *path, const char *rules_root, const WfKitScanOptions *options)
 {
@@ -1093,6 +1115,26 @@ wf_kit_snapshot_report (WfKitSnapshot *snapshot, WfSink *sink, WfRawKind kind, W
 
   if (snapshot->root != NULL)
     walk_report_tree (&walk, kind, snapshot->root);
+}
+
+void
+wf_kit_entry_report_below (const WfKitEntry *entry, GString *path, WfSink *sink, WfRawKind kind,
+                           WfRawFlags flags)
+{
+  Walk walk = { .sink = sink, .flags = flags, .path = path };
+  gsize dir_len = path->len;
+  GHashTableIter iter;
+  gpointer name, child;
+
+  if (entry->children == NULL)
+    return;
+  g_hash_table_iter_init (&iter, entry->children);
+  while (g_hash_table_iter_next (&iter, &name, &child))
+    {
+      walk_enter (&walk, name);
+      walk_report_tree (&walk, kind, child);
+      g_string_truncate (path, dir_len);
+    }
 }
 
 /* ---- a state known by names only ----------------------------------------- */

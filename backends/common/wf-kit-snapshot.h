@@ -37,6 +37,12 @@ typedef struct {
   WfIgnoreRules *ignore_rules;  /* sealed, or NULL */
 } WfKitScanOptions;
 
+/* @scan from the backend @options a core handed to start() (NULL, or of
+ * an older core lacking fields: their defaults, recursive and following
+ * symlinks, as RustNotify); the rules referenced until _clear(). */
+void wf_kit_scan_options_init (WfKitScanOptions *scan, const WfBackendOptions *options);
+void wf_kit_scan_options_clear (WfKitScanOptions *scan);
+
 typedef struct _WfKitSnapshot WfKitSnapshot;
 typedef struct _WfKitEntry WfKitEntry;
 
@@ -74,6 +80,12 @@ guint wf_kit_snapshot_rescan_directory (WfKitSnapshot *snapshot, const char *pat
 /* Pushes @kind for the root (if it exists) and everything known below
  * it: parents first for WF_RAW_CREATED, deepest first otherwise. */
 void wf_kit_snapshot_report (WfKitSnapshot *snapshot, WfSink *sink, WfRawKind kind, WfRawFlags flags);
+/* Pushes @kind for everything known below @entry, whose path is in @path
+ * (left as it was): parents first for a creation, deepest first
+ * otherwise.  For a backend that keeps what it reported below a path as
+ * an entry of its own (inotify's reports below an alias). */
+void wf_kit_entry_report_below (const WfKitEntry *entry, GString *path, WfSink *sink, WfRawKind kind,
+                                WfRawFlags flags);
 
 /* Does the root exist, as of the last build or rescan? */
 gboolean wf_kit_snapshot_has_root (WfKitSnapshot *snapshot);

@@ -11,16 +11,18 @@
  * resolved (/private/var/... for /var/...): each root keeps its resolved
  * form, and an event is matched to its root and mapped back to the form
  * the caller gave (wf_fse_map_path()).  An event the translation finds
- * meaningful marks its root dirty; the scan thread rescans that root with
- * the kit (the same rule set as poll and win32: creations with their
- * subtrees, deletions with theirs, data and attributes by fingerprint).
- * MustScanSubDirs, UserDropped and KernelDropped make that rescan a
- * RESYNC; RootChanged (WatchRoot) resolves the root's path again through
- * the missing-root tracker's climb and, if it now resolves elsewhere,
- * replaces the stream.  A single-file root is watched through its parent
- * directory, events filtered by its name.  No timer: the scan thread
- * sleeps until an event comes.  Coarse (a whole root per wake-up), as the
- * kqueue and win32 adapters are.
+ * meaningful queues the directory holding the item it names (FileEvents);
+ * the scan thread diffs that directory's listing against the kit's
+ * snapshot (wf_kit_snapshot_rescan_directory(): the same rule set as poll
+ * and win32, creations with their subtrees, deletions with theirs, data
+ * and attributes by fingerprint).  MustScanSubDirs, UserDropped and
+ * KernelDropped rescan the whole root as a RESYNC (the subtree is what
+ * MustScanSubDirs asks for; the kit rescans no less than a root, and a
+ * root is right); RootChanged (WatchRoot) rescans it whole too, resolves
+ * the root's path again through the missing-root tracker's climb and, if
+ * it now resolves elsewhere, replaces the stream.  A single-file root is
+ * watched through its parent directory, events filtered by its name.  No
+ * timer: the scan thread sleeps until an event comes.
  *
  * Latency: WATCHFILES_FSEVENTS_LATENCY_MS (0 to 10000, default 10: low,
  * since the core debounces).
@@ -58,6 +60,8 @@ typedef struct {
   WfKitSnapshot *snapshot;    /* under lock; NULL until add_root built it */
   WfKitMissingRoot missing;   /* under lock */
   gboolean dirty;             /* under lock: an event came */
+  gboolean whole;             /* under lock: rescan all of it, not only dirty_dirs */
+  GHashTable *dirty_dirs;     /* under lock: directories (as given) an event named an item of */
   gboolean resync;            /* under lock: events were lost */
   gboolean moved;             /* under lock: RootChanged */
 } Root;
@@ -79,13 +83,12 @@ struct _WfBackendInstance {
   GThread *scan_thread;
 };
 
-#define OPTIONS_HAVE(options, field) WF_STRUCT_HAS_FIELD (options, WfBackendOptions, field)
-
 static void
 root_free (Root *root)
 {
   g_free (root->path);
   g_free (root->resolved);
+  g_clear_pointer (&root->dirty_dirs, g_hash_table_unref);
   g_clear_pointer (&root->snapshot, wf_kit_snapshot_free);
   wf_kit_missing_root_clear (&root->missing);
   g_free (root);
@@ -183,11 +186,20 @@ root_take_event (WfBackendInstance *self, Root *root, const char *event_path, ui
   for (size_t i = 0; i < n; i++)
     {
       if (out[i].kind == WF_FSE_OUT_RESYNC)
-        root->resync = root->dirty = TRUE;
+        root->resync = root->whole = root->dirty = TRUE;
       else if (out[i].kind == WF_FSE_OUT_ROOT)
-        root->moved = root->dirty = TRUE;
+        root->moved = root->whole = root->dirty = TRUE;
       else if (below)
-        root->dirty = TRUE;
+        {
+          /* The item's own directory lists it (new, gone, renamed) and
+           * holds its fingerprint; the root's own event, the root. */
+          g_autofree char *item = g_strdup (mapped);
+
+          for (gsize len = strlen (item); len > 1 && item[len - 1] == '/'; len--)
+            item[len - 1] = '\0';
+          g_hash_table_add (root->dirty_dirs, rest[0] == '\0' ? g_strdup (root->path) : g_path_get_dirname (item));
+          root->dirty = TRUE;
+        }
     }
   if (n > 0 && wf_sink_get_debug (self->sink))
     wf_sink_debug (self->sink, "fsevents: 0x%x on %s (%s)", flags, below ? mapped : event_path, root->path);
@@ -298,7 +310,20 @@ scan_thread (gpointer data)
         }
       if (root->resync)
         self->n_rescans++;
-      wf_kit_snapshot_rescan (root->snapshot, self->sink, root->resync ? WF_RAW_FLAG_RESYNC : WF_RAW_FLAG_NONE);
+      if (root->whole)
+        {
+          wf_kit_snapshot_rescan (root->snapshot, self->sink, root->resync ? WF_RAW_FLAG_RESYNC : WF_RAW_FLAG_NONE);
+        }
+      else
+        {
+          GHashTableIter iter;
+          gpointer dir;
+
+          g_hash_table_iter_init (&iter, root->dirty_dirs);
+          while (g_hash_table_iter_next (&iter, &dir, NULL))
+            wf_kit_snapshot_rescan_directory (root->snapshot, dir, self->sink, WF_RAW_FLAG_NONE);
+        }
+      g_hash_table_remove_all (root->dirty_dirs);
       if (root->moved)
         {
           g_autofree char *resolved = resolve (root);
@@ -311,7 +336,7 @@ scan_thread (gpointer data)
               self->restart = TRUE;
             }
         }
-      root->dirty = root->resync = root->moved = FALSE;
+      root->dirty = root->resync = root->moved = root->whole = FALSE;
     }
   g_mutex_unlock (&self->lock);
   return NULL;
@@ -325,7 +350,7 @@ fse_instance_free (WfBackendInstance *self)
   g_cond_clear (&self->wake);
   g_mutex_clear (&self->lock);
   g_mutex_clear (&self->stream_lock);
-  g_clear_object (&self->scan_options.ignore_rules);
+  wf_kit_scan_options_clear (&self->scan_options);
   wf_sink_unref (self->sink);
   g_free (self);
 }
@@ -359,19 +384,7 @@ fse_start (WfSink *sink, const WfBackendOptions *options, GError **error)
     return NULL;
   self = g_new0 (WfBackendInstance, 1);
   self->latency = latency;
-  self->scan_options.recursive = TRUE;
-  self->scan_options.follow_symlinks = TRUE;
-  if (options != NULL)
-    {
-      if (OPTIONS_HAVE (options, recursive))
-        self->scan_options.recursive = options->recursive;
-      if (OPTIONS_HAVE (options, follow_symlinks))
-        self->scan_options.follow_symlinks = options->follow_symlinks;
-      if (OPTIONS_HAVE (options, ignore_permission_denied))
-        self->scan_options.ignore_permission_denied = options->ignore_permission_denied;
-      if (OPTIONS_HAVE (options, ignore_rules) && options->ignore_rules != NULL)
-        self->scan_options.ignore_rules = g_object_ref (options->ignore_rules);
-    }
+  wf_kit_scan_options_init (&self->scan_options, options);
   self->sink = wf_sink_ref (sink);
   g_mutex_init (&self->lock);
   g_mutex_init (&self->stream_lock);
@@ -409,6 +422,7 @@ fse_add_root (WfBackendInstance *self, const char *path, GError **error)
   g_return_val_if_fail (path != NULL, FALSE);
 
   root = g_new0 (Root, 1);
+  root->dirty_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   root->path = g_strdup (path);
   root->is_file = !g_file_test (path, G_FILE_TEST_IS_DIR);
   wf_kit_missing_root_init (&root->missing, path);
@@ -562,10 +576,4 @@ static const WfBackendVTable fse_vtable = {
   .flags = WF_BACKEND_FLAG_NONE,
 };
 
-G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);
-
-G_MODULE_EXPORT const WfBackendVTable *
-wf_backend_module_get_vtable (G_GNUC_UNUSED guint host_abi_major)
-{
-  return &fse_vtable;
-}
+WF_BACKEND_MODULE_EXPORT (fse_vtable)

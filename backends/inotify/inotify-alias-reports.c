@@ -84,33 +84,6 @@ wf_inotify_alias_report_lookup (WfBackendInstance *self, const WfWatchNode *alia
 }
 
 void
-wf_inotify_report_entry_tree (WfBackendInstance *self, const WfKitEntry *entry, GString *path,
-                              WfRawKind kind, WfRawFlags flags)
-{
-  GHashTable *children = wf_kit_entry_get_children (entry);
-  gsize dir_len = path->len;
-  GHashTableIter iter;
-  gpointer key, value;
-
-  if (children == NULL)
-    return;
-  g_hash_table_iter_init (&iter, children);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      WfRawFlags entry_flags = flags | (wf_kit_entry_is_dir (value) ? WF_RAW_FLAG_IS_DIR : 0);
-
-      wf_kit_path_append_name (path, key);
-      /* Parents first for what appears, deepest first for what goes. */
-      if (kind == WF_RAW_CREATED)
-        wf_sink_push (self->sink, kind, path->str, entry_flags);
-      wf_inotify_report_entry_tree (self, value, path, kind, flags);
-      if (kind != WF_RAW_CREATED)
-        wf_sink_push (self->sink, kind, path->str, entry_flags);
-      g_string_truncate (path, dir_len);
-    }
-}
-
-void
 wf_inotify_report_found_since (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *entry,
                                GString *path, WfRawFlags flags)
 {
@@ -178,7 +151,7 @@ wf_inotify_report_lost_since (WfBackendInstance *self, WfWatchNode *node, const 
       /* Gone, or something else now: its parent's event for that may
        * have been dropped as older than the rescan. */
       exists = lstat (path->str, &st) == 0;
-      wf_inotify_report_entry_tree (self, entry, path, WF_RAW_DELETED, flags);
+      wf_kit_entry_report_below (entry, path, self->sink, WF_RAW_DELETED, flags);
       wf_sink_push (self->sink, WF_RAW_DELETED, path->str, flags | WF_RAW_FLAG_IS_DIR);
       if (exists)
         wf_sink_push (self->sink, WF_RAW_CREATED, path->str, flags);
@@ -191,7 +164,7 @@ wf_inotify_report_lost_since (WfBackendInstance *self, WfWatchNode *node, const 
       wf_kit_path_append_name (path, key);
       if (!g_hash_table_contains (found, key))
         {
-          wf_inotify_report_entry_tree (self, value, path, WF_RAW_DELETED, flags);
+          wf_kit_entry_report_below (value, path, self->sink, WF_RAW_DELETED, flags);
           wf_sink_push (self->sink, WF_RAW_DELETED, path->str,
                         flags | (wf_kit_entry_is_dir (value) ? WF_RAW_FLAG_IS_DIR : 0));
         }

@@ -213,11 +213,6 @@ WfKitEntry *wf_inotify_alias_report_lookup (WfBackendInstance *self, const WfWat
 WfKitSnapshot *wf_inotify_alias_report_take (WfBackendInstance *self, WfWatchNode *alias);
 /* The names in @node's entries, as a set. */
 GHashTable *wf_inotify_names_of (WfWatchNode *node);
-/* Pushes @kind for everything listed below @entry (its path in @path,
- * restored on return): parents first for WF_RAW_CREATED, deepest first
- * otherwise. */
-void wf_inotify_report_entry_tree (WfBackendInstance *self, const WfKitEntry *entry, GString *path,
-                                   WfRawKind kind, WfRawFlags flags);
 /* Pushes created for what @node (just listed, at @path) holds and @entry,
  * what a rescan reported there, did not, with all below it. */
 void wf_inotify_report_found_since (WfBackendInstance *self, WfWatchNode *node, const WfKitEntry *entry,

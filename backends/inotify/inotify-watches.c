@@ -36,6 +36,7 @@
 #include <gio/gio.h>
 
 #include "inotify-backend-private.h"
+#include "wf-kit-dir-reader.h"
 #include "wf-kit-limit.h"
 
 typedef enum {
@@ -207,13 +208,14 @@ give_up (Walk *w, WfWatchNode *node, int err)
   return STEP_SKIPPED;
 }
 
-/* LISTED_DIRECTORY, LISTED_LINK or LISTED_OTHER. */
+/* LISTED_DIRECTORY, LISTED_LINK or LISTED_OTHER, for the entry @name of
+ * @dir_fd that the listing says is of @d_type. */
 static guint8
-entry_type (WfBackendInstance *self, int dir_fd, const struct dirent64 *entry)
+entry_type (WfBackendInstance *self, int dir_fd, const char *name, guint8 d_type)
 {
   struct stat st;
 
-  switch (entry->d_type)
+  switch (d_type)
     {
     case DT_DIR:
       return LISTED_DIRECTORY;
@@ -221,7 +223,7 @@ entry_type (WfBackendInstance *self, int dir_fd, const struct dirent64 *entry)
       break;
     case DT_UNKNOWN:
       /* A file system that does not say: ask it. */
-      if (fstatat (dir_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+      if (fstatat (dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return LISTED_OTHER;
       if (S_ISDIR (st.st_mode))
         return LISTED_DIRECTORY;
@@ -231,7 +233,7 @@ entry_type (WfBackendInstance *self, int dir_fd, const struct dirent64 *entry)
     default:
       return LISTED_OTHER;
     }
-  if (self->follow_symlinks && fstatat (dir_fd, entry->d_name, &st, 0) == 0 && S_ISDIR (st.st_mode))
+  if (self->follow_symlinks && fstatat (dir_fd, name, &st, 0) == 0 && S_ISDIR (st.st_mode))
     return LISTED_LINK;
   return LISTED_OTHER;
 }
@@ -242,17 +244,6 @@ compare_names (const void *a, const void *b)
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
-/* Large enough for a typical directory in one call. */
-#define DIRENT_BUFFER_SIZE (16 * 1024)
-
-/* Records the names in @dir_fd (already watched) as @node's entries, queues
- * its subdirectories, and in WF_WALK_NEW_DIRECTORY reports every entry.
- * An ignored entry is left out before anything is spent on it (not even
- * a stat to learn its type): it is neither watched, nor reported, nor
- * remembered, so a resync has nothing to say about it either.
- * getdents64() straight into a stack buffer, not readdir(): fdopendir()
- * costs three more system calls per directory (fstat, two fcntl) and a
- * 32 KiB allocation, a quarter of the walk. */
 /* Is the directory open as @dir_fd still at @path (in a walk that
  * reports what it lists)?  One renamed while it was read holds names that
  * were never at @path.  Beyond PATH_MAX it cannot be told: taken as there. */
@@ -279,7 +270,13 @@ still_at_path (int dir_fd, const char *path, gboolean follow)
   return FALSE;
 }
 
-/* FALSE: the directory was renamed while a walk that reports was reading
+/* Records the names in @dir_fd (already watched) as @node's entries, queues
+ * its subdirectories, and in WF_WALK_NEW_DIRECTORY reports every entry.
+ * Listed by the kit's reader (ignored entries left out before anything is
+ * spent on them, not even a stat to learn their type): an ignored entry is
+ * neither watched, nor reported, nor remembered, so a resync has nothing
+ * to say about it either.
+ * FALSE: the directory was renamed while a walk that reports was reading
  * it, and the listing is dropped. */
 static gboolean
 list_directory (Walk *w, WfWatchNode *node, int dir_fd)
@@ -292,52 +289,34 @@ list_directory (Walk *w, WfWatchNode *node, int dir_fd)
   const char *root_path = rules != NULL ? wf_watch_node_get_root (node)->name : NULL;
   gboolean report = w->mode == WF_WALK_NEW_DIRECTORY;
   gboolean want_types = self->recursive || report;
-  union {
-    struct dirent64 first;
-    char bytes[DIRENT_BUFFER_SIZE];
-  } buffer;
-  ssize_t length;
-  gsize dir_len = 0;
+  WfKitDirReader reader;
+  const char *entry_name;
+  gsize dir_len;
   guint n_unique = 0;
+  int errsv;
 
   g_byte_array_set_size (listing, 0);
   g_ptr_array_set_size (names, 0);
-  if (report || rules != NULL)
-    {
-      g_string_truncate (entry_path, 0);
-      wf_watch_node_append_path (node, entry_path);
-      dir_len = entry_path->len;
-    }
+  g_string_truncate (entry_path, 0);
+  wf_watch_node_append_path (node, entry_path);
+  dir_len = entry_path->len;
 
   /* A read error ends the listing: it means the directory went away, and
    * its events say so. */
-  while ((length = getdents64 (dir_fd, buffer.bytes, sizeof buffer)) > 0)
-    for (ssize_t offset = 0; offset < length;)
-      {
-        const struct dirent64 *entry = (const struct dirent64 *) (buffer.bytes + offset);
-        const char *name = entry->d_name;
-        guint8 type;
+  if (wf_kit_dir_reader_open_borrowed (&reader, dir_fd, entry_path, rules, root_path) == 0)
+    {
+      while ((entry_name = wf_kit_dir_reader_next (&reader, &errsv)) != NULL)
+        {
+          guint8 type = want_types ? entry_type (self, dir_fd, entry_name, wf_kit_dir_reader_get_type (&reader))
+                                   : LISTED_OTHER;
 
-        offset += entry->d_reclen;
-        if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
-          continue;
-        if (rules != NULL)
-          {
-            gboolean ignored;
-
-            wf_kit_path_append_name (entry_path, name);
-            ignored = wf_ignore_rules_matches_entry (rules, root_path, entry_path->str);
-            g_string_truncate (entry_path, dir_len);
-            if (ignored)
-              continue;
-          }
-
-        type = want_types ? entry_type (self, dir_fd, entry) : LISTED_OTHER;
-        /* Offsets for now: the listing moves as it grows. */
-        g_ptr_array_add (names, GUINT_TO_POINTER (listing->len + 1));
-        g_byte_array_append (listing, &type, 1);
-        g_byte_array_append (listing, (const guint8 *) name, strlen (name) + 1);
-      }
+          /* Offsets for now: the listing moves as it grows. */
+          g_ptr_array_add (names, GUINT_TO_POINTER (listing->len + 1));
+          g_byte_array_append (listing, &type, 1);
+          g_byte_array_append (listing, (const guint8 *) entry_name, strlen (entry_name) + 1);
+        }
+      wf_kit_dir_reader_close (&reader);
+    }
 
   /* Names first, then where the directory is: its parent's events say
    * where it went. */
@@ -912,7 +891,7 @@ wf_inotify_report_subtree (WfBackendInstance *self,
   /* An alias holds, as far as the caller knows, what a resync said. */
   if (kept != NULL)
     {
-      wf_inotify_report_entry_tree (self, kept, path, kind, flags);
+      wf_kit_entry_report_below (kept, path, self->sink, kind, flags);
       return;
     }
   wf_name_set_compact (&node->entries);

@@ -3,23 +3,26 @@
  * vtable, thin on purpose: the OS calls are in wf-kq-os.c, what a note
  * means in wf-kq-translate.c, what changed is the kit's snapshot.
  *
- * One descriptor per directory of the tree.  A note on any of them wakes
- * the scan thread, which rescans the roots with the kit (the snapshot diff
- * reports creations, deletions, renames and, by fingerprints, file
- * modifications) and then watches every directory not yet watched,
- * rescanning once more after a new watch (watch-then-scan).  Directories
- * only, no descriptor per file, except a single-file root (its own,
- * reopened after an atomic save, and its parent's): so on a
- * real BSD a write to a file that changes no directory's listing is seen
- * only at the next note or at the periodic rescan (below), which is also
- * how directories past the descriptor budget are covered (the watch-limit
- * policy "poll": they are counted as polled in the status, and listed as
- * polled subtrees; policy "error": add_root fails with
- * WF_ERROR_WATCH_LIMIT, and while running each directory left unwatched
- * is pushed as that error).  add_root places the new tree's watches
- * itself, then reads its snapshot (watch, then scan).  This is coarser
- * than the per-directory diff issue 10 asks for (whole roots are rescanned
- * per wake-up): see README.
+ * One descriptor per directory of the tree.  A note on one of them queues
+ * that directory (its parent too for a note that it went); the scan
+ * thread diffs each queued directory's listing against the kit's snapshot
+ * (wf_kit_snapshot_rescan_directory(): creations, deletions, renames and,
+ * by fingerprints, its files' modifications; a directory listed below it
+ * is not read), then watches every directory not yet watched and rescans
+ * each new one once more after its watch (watch-then-scan).  A note on a
+ * root's own descriptor diffs that root's listing, and one saying it went
+ * queues its parent, outside the snapshot: that root is rescanned whole,
+ * which is what reports it gone with its tree.  Directories only, no
+ * descriptor per file, except a single-file root (its own, reopened after
+ * an atomic save, and its parent's): so on a real BSD a write to a file
+ * that changes no directory's listing raises no note, and is seen at the
+ * periodic whole rescan (KQ_RESCAN_US), which is also how directories
+ * past the descriptor budget are covered (the watch-limit policy "poll":
+ * they are counted as polled in the status, and listed as polled
+ * subtrees; policy "error": add_root fails with WF_ERROR_WATCH_LIMIT, and
+ * while running each directory left unwatched is pushed as that error).
+ * add_root places the new tree's watches itself, then reads its snapshot
+ * (watch, then scan).
  */
 #include "config.h"
 
@@ -40,9 +43,19 @@
 
 /* Descriptors kept for the process itself out of RLIMIT_NOFILE. */
 #define KQ_RESERVED_FDS 64
-/* Rescans while some directory is unwatched (budget spent) or after a
- * quiet spell: a file's write raises no directory note on a real BSD. */
+/* The whole roots are rescanned at least this often, notes or not: a
+ * file's write raises no directory note on a real BSD (only libkqueue's
+ * inotify raises one on the parent), and directories past the descriptor
+ * budget have no note at all. */
 #define KQ_RESCAN_US (2 * G_USEC_PER_SEC)
+
+/* A descriptor placed, and the number its notes carry (never reused, unlike
+ * the descriptor, so a note still queued for a watch removed names no
+ * other directory). */
+typedef struct {
+  int fd;
+  guint id;
+} Watch;
 
 struct _WfBackendInstance {
   WfSink *sink;
@@ -56,11 +69,17 @@ struct _WfBackendInstance {
   GMutex lock;
   GCond wake;
   gboolean stopping;          /* under lock */
-  gboolean dirty;             /* under lock: a note came */
+  gboolean rescan_all;        /* under lock: roots added or removed, or the periodic rescan is due */
+  GHashTable *dirty;          /* under lock: directories whose note came (paths) */
+  GHashTable *note_paths;     /* under lock: Watch.id -> the directory's path */
+  guint next_id;              /* under watch_lock */
+  GPtrArray *placed;          /* under watch_lock: directories watched since the scan took them */
   GPtrArray *roots;           /* WfKitSnapshot*, under lock */
-  GHashTable *watches;        /* path -> fd (GINT_TO_POINTER), under watch_lock */
+  GHashTable *watches;        /* path -> Watch, under watch_lock */
   GHashTable *unwatched;      /* under lock: directories past the budget (polled), path -> errno */
   guint n_wakeups;            /* under lock */
+  guint n_directory_rescans;  /* under lock */
+  guint n_whole_rescans;      /* under lock */
   GThread *kevent_thread;
   GThread *scan_thread;
 };
@@ -68,17 +87,41 @@ struct _WfBackendInstance {
 #define OPTIONS_HAVE(options, field) WF_STRUCT_HAS_FIELD (options, WfBackendOptions, field)
 
 static void
-on_note (void *data, G_GNUC_UNUSED void *udata, uint32_t fflags)
+on_note (void *data, void *udata, uint32_t fflags)
 {
   WfBackendInstance *self = data;
+  unsigned act = wf_kq_translate (WF_KQ_WATCH_DIRECTORY, fflags);
+  const char *path;
 
-  if (wf_kq_translate (WF_KQ_WATCH_DIRECTORY, fflags) == WF_KQ_ACT_NONE)
+  if (act == WF_KQ_ACT_NONE)
     return;
   g_mutex_lock (&self->lock);
-  self->dirty = TRUE;
+  /* NULL: its watch was removed meanwhile (its directory went, which its
+   * parent's note or diff says). */
+  path = g_hash_table_lookup (self->note_paths, udata);
+  if (path != NULL)
+    {
+      /* A file root's own descriptor too: its path rescans that root. */
+      g_hash_table_add (self->dirty, g_strdup (path));
+      /* Went (deleted, renamed): its parent's listing says where to. */
+      if (act & WF_KQ_ACT_DIFF_PARENT)
+        g_hash_table_add (self->dirty, g_path_get_dirname (path));
+    }
   self->n_wakeups++;
   g_cond_signal (&self->wake);
   g_mutex_unlock (&self->lock);
+}
+
+/* With watch_lock held: drops the watch at @iter (its descriptor, its
+ * knote and the path its notes name). */
+static void
+remove_watch (WfBackendInstance *self, GHashTableIter *iter, Watch *watch)
+{
+  wf_kq_loop_remove (self->loop, watch->fd);
+  g_mutex_lock (&self->lock);
+  g_hash_table_remove (self->note_paths, GUINT_TO_POINTER (watch->id));
+  g_mutex_unlock (&self->lock);
+  g_hash_table_iter_remove (iter);
 }
 
 static gpointer
@@ -97,14 +140,34 @@ add_watch (WfBackendInstance *self, const char *path, gboolean is_file, GHashTab
 {
   int fd = -1;
   int err = 0;
+  guint id = ++self->next_id;
 
+  if (id == 0)
+    id = ++self->next_id;
   if (g_hash_table_size (self->watches) < self->budget)
     {
-      fd = wf_kq_loop_add (self->loop, path, !is_file, NULL);
+      /* Named before the knote exists: its first note finds the path. */
+      g_mutex_lock (&self->lock);
+      g_hash_table_insert (self->note_paths, GUINT_TO_POINTER (id), g_strdup (path));
+      g_mutex_unlock (&self->lock);
+      fd = wf_kq_loop_add (self->loop, path, !is_file, GUINT_TO_POINTER (id));
       err = fd < 0 ? errno : 0;
+      if (fd < 0)
+        {
+          g_mutex_lock (&self->lock);
+          g_hash_table_remove (self->note_paths, GUINT_TO_POINTER (id));
+          g_mutex_unlock (&self->lock);
+        }
     }
   if (fd >= 0)
-    g_hash_table_insert (self->watches, g_strdup (path), GINT_TO_POINTER (fd));
+    {
+      Watch *watch = g_new (Watch, 1);
+
+      *watch = (Watch) { .fd = fd, .id = id };
+      g_hash_table_insert (self->watches, g_strdup (path), watch);
+      if (!is_file && self->placed != NULL)
+        g_ptr_array_add (self->placed, g_strdup (path));
+    }
   else if (err == 0 || err == EMFILE || err == ENFILE)
     g_hash_table_insert (unwatched, g_strdup (path), GINT_TO_POINTER (err));
   return fd >= 0;
@@ -161,19 +224,28 @@ static guint
 watch_file_root (WfBackendInstance *self, const char *path, GHashTable *seen, GHashTable *unwatched)
 {
   g_autofree char *parent = g_path_get_dirname (path);
-  gpointer value;
+  Watch *watch;
   guint n_new = 0;
 
   g_hash_table_add (seen, g_strdup (path));
-  if (g_hash_table_lookup_extended (self->watches, path, NULL, &value))
+  watch = g_hash_table_lookup (self->watches, path);
+  if (watch != NULL)
     {
       struct stat held, now;
 
-      if (fstat (GPOINTER_TO_INT (value), &held) != 0 || stat (path, &now) != 0
+      if (fstat (watch->fd, &held) != 0 || stat (path, &now) != 0
           || held.st_dev != now.st_dev || held.st_ino != now.st_ino)
         {
-          wf_kq_loop_remove (self->loop, GPOINTER_TO_INT (value));
-          g_hash_table_remove (self->watches, path);
+          GHashTableIter iter;
+          gpointer key, value;
+
+          g_hash_table_iter_init (&iter, self->watches);
+          while (g_hash_table_iter_next (&iter, &key, &value))
+            if (value == watch)
+              {
+                remove_watch (self, &iter, watch);
+                break;
+              }
         }
     }
   if (!g_hash_table_contains (self->watches, path))
@@ -184,6 +256,73 @@ watch_file_root (WfBackendInstance *self, const char *path, GHashTable *seen, GH
       if (!g_hash_table_contains (self->watches, parent) && add_watch (self, parent, FALSE, unwatched))
         n_new++;
     }
+  return n_new;
+}
+
+/* With watch_lock held: watches each subdirectory of @path not watched as
+ * the directory it is now (new, or a new one under an old name), and all
+ * below it.  Returns how many watches are new. */
+static guint
+watch_new_children (WfBackendInstance *self, const char *path, GHashTable *seen, GHashTable *unwatched)
+{
+  guint n_new = 0;
+  GDir *dir;
+  const char *name;
+
+  if (!self->scan_options.recursive || (dir = g_dir_open (path, 0, NULL)) == NULL)
+    return 0;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      GStatBuf st;
+      struct stat held;
+      Watch *watch;
+
+      if ((self->scan_options.follow_symlinks ? g_stat (child, &st) : g_lstat (child, &st)) != 0
+          || !S_ISDIR (st.st_mode))
+        continue;
+      watch = g_hash_table_lookup (self->watches, child);
+      if (watch != NULL && fstat (watch->fd, &held) == 0 && held.st_dev == st.st_dev && held.st_ino == st.st_ino)
+        continue;
+      if (watch != NULL)
+        {
+          GHashTableIter iter;
+          gpointer value;
+
+          g_hash_table_iter_init (&iter, self->watches);
+          while (g_hash_table_iter_next (&iter, NULL, &value))
+            if (value == watch)
+              {
+                remove_watch (self, &iter, watch);
+                break;
+              }
+        }
+      n_new += watch_tree (self, child, seen, unwatched);
+    }
+  g_dir_close (dir);
+  return n_new;
+}
+
+/* With watch_lock held, lock not: what is new in the directories @scope
+ * gets its watches (and a file root replaced a new descriptor); those of
+ * directories gone stay until the next whole sync (with libkqueue no note
+ * says a directory went while its descriptor is open). */
+static guint
+sync_watches_in (WfBackendInstance *self, GPtrArray *paths, GPtrArray *scope, GHashTable *unwatched)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint n_new = 0;
+
+  for (guint i = 0; i < paths->len; i++)
+    if (is_file_root (paths->pdata[i]))
+      n_new += watch_file_root (self, paths->pdata[i], seen, unwatched);
+  for (guint i = 0; i < scope->len; i++)
+    for (guint j = 0; j < paths->len; j++)
+      if (wf_kit_path_is_within (scope->pdata[i], paths->pdata[j]))
+        {
+          n_new += watch_new_children (self, scope->pdata[i], seen, unwatched);
+          break;
+        }
   return n_new;
 }
 
@@ -208,10 +347,7 @@ sync_watches (WfBackendInstance *self, GPtrArray *paths, GHashTable *unwatched)
   g_hash_table_iter_init (&iter, self->watches);
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (!g_hash_table_contains (seen, key))
-      {
-        wf_kq_loop_remove (self->loop, GPOINTER_TO_INT (value));
-        g_hash_table_iter_remove (&iter);
-      }
+      remove_watch (self, &iter, value);
   return n_new;
 }
 
@@ -242,11 +378,11 @@ limit_error (WfBackendInstance *self, const char *path, int err)
                       display, err != 0 ? g_strerror (err) : "budget spent", self->nofile, KQ_RESERVED_FDS);
 }
 
-/* With lock held: @unwatched becomes the set past the budget; what is new
- * in it is said (policy poll) or pushed as the limit's error (policy
- * error). */
+/* With lock held: @unwatched becomes the set past the budget (@whole) or
+ * joins it; what is new in it is said (policy poll) or pushed as the
+ * limit's error (policy error). */
 static void
-set_unwatched (WfBackendInstance *self, GHashTable *unwatched)
+set_unwatched (WfBackendInstance *self, GHashTable *unwatched, gboolean whole)
 {
   GHashTableIter iter;
   gpointer key, value;
@@ -262,6 +398,13 @@ set_unwatched (WfBackendInstance *self, GHashTable *unwatched)
         else
           wf_sink_debug (self->sink, "kqueue: polled instead: %s", error->message);
       }
+  if (!whole)
+    {
+      g_hash_table_iter_init (&iter, unwatched);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (self->unwatched, g_strdup (key), value);
+      return;
+    }
   g_hash_table_unref (self->unwatched);
   self->unwatched = g_hash_table_ref (unwatched);
 }
@@ -277,53 +420,124 @@ root_paths (WfBackendInstance *self)
 }
 
 /* With lock held (dropped meanwhile): the watches of the roots now, and
- * the set past the budget.  Returns how many watches are new. */
+ * the set past the budget; or (@scope not NULL) only what is new in the
+ * directories @scope (keys of a set of paths): reading every directory of
+ * the tree for its watches would undo what one directory's rescan saves.
+ * Returns how many watches are new. */
 static guint
-sync_roots (WfBackendInstance *self)
+sync_roots (WfBackendInstance *self, GHashTable *scope)
 {
   g_autoptr (GPtrArray) paths = root_paths (self);
   g_autoptr (GHashTable) unwatched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) placed = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) scope_paths = NULL;
   guint n_new;
 
+  if (scope != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      scope_paths = g_ptr_array_new_with_free_func (g_free);
+      g_hash_table_iter_init (&iter, scope);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        g_ptr_array_add (scope_paths, g_strdup (key));
+    }
   g_mutex_unlock (&self->lock);
   g_mutex_lock (&self->watch_lock);
-  n_new = sync_watches (self, paths, unwatched);
+  self->placed = placed;
+  n_new = scope_paths != NULL ? sync_watches_in (self, paths, scope_paths, unwatched)
+                              : sync_watches (self, paths, unwatched);
+  self->placed = NULL;
   g_mutex_unlock (&self->watch_lock);
   g_mutex_lock (&self->lock);
-  set_unwatched (self, unwatched);
+  set_unwatched (self, unwatched, scope_paths == NULL);
+  /* Watch, then scan: each directory watched now is read once more, for
+   * what came into it before its watch. */
+  for (guint i = 0; i < placed->len; i++)
+    g_hash_table_add (self->dirty, g_steal_pointer (&placed->pdata[i]));
   return n_new;
+}
+
+/* With lock held: rescans each of @dirty's directories in the roots that
+ * hold it; a root below one (a file root's parent, a root's own parent
+ * after it went) is rescanned whole. */
+static guint
+rescan_dirty (WfBackendInstance *self, GHashTable *dirty)
+{
+  GHashTableIter iter;
+  gpointer key;
+  guint pushed = 0;
+
+  g_hash_table_iter_init (&iter, dirty);
+  while (g_hash_table_iter_next (&iter, &key, NULL) && !self->stopping)
+    for (guint i = 0; i < self->roots->len; i++)
+      {
+        WfKitSnapshot *snapshot = self->roots->pdata[i];
+        const char *root = wf_kit_snapshot_get_path (snapshot);
+
+        if (wf_kit_path_is_within (key, root))
+          pushed += wf_kit_snapshot_rescan_directory (snapshot, key, self->sink, WF_RAW_FLAG_NONE);
+        else if (wf_kit_path_is_within (root, key))
+          pushed += wf_kit_snapshot_rescan (snapshot, self->sink, WF_RAW_FLAG_NONE);
+        else
+          continue;
+        self->n_directory_rescans++;
+      }
+  return pushed;
 }
 
 static gpointer
 scan_thread (gpointer data)
 {
   WfBackendInstance *self = data;
+  /* When the whole roots are next rescanned: at once, for the first. */
+  gint64 next_whole = 0;
 
   g_mutex_lock (&self->lock);
   while (!self->stopping)
     {
-      gint64 deadline;
+      gboolean whole = self->rescan_all || g_get_monotonic_time () >= next_whole;
 
-      (void) sync_roots (self);
+      self->rescan_all = FALSE;
+      if (whole)
+        (void) sync_roots (self, NULL);
       /* Watch, then scan: what a new directory got before its watch is in
        * the scan after it, what it gets after raises a note.  So a scan
        * that found something is followed by watching what it found (the
-       * status is then right by the time its changes are delivered) and,
-       * if that placed a watch, by one more scan. */
+       * status is then right by the time its changes are delivered) and
+       * by one more scan of each directory that placed a watch. */
       while (!self->stopping)
         {
-          guint pushed = 0;
+          g_autoptr (GHashTable) dirty = g_steal_pointer (&self->dirty);
+          guint pushed;
 
-          self->dirty = FALSE;
-          for (guint i = 0; i < self->roots->len && !self->stopping; i++)
-            pushed += wf_kit_snapshot_rescan (self->roots->pdata[i], self->sink, WF_RAW_FLAG_NONE);
-          if (pushed == 0 || self->stopping || sync_roots (self) == 0)
+          self->dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+          if (whole)
+            {
+              /* The notes queued until now are in it. */
+              pushed = 0;
+              for (guint i = 0; i < self->roots->len && !self->stopping; i++)
+                pushed += wf_kit_snapshot_rescan (self->roots->pdata[i], self->sink, WF_RAW_FLAG_NONE);
+              self->n_whole_rescans++;
+              next_whole = g_get_monotonic_time () + KQ_RESCAN_US;
+            }
+          else
+            {
+              pushed = rescan_dirty (self, dirty);
+            }
+          if (self->stopping)
+            break;
+          if (pushed > 0)
+            (void) sync_roots (self, whole ? NULL : dirty);
+          whole = FALSE;
+          /* Notes without a pause do not put the whole rescan off. */
+          if (self->rescan_all || g_hash_table_size (self->dirty) == 0 || g_get_monotonic_time () >= next_whole)
             break;
         }
 
-      deadline = g_get_monotonic_time () + KQ_RESCAN_US;
-      while (!self->stopping && !self->dirty)
-        if (!g_cond_wait_until (&self->wake, &self->lock, deadline))
+      while (!self->stopping && !self->rescan_all && g_hash_table_size (self->dirty) == 0)
+        if (!g_cond_wait_until (&self->wake, &self->lock, next_whole))
           break;
     }
   g_mutex_unlock (&self->lock);
@@ -338,15 +552,17 @@ kq_instance_free (WfBackendInstance *self)
 
   g_hash_table_iter_init (&iter, self->watches);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    wf_kq_loop_remove (self->loop, GPOINTER_TO_INT (value));
+    wf_kq_loop_remove (self->loop, ((Watch *) value)->fd);
   g_hash_table_unref (self->watches);
+  g_hash_table_unref (self->dirty);
+  g_hash_table_unref (self->note_paths);
   g_hash_table_unref (self->unwatched);
   wf_kq_loop_free (self->loop);
   g_ptr_array_unref (self->roots);
   g_cond_clear (&self->wake);
   g_mutex_clear (&self->lock);
   g_mutex_clear (&self->watch_lock);
-  g_clear_object (&self->scan_options.ignore_rules);
+  wf_kit_scan_options_clear (&self->scan_options);
   wf_sink_unref (self->sink);
   g_free (self);
 }
@@ -359,18 +575,9 @@ kq_start (WfSink *sink, const WfBackendOptions *options, GError **error)
   g_return_val_if_fail (sink != NULL, NULL);
 
   self = g_new0 (WfBackendInstance, 1);
-  self->scan_options.recursive = TRUE;
-  self->scan_options.follow_symlinks = TRUE;
+  wf_kit_scan_options_init (&self->scan_options, options);
   if (options != NULL)
     {
-      if (OPTIONS_HAVE (options, recursive))
-        self->scan_options.recursive = options->recursive;
-      if (OPTIONS_HAVE (options, follow_symlinks))
-        self->scan_options.follow_symlinks = options->follow_symlinks;
-      if (OPTIONS_HAVE (options, ignore_permission_denied))
-        self->scan_options.ignore_permission_denied = options->ignore_permission_denied;
-      if (OPTIONS_HAVE (options, ignore_rules) && options->ignore_rules != NULL)
-        self->scan_options.ignore_rules = g_object_ref (options->ignore_rules);
       if (OPTIONS_HAVE (options, watch_limit_policy))
         self->policy = options->watch_limit_policy;
     }
@@ -382,7 +589,9 @@ kq_start (WfSink *sink, const WfBackendOptions *options, GError **error)
   g_cond_init (&self->wake);
   self->unwatched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->roots = g_ptr_array_new_with_free_func ((GDestroyNotify) wf_kit_snapshot_free);
-  self->watches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->watches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->note_paths = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   self->loop = wf_kq_loop_new ();
   if (self->loop == NULL)
     {
@@ -451,9 +660,9 @@ kq_add_root (WfBackendInstance *self, const char *path, GError **error)
     }
   g_mutex_lock (&self->lock);
   wf_kit_root_snapshots_put (self->roots, snapshot);
-  set_unwatched (self, unwatched);
+  set_unwatched (self, unwatched, TRUE);
   /* The scan thread rescans it: what changed since the snapshot. */
-  self->dirty = TRUE;
+  self->rescan_all = TRUE;
   g_cond_signal (&self->wake);
   g_mutex_unlock (&self->lock);
   g_mutex_unlock (&self->watch_lock);
@@ -468,7 +677,7 @@ kq_remove_root (WfBackendInstance *self, const char *path)
 
   g_mutex_lock (&self->lock);
   wf_kit_root_snapshots_remove (self->roots, path);
-  self->dirty = TRUE;
+  self->rescan_all = TRUE;
   g_cond_signal (&self->wake);
   g_mutex_unlock (&self->lock);
 }
@@ -491,8 +700,9 @@ kq_describe (WfBackendInstance *self)
   g_mutex_lock (&self->lock);
   kq_count (self, &counts);
   own_fields = g_strdup_printf ("descriptor budget: %" G_GUINT64_FORMAT ", past it: %u, wake-ups: %u, "
-                                "stop by: %s",
+                                "directory rescans: %u, whole rescans: %u, stop by: %s",
                                 self->budget, g_hash_table_size (self->unwatched), self->n_wakeups,
+                                self->n_directory_rescans, self->n_whole_rescans,
                                 wf_kq_loop_uses_user_event (self->loop) ? "EVFILT_USER" : "pipe");
   g_mutex_unlock (&self->lock);
   return wf_kit_describe ("KqueueBackend", own_fields, &counts);
@@ -567,10 +777,4 @@ static const WfBackendVTable kq_vtable = {
   .flags = WF_BACKEND_FLAG_NONE,
 };
 
-G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);
-
-G_MODULE_EXPORT const WfBackendVTable *
-wf_backend_module_get_vtable (G_GNUC_UNUSED guint host_abi_major)
-{
-  return &kq_vtable;
-}
+WF_BACKEND_MODULE_EXPORT (kq_vtable)

@@ -77,7 +77,7 @@ poll_instance_free (WfBackendInstance *self)
   g_ptr_array_unref (self->roots);
   g_cond_clear (&self->wake);
   g_mutex_clear (&self->lock);
-  g_clear_object (&self->scan_options.ignore_rules);
+  wf_kit_scan_options_clear (&self->scan_options);
   wf_sink_unref (self->sink);
   g_free (self);
 }
@@ -92,20 +92,11 @@ poll_start (WfSink *sink, const WfBackendOptions *options, GError **error)
   g_return_val_if_fail (sink != NULL, NULL);
 
   self = g_new0 (WfBackendInstance, 1);
-  self->scan_options.recursive = TRUE;
-  self->scan_options.follow_symlinks = TRUE;
+  wf_kit_scan_options_init (&self->scan_options, options);
   if (options != NULL)
     {
-      if (OPTIONS_HAVE (options, recursive))
-        self->scan_options.recursive = options->recursive;
-      if (OPTIONS_HAVE (options, follow_symlinks))
-        self->scan_options.follow_symlinks = options->follow_symlinks;
-      if (OPTIONS_HAVE (options, ignore_permission_denied))
-        self->scan_options.ignore_permission_denied = options->ignore_permission_denied;
       if (OPTIONS_HAVE (options, poll_delay_ms))
         delay_ms = options->poll_delay_ms;
-      if (OPTIONS_HAVE (options, ignore_rules) && options->ignore_rules != NULL)
-        self->scan_options.ignore_rules = g_object_ref (options->ignore_rules);
       if (OPTIONS_HAVE (options, poll_cpu_percent))
         cpu_percent = options->poll_cpu_percent;
     }
@@ -231,12 +222,4 @@ static const WfBackendVTable poll_vtable = {
   .flags = WF_BACKEND_FLAG_ROOTS_MUST_EXIST | WF_BACKEND_FLAG_REPORTS_GIVEN_PATHS,
 };
 
-G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);
-
-/* The vtable is returned whatever @host_abi_major says: its header carries
- * our ABI, and the core turns a mismatch into a clear error. */
-G_MODULE_EXPORT const WfBackendVTable *
-wf_backend_module_get_vtable (G_GNUC_UNUSED guint host_abi_major)
-{
-  return &poll_vtable;
-}
+WF_BACKEND_MODULE_EXPORT (poll_vtable)

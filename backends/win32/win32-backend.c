@@ -103,8 +103,6 @@ struct _WfBackendInstance {
   GThread *scan_thread;
 };
 
-#define OPTIONS_HAVE(options, field) WF_STRUCT_HAS_FIELD (options, WfBackendOptions, field)
-
 static void
 record_clear (gpointer data)
 {
@@ -565,7 +563,7 @@ w32_instance_free (WfBackendInstance *self)
   g_cond_clear (&self->wake);
   g_mutex_clear (&self->lock);
   g_mutex_clear (&self->watch_lock);
-  g_clear_object (&self->scan_options.ignore_rules);
+  wf_kit_scan_options_clear (&self->scan_options);
   wf_sink_unref (self->sink);
   g_free (self);
 }
@@ -579,19 +577,7 @@ w32_start (WfSink *sink, const WfBackendOptions *options, GError **error)
   g_return_val_if_fail (sink != NULL, NULL);
 
   self = g_new0 (WfBackendInstance, 1);
-  self->scan_options.recursive = TRUE;
-  self->scan_options.follow_symlinks = TRUE;
-  if (options != NULL)
-    {
-      if (OPTIONS_HAVE (options, recursive))
-        self->scan_options.recursive = options->recursive;
-      if (OPTIONS_HAVE (options, follow_symlinks))
-        self->scan_options.follow_symlinks = options->follow_symlinks;
-      if (OPTIONS_HAVE (options, ignore_permission_denied))
-        self->scan_options.ignore_permission_denied = options->ignore_permission_denied;
-      if (OPTIONS_HAVE (options, ignore_rules) && options->ignore_rules != NULL)
-        self->scan_options.ignore_rules = g_object_ref (options->ignore_rules);
-    }
+  wf_kit_scan_options_init (&self->scan_options, options);
   self->sink = wf_sink_ref (sink);
   g_mutex_init (&self->lock);
   g_mutex_init (&self->watch_lock);
@@ -800,10 +786,4 @@ static const WfBackendVTable w32_vtable = {
   .flags = WF_BACKEND_FLAG_ROOTS_MUST_EXIST,
 };
 
-G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);
-
-G_MODULE_EXPORT const WfBackendVTable *
-wf_backend_module_get_vtable (G_GNUC_UNUSED guint host_abi_major)
-{
-  return &w32_vtable;
-}
+WF_BACKEND_MODULE_EXPORT (w32_vtable)

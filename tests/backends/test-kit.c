@@ -253,6 +253,52 @@ test_fingerprint_since (Fixture *f, gconstpointer data)
   g_assert_cmpint (wf_kit_fingerprint_compare_since (TRUE, 0, &now), ==, WF_KIT_CHANGE_METADATA);
 }
 
+/* ---- scan options ---------------------------------------------------------- */
+
+/* What every backend reads from start()'s options, once: fields an older
+ * core did not have (its struct_size ends before them) keep RustNotify's
+ * defaults, and the rules are referenced until cleared. */
+static void
+test_scan_options (void)
+{
+  g_autoptr(WfIgnoreRules) rules = wf_ignore_rules_new ();
+  WfBackendOptions options = {
+    .struct_size = sizeof (WfBackendOptions),
+    .recursive = FALSE,
+    .follow_symlinks = FALSE,
+    .ignore_permission_denied = TRUE,
+    .ignore_rules = rules,
+  };
+  WfKitScanOptions scan;
+
+  wf_ignore_rules_seal (rules);
+  wf_kit_scan_options_init (&scan, NULL);
+  g_assert_true (scan.recursive);
+  g_assert_true (scan.follow_symlinks);
+  g_assert_false (scan.ignore_permission_denied);
+  g_assert_null (scan.ignore_rules);
+  wf_kit_scan_options_clear (&scan);
+
+  wf_kit_scan_options_init (&scan, &options);
+  g_assert_false (scan.recursive);
+  g_assert_false (scan.follow_symlinks);
+  g_assert_true (scan.ignore_permission_denied);
+  g_assert_true (scan.ignore_rules == rules);
+  g_assert_cmpuint (G_OBJECT (rules)->ref_count, ==, 2);
+  wf_kit_scan_options_clear (&scan);
+  g_assert_null (scan.ignore_rules);
+  g_assert_cmpuint (G_OBJECT (rules)->ref_count, ==, 1);
+
+  /* A core built when the struct ended after recursive. */
+  options.struct_size = G_STRUCT_OFFSET (WfBackendOptions, follow_symlinks);
+  wf_kit_scan_options_init (&scan, &options);
+  g_assert_false (scan.recursive);
+  g_assert_true (scan.follow_symlinks);
+  g_assert_false (scan.ignore_permission_denied);
+  g_assert_null (scan.ignore_rules);
+  wf_kit_scan_options_clear (&scan);
+}
+
 /* ---- the directory reader ------------------------------------------------- */
 
 static void
@@ -316,6 +362,56 @@ test_dir_reader_large (Fixture *f, gconstpointer data)
   g_assert_cmpint (errsv, ==, 0);
   wf_kit_dir_reader_close (&reader);
   g_assert_cmpuint (g_hash_table_size (seen), ==, 3000);
+}
+
+/* A directory the caller opened itself (inotify opens one to watch it):
+ * listed whole with each entry's type as the listing gives it, and the
+ * descriptor still the caller's, open, after the reader is closed. */
+static void
+test_dir_reader_borrowed (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GString) path = g_string_new (f->tmpdir);
+  g_autoptr(GHashTable) types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *target = path_in (f, "dir");
+  g_autofree char *link = path_in (f, "link");
+  WfKitDirReader reader;
+  const char *name;
+  struct stat st;
+  int errsv;
+  int fd;
+
+  write_in (f, "file", "");
+  mkdir_in (f, "dir");
+  g_assert_no_errno (symlink (target, link));
+  fd = open (f->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  g_assert_cmpint (fd, >=, 0);
+
+  g_assert_cmpint (wf_kit_dir_reader_open_borrowed (&reader, fd, path, NULL, NULL), ==, 0);
+  while ((name = wf_kit_dir_reader_next (&reader, &errsv)) != NULL)
+    {
+      guint type = wf_kit_dir_reader_get_type (&reader);
+
+      /* DT_UNKNOWN is allowed (a file system that does not say), a wrong
+       * type is not. */
+      if (type == DT_UNKNOWN)
+        {
+          g_assert_no_errno (fstatat (fd, name, &st, AT_SYMLINK_NOFOLLOW));
+          type = S_ISDIR (st.st_mode) ? DT_DIR : S_ISLNK (st.st_mode) ? DT_LNK : DT_REG;
+        }
+      g_assert_true (g_hash_table_insert (types, g_strdup (name), GUINT_TO_POINTER (type)));
+    }
+  g_assert_cmpint (errsv, ==, 0);
+  wf_kit_dir_reader_close (&reader);
+  g_assert_cmpstr (path->str, ==, f->tmpdir);
+  g_assert_cmpuint (g_hash_table_size (types), ==, 3);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (types, "file")), ==, DT_REG);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (types, "dir")), ==, DT_DIR);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (types, "link")), ==, DT_LNK);
+
+  /* Still open, and still the directory. */
+  g_assert_no_errno (fstat (fd, &st));
+  g_assert_true (S_ISDIR (st.st_mode));
+  g_assert_no_errno (close (fd));
 }
 
 /* ---- the snapshot --------------------------------------------------------- */
@@ -424,6 +520,21 @@ test_snapshot_root_comes_and_goes (Fixture *f, gconstpointer data)
     g_autofree char *seen = take (sink);
     g_autofree char *expected = wf_test_expect_changes (f, WF_CHANGE_DELETED, "r", WF_CHANGE_DELETED, "r/s",
                                                         WF_CHANGE_DELETED, "r/s/g", 0);
+    g_assert_cmpstr (seen, ==, expected);
+  }
+
+  /* report_below(): what lies below an entry, under another path (an
+   * alias's), that path given back as it was. */
+  {
+    g_autofree char *alias = path_in (f, "alias");
+    g_autoptr(GString) path = g_string_new (alias);
+    g_autofree char *seen = NULL;
+    g_autofree char *expected = wf_test_expect_changes (f, WF_CHANGE_DELETED, "alias/s", WF_CHANGE_DELETED,
+                                                        "alias/s/g", 0);
+
+    wf_kit_entry_report_below (wf_kit_snapshot_get_root (snapshot), path, sink, WF_RAW_DELETED, WF_RAW_FLAG_NONE);
+    g_assert_cmpstr (path->str, ==, alias);
+    seen = take (sink);
     g_assert_cmpstr (seen, ==, expected);
   }
   wf_kit_snapshot_free (snapshot);
@@ -1037,6 +1148,7 @@ main (int argc, char **argv)
   ADD ("fingerprint/since", test_fingerprint_since);
   ADD ("dir-reader", test_dir_reader);
   ADD ("dir-reader/large", test_dir_reader_large);
+  ADD ("dir-reader/borrowed", test_dir_reader_borrowed);
   ADD ("snapshot/files", test_snapshot_files);
   ADD ("snapshot/subtrees", test_snapshot_subtrees);
   ADD ("snapshot/root-comes-and-goes", test_snapshot_root_comes_and_goes);
@@ -1056,6 +1168,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kit/fs-type-patterns", test_fs_type_patterns);
   ADD ("mounts/local-tree", test_mounts_local_tree);
   g_test_add_func ("/kit/pace", test_pace);
+  g_test_add_func ("/kit/scan-options", test_scan_options);
   g_test_add_func ("/kit/limit-error", test_limit_error);
   g_test_add_func ("/kit/status-fill", test_status_fill);
 

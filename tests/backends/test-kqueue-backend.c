@@ -3,12 +3,13 @@
  * the public WfNotify API with kqueue forced: a directory's descriptor and
  * its knote are given back when the directory goes, a directory that gets
  * a descriptor number given back is heard by its own notes (not only by
- * the periodic rescan), so is a single-file root, and the watch-limit
- * policy "error".  Built where kqueue.so is: the BSDs and macOS,
- * or Linux with libkqueue (by hand, README "emulated (libkqueue)"), where
- * the first failed before the knote was deleted ahead of close(): libkqueue
- * keeps a knote, and its inotify instance, past close() (20 directories
- * removed left 22 descriptors open).
+ * the periodic rescan), so is a single-file root, a note rescans its own
+ * directory and not the whole roots, and the watch-limit policy "error".
+ * Built where kqueue.so is: the BSDs and macOS, or Linux with libkqueue
+ * (by hand, README "emulated (libkqueue)"), where the first failed before
+ * the knote was deleted ahead of close(): libkqueue keeps a knote, and its
+ * inotify instance, past close() (20 directories removed left 22
+ * descriptors open).
  * What every backend does is in the scenario matrix (test-scenarios.c).
  */
 #include "config.h"
@@ -187,6 +188,50 @@ test_file_root_heard (Fixture *f, G_GNUC_UNUSED gconstpointer data)
   g_assert_cmpuint (wf_test_describe_field (notify, "wake-ups"), >, before);
 }
 
+/* A note rescans its own directory, not the roots: a file made two levels
+ * down in a small directory, beside a big one, is reported by directory
+ * rescans alone (the whole rescan, periodic, is not what found it).  The
+ * change is made right after a whole rescan, so the next is KQ_RESCAN_US
+ * (2 s) away, far more than a note takes. */
+#define N_BIG 200
+
+static void
+test_note_rescans_its_directory (Fixture *f, G_GNUC_UNUSED gconstpointer data)
+{
+  g_autoptr(WfNotify) notify = NULL;
+  g_autofree char *added = NULL;
+  guint whole, directory;
+  gint64 deadline;
+
+  if (wf_test_skip_unless_backend ("kqueue"))
+    return;
+  wf_test_fixture_mkdir (f, "w/small/deeper");
+  wf_test_fixture_mkdir (f, "w/big");
+  for (guint i = 0; i < N_BIG; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("w/big/f%u", i);
+      wf_test_fixture_touch (f, name);
+    }
+  notify = kqueue_notify_new_ok (f, "w");
+  wf_test_fixture_touch (f, "w/started");
+  added = wf_test_expect_changes (f, WF_CHANGE_ADDED, "w/started", 0);
+  wf_test_assert_changes (notify, added);
+
+  whole = wf_test_describe_field (notify, "whole rescans");
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (wf_test_describe_field (notify, "whole rescans") == whole && g_get_monotonic_time () < deadline)
+    g_usleep (10 * 1000);
+  whole = wf_test_describe_field (notify, "whole rescans");
+  directory = wf_test_describe_field (notify, "directory rescans");
+
+  wf_test_fixture_touch (f, "w/small/deeper/f");
+  g_free (added);
+  added = wf_test_expect_changes (f, WF_CHANGE_ADDED, "w/small/deeper/f", 0);
+  wf_test_assert_changes (notify, added);
+  g_assert_cmpuint (wf_test_describe_field (notify, "whole rescans"), ==, whole);
+  g_assert_cmpuint (wf_test_describe_field (notify, "directory rescans"), >, directory);
+}
+
 /* With the policy "error", a tree past the limit fails the watcher with
  * WF_ERROR_WATCH_LIMIT naming it (with libkqueue: an inotify instance
  * per directory, whose namespace limit is lowered here; on a BSD that
@@ -244,6 +289,8 @@ main (int argc, char **argv)
               test_reused_descriptor_heard, wf_test_fixture_tear_down);
   g_test_add ("/kqueue/file-root-heard", Fixture, NULL, wf_test_fixture_set_up, test_file_root_heard,
               wf_test_fixture_tear_down);
+  g_test_add ("/kqueue/note-rescans-its-directory", Fixture, NULL, wf_test_fixture_set_up,
+              test_note_rescans_its_directory, wf_test_fixture_tear_down);
   g_test_add ("/kqueue/policy-error", Fixture, NULL, wf_test_fixture_set_up, test_policy_error,
               wf_test_fixture_tear_down);
   return g_test_run ();

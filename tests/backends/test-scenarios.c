@@ -342,7 +342,8 @@ test_directory_touched (Fixture *f, gconstpointer data)
 
 /* A directory made and removed (or moved out and back) between two looks.
  * Exception, poll and kqueue (by_diff): they see the tree only at each
- * scan (kqueue's note only wakes one), so a state that begins and ends
+ * scan (kqueue's note names no entry: it makes its directory's listing be
+ * read, after the fact), so a state that begins and ends
  * between two scans may never be seen (or be seen, if a scan lands in
  * between: optional there).  inotify hears each step. */
 static void

@@ -169,13 +169,7 @@ static const WfBackendVTable test_vtable = {
 };
 
 #ifndef TEST_BACKEND_NO_ENTRY
-G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_vtable (guint host_abi_major);
-
-G_MODULE_EXPORT const WfBackendVTable *
-wf_backend_module_get_vtable (guint host_abi_major)
-{
-  return &test_vtable;
-}
+WF_BACKEND_MODULE_EXPORT (test_vtable)
 #else
 G_MODULE_EXPORT const WfBackendVTable *wf_backend_module_get_table (void);
 
