@@ -13,13 +13,20 @@
  *     (an atomic save renames a file over it: the parent sees that);
  *   - a root that is gone: a guard on its nearest existing ancestor
  *     (wf-kit-missing-root), climbed down as components come back.
- * A record marks its root dirty; the scan thread rescans that root with
- * the kit (creations, deletions with their subtrees, renames, data and
- * attribute changes by fingerprint: the same rule set as poll), flagged
- * RESYNC after an overflow.  Records are used only to know which root to
- * rescan: this is as coarse as the kqueue backend (a whole root per
- * wake-up), and leaves wine's wrong names after a directory rename
- * harmless.  No timer: the scan thread sleeps until a record comes.
+ * Records of a root's own watch are translated on the scan thread, a
+ * batch at a time (translate()): the directories they name (each
+ * record's parent, a directory added or renamed here, a directory
+ * itself modified) are rescanned one by one with the kit
+ * (wf_kit_snapshot_rescan_directory(): new entries with all below them,
+ * gone ones with all known below them, changed fingerprints), and the
+ * records themselves report what no rescan can see (an entry that came
+ * and went between two reads).  Per directory, not per root: a
+ * directory made and removed at once is reported, and wine's blind
+ * spots (what happens in a subdirectory older than the watch or moved
+ * in, README) are read when a record names that directory.  Records of
+ * a guard (the root itself or an ancestor came, went or changed), a
+ * dead watch and lost events (overflow: RESYNC) rescan the whole root.
+ * No timer: the scan thread sleeps until a record comes.
  *
  * Not built on Linux (no <windows.h>), and CI cannot build it for
  * Windows (Debian has no GLib for mingw): the main build compiles this
@@ -35,12 +42,29 @@
 #include <gmodule.h>
 
 #include "watchfiles-backend.h"
+#include "wf-kit-dir-reader.h"
 #include "wf-kit-missing-root.h"
+#include "wf-kit-path.h"
 #include "wf-kit-snapshot.h"
 #include "wf-kit-status.h"
 #include "wf-w32-os.h"
 
+typedef struct _Root Root;
+
+/* What a watch's udata points at: which root, and whether it is the
+ * root's own watch (its records name entries below it) or its guard. */
 typedef struct {
+  Root *root;
+  gboolean is_guard;
+} WatchTag;
+
+/* One record of the root's own watch, its path joined to the root's. */
+typedef struct {
+  WfW32EventKind kind;
+  char *path;
+} Record;
+
+struct _Root {
   WfBackendInstance *self;
   char *path;                 /* as given */
   WfKitSnapshot *snapshot;    /* under lock */
@@ -49,10 +73,20 @@ typedef struct {
   WfW32Watch *guard;          /* watch_lock: the parent's, or the nearest ancestor's */
   char *guard_dir;            /* watch_lock: what guard watches */
   WfKitMissingRoot missing;   /* under lock */
+  WatchTag own_tag, guard_tag;
+  GArray *records;            /* under lock: Record, not yet translated */
+  /* Under lock: paths a record said were added and that were gone by the
+   * rescan (reported added by us, unknown to the snapshot): their
+   * deletion's record is the one to report it. */
+  GHashTable *announced;
+  /* Under lock: a directory renamed within the root, old path -> new
+   * (wine goes on naming its entries under the old path). */
+  GHashTable *renamed_dirs;
   gboolean dirty;             /* under lock: a record came */
+  gboolean full;              /* under lock: rescan the whole root (guard records, a new watch) */
   gboolean resync;            /* under lock: events were lost */
   gboolean dead;              /* under lock: the root's own watch failed */
-} Root;
+};
 
 struct _WfBackendInstance {
   WfSink *sink;
@@ -70,8 +104,17 @@ struct _WfBackendInstance {
 };
 
 static void
+record_clear (gpointer data)
+{
+  g_free (((Record *) data)->path);
+}
+
+static void
 root_free (Root *root)
 {
+  g_array_unref (root->records);
+  g_hash_table_unref (root->announced);
+  g_hash_table_unref (root->renamed_dirs);
   g_free (root->path);
   g_free (root->guard_dir);
   g_clear_pointer (&root->snapshot, wf_kit_snapshot_free);
@@ -81,14 +124,30 @@ root_free (Root *root)
 
 /* From the loop thread. */
 static void
-on_event (void *data, void *udata, WfW32EventKind kind, G_GNUC_UNUSED const char *name, unsigned long error)
+on_event (void *data, void *udata, WfW32EventKind kind, const char *name, unsigned long error)
 {
   WfBackendInstance *self = data;
-  Root *root = udata;
+  WatchTag *tag = udata;
+  Root *root = tag->root;
 
   g_mutex_lock (&self->lock);
   self->n_records++;
   root->dirty = TRUE;
+  if (kind <= WF_W32_EV_MOVED_TO && !tag->is_guard && !root->is_file)
+    {
+      GString *path = g_string_new (root->path);
+      Record record = { kind, NULL };
+
+      wf_kit_path_append_name (path, name);
+      record.path = g_string_free (path, FALSE);
+      g_array_append_val (root->records, record);
+    }
+  else
+    {
+      /* The root itself (or an ancestor, or a single-file root's name)
+       * came, went or changed: the whole root is read again. */
+      root->full = TRUE;
+    }
   if (kind == WF_W32_EV_OVERFLOW)
     root->resync = TRUE;
   if (kind == WF_W32_EV_FAILED)
@@ -104,7 +163,8 @@ static unsigned long
 add_watch (WfBackendInstance *self, Root *root, const char *dir, gboolean recursive, const char *name,
            WfW32Watch **watch)
 {
-  unsigned long error = wf_w32_loop_add (self->loop, dir, recursive, name, root, watch);
+  WatchTag *tag = watch == &root->guard ? &root->guard_tag : &root->own_tag;
+  unsigned long error = wf_w32_loop_add (self->loop, dir, recursive, name, tag, watch);
 
   if (error != 0)
     wf_sink_debug (self->sink, "win32: cannot watch %s%s%s: Win32 error %lu", dir, name ? " for " : "",
@@ -172,6 +232,266 @@ place_watches (WfBackendInstance *self, Root *root)
   return placed;
 }
 
+/* ---- records to raw events ----------------------------------------------
+ * Under lock (the snapshot's).  Each fact is reported once, by whichever
+ * of the two can see it:
+ *   - what is still there when the directory is read again (an entry
+ *     added, renamed here or moved in with all below it; one gone with
+ *     all known below it; a changed fingerprint: modified, or attributes;
+ *     the same name of another kind: deleted + added) is the kit's, from
+ *     the rescan of each directory a record named;
+ *   - what the rescan cannot see is the records': an entry added and
+ *     gone again (created, then deleted), and one gone before its
+ *     directory was read (created now, deleted at its own record).
+ * So a record's creation and the rescan finding the same entry never
+ * both push it, whichever batches of the core they fall into.  A record
+ * of MODIFIED pushes nothing itself: Windows raises it for a directory
+ * whenever an entry comes or goes, and for a file's link count, which
+ * no backend reports on Windows (the matrix); the fingerprint judges. */
+
+/* The snapshot's entry at @path, or NULL. */
+static WfKitEntry *
+lookup (Root *root, const char *path)
+{
+  WfKitEntry *entry = wf_kit_snapshot_get_root (root->snapshot);
+  gsize n = strlen (root->path);
+  g_auto (GStrv) names = NULL;
+
+  if (entry == NULL || strncmp (path, root->path, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+    return NULL;
+  if (path[n] == '\0')
+    return entry;
+  names = g_strsplit (path + n + 1, "/", -1);
+  for (guint i = 0; names[i] != NULL && entry != NULL; i++)
+    {
+      GHashTable *children = wf_kit_entry_get_children (entry);
+      entry = children != NULL ? g_hash_table_lookup (children, names[i]) : NULL;
+    }
+  return entry;
+}
+
+static gboolean
+is_listed (Root *root, const char *path)
+{
+  WfKitEntry *entry = lookup (root, path);
+  return entry != NULL && wf_kit_entry_get_children (entry) != NULL;
+}
+
+/* The directory wine means when it names @dir, a directory renamed
+ * away within the root (or below one): the new path, or NULL. */
+static char *
+follow_rename (Root *root, const char *dir)
+{
+  gsize n = strlen (root->path);
+  g_autofree char *upper = g_strdup (dir);
+
+  while (strlen (upper) > n)
+    {
+      const char *to = g_hash_table_lookup (root->renamed_dirs, upper);
+      char *cut;
+
+      if (to != NULL)
+        return g_strconcat (to, dir + strlen (upper), NULL);
+      cut = strrchr (upper, '/');
+      if (cut == NULL)
+        break;
+      *cut = '\0';
+    }
+  return NULL;
+}
+
+/* Is @dir, or a directory between it and the root, ignored? */
+static gboolean
+below_ignored (WfBackendInstance *self, Root *root, const char *dir)
+{
+  g_autofree char *upper = g_strdup (dir);
+  gsize n = strlen (root->path);
+
+  while (strlen (upper) > n)
+    {
+      char *cut;
+
+      if (wf_kit_ignores (self->scan_options.ignore_rules, root->path, upper))
+        return TRUE;
+      cut = strrchr (upper, '/');
+      if (cut == NULL)
+        break;
+      *cut = '\0';
+    }
+  return FALSE;
+}
+
+static WfRawKind
+raw_kind (WfW32EventKind kind)
+{
+  switch (kind)
+    {
+    case WF_W32_EV_CREATED: return WF_RAW_CREATED;
+    case WF_W32_EV_DELETED: return WF_RAW_DELETED;
+    case WF_W32_EV_MOVED_FROM: return WF_RAW_MOVED_FROM;
+    case WF_W32_EV_MOVED_TO: return WF_RAW_MOVED_TO;
+    default: return WF_RAW_MODIFIED;
+    }
+}
+
+static gint
+shallower_first (gconstpointer a, gconstpointer b)
+{
+  const char *pa = *(const char *const *) a, *pb = *(const char *const *) b;
+  gsize la = strlen (pa), lb = strlen (pb);
+
+  return la != lb ? (la < lb ? -1 : 1) : strcmp (pa, pb);
+}
+
+/* Translates @records (in order), rescans the directories they named
+ * (the whole root when @full), then reports what the rescan could not
+ * see. */
+static void
+translate (WfBackendInstance *self, Root *root, GArray *records, gboolean full, WfRawFlags flags)
+{
+  g_autoptr (GHashTable) dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* Paths added by a record of this batch (whatever came of them), and
+   * those whose creation is not reported yet: path -> WfRawKind + 1. */
+  g_autoptr (GHashTable) made = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) pending = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) sorted = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      Record *record = &g_array_index (records, Record, i);
+      g_autofree char *parent = g_path_get_dirname (record->path);
+      WfKitEntry *entry;
+
+      wf_sink_debug (self->sink, "win32: record %d %s", (int) record->kind, record->path);
+      /* Wine may name entries of a renamed directory under its old path
+       * (README, "Wine differences"); on Windows this does not happen.
+       * Such a path is neither listed nor made here, so nothing is pushed
+       * for it (no name that is not there is ever reported): what it
+       * means is read instead, the directory under its new name when the
+       * rename's records were seen, else the whole root, and the rescan
+       * reports only what really differs.  Below an ignored directory
+       * (never listed) there is nothing to read. */
+      if (strcmp (parent, root->path) != 0 && !is_listed (root, parent) && !g_hash_table_contains (made, parent))
+        {
+          char *renamed = follow_rename (root, parent);
+
+          if (renamed != NULL)
+            {
+              char *itself = follow_rename (root, record->path);
+
+              g_hash_table_add (dirs, renamed);
+              if (itself != NULL && g_file_test (itself, G_FILE_TEST_IS_DIR))
+                g_hash_table_add (dirs, itself);
+              else
+                g_free (itself);
+            }
+          else if (!below_ignored (self, root, parent))
+            full = TRUE;
+          continue;
+        }
+      g_hash_table_add (dirs, g_steal_pointer (&parent));
+      entry = lookup (root, record->path);
+
+      switch (record->kind)
+        {
+        case WF_W32_EV_CREATED:
+        case WF_W32_EV_MOVED_TO:
+          g_hash_table_remove (root->renamed_dirs, record->path);  /* the name is taken again */
+          g_hash_table_add (made, record->path);
+          if (record->kind == WF_W32_EV_MOVED_TO && i > 0 &&
+              g_array_index (records, Record, i - 1).kind == WF_W32_EV_MOVED_FROM &&
+              g_file_test (record->path, G_FILE_TEST_IS_DIR))
+            g_hash_table_replace (root->renamed_dirs, g_strdup (g_array_index (records, Record, i - 1).path),
+                                  g_strdup (record->path));
+          if (!g_hash_table_contains (pending, record->path))
+            g_hash_table_insert (pending, record->path, GINT_TO_POINTER (raw_kind (record->kind) + 1));
+          /* What it holds: wine reports nothing of a directory moved in. */
+          if (g_file_test (record->path, G_FILE_TEST_IS_DIR))
+            g_hash_table_add (dirs, g_strdup (record->path));
+          break;
+
+        case WF_W32_EV_DELETED:
+        case WF_W32_EV_MOVED_FROM:
+          if (g_hash_table_lookup (pending, record->path) != NULL)
+            {
+              /* Came and went within the batch: no rescan sees it (but
+               * the end of what the snapshot knew there, if anything). */
+              WfRawKind made_as = GPOINTER_TO_INT (g_hash_table_lookup (pending, record->path)) - 1;
+
+              wf_sink_push (self->sink, made_as, record->path, WF_RAW_FLAG_NONE);
+              if (entry == NULL)
+                wf_sink_push (self->sink, raw_kind (record->kind), record->path, WF_RAW_FLAG_NONE);
+              g_hash_table_remove (pending, record->path);
+            }
+          else if (entry == NULL && g_hash_table_remove (root->announced, record->path))
+            {
+              wf_sink_push (self->sink, raw_kind (record->kind), record->path, WF_RAW_FLAG_NONE);
+            }
+          if (entry != NULL && wf_kit_entry_is_dir (entry))
+            {
+              /* Whatever directory has the name by the rescan is another
+               * one (moved out and back, or replaced): an inode that
+               * cannot be live makes the kit report the old one deleted
+               * with all known below it and the new one added with all
+               * below (on Windows every inode is 0 and could not tell). */
+              WfKitFingerprint gone = *wf_kit_entry_get_fingerprint (entry);
+
+              gone.ino = G_MAXUINT64;
+              wf_kit_entry_set_fingerprint (entry, &gone);
+            }
+          /* A file's name gone and back (an editor's atomic save) is
+           * the kit's to judge: modified, as a poll sees it. */
+          break;
+
+        default:
+          /* Wine reports changes in a directory older than the watch
+           * only as that directory's MODIFIED: read it. */
+          if (entry != NULL && wf_kit_entry_get_children (entry) != NULL)
+            g_hash_table_add (dirs, g_strdup (record->path));
+          break;
+        }
+    }
+
+  if (full)
+    {
+      wf_kit_snapshot_rescan (root->snapshot, self->sink, flags);
+    }
+  else
+    {
+      sorted = g_ptr_array_new ();
+      g_hash_table_iter_init (&iter, dirs);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        g_ptr_array_add (sorted, key);
+      g_ptr_array_sort (sorted, shallower_first);
+      for (guint i = 0; i < sorted->len; i++)
+        wf_kit_snapshot_rescan_directory (root->snapshot, sorted->pdata[i], self->sink, flags);
+    }
+
+  /* Added, and gone before the rescan read it: reported now, and its
+   * deletion when its record comes.  (An ignored name is never in the
+   * snapshot: not that.) */
+  g_hash_table_iter_init (&iter, pending);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (lookup (root, key) == NULL && !wf_kit_ignores (self->scan_options.ignore_rules, root->path, key))
+      {
+        wf_sink_push (self->sink, GPOINTER_TO_INT (value) - 1, key, WF_RAW_FLAG_NONE);
+        g_hash_table_add (root->announced, g_strdup (key));
+      }
+
+  /* After lost events, what was announced and is gone is deleted: its
+   * record may have been lost. */
+  if (flags & WF_RAW_FLAG_RESYNC)
+    {
+      g_hash_table_iter_init (&iter, root->announced);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        if (lookup (root, key) == NULL && !g_file_test (key, G_FILE_TEST_EXISTS))
+          wf_sink_push (self->sink, WF_RAW_DELETED, key, flags);
+      g_hash_table_remove_all (root->announced);
+    }
+}
+
 static gpointer
 scan_thread (gpointer data)
 {
@@ -192,16 +512,21 @@ scan_thread (gpointer data)
         }
       for (int pass = 0; pass < 2 && !self->stopping; pass++)
         {
+          g_autoptr (GArray) records = NULL;
           WfRawFlags flags;
-          gboolean dead, placed, alive;
+          gboolean dead, full, placed, alive;
 
           if (!g_ptr_array_find (self->roots, root, NULL))
             break;
           flags = root->resync ? WF_RAW_FLAG_RESYNC : WF_RAW_FLAG_NONE;
           dead = root->dead;
+          full = root->full || root->resync || root->dead || pass > 0;
+          records = g_steal_pointer (&root->records);
+          root->records = g_array_new (FALSE, FALSE, sizeof (Record));
+          g_array_set_clear_func (root->records, record_clear);
           if (root->resync)
             self->n_rescans++;
-          root->dirty = root->resync = root->dead = FALSE;
+          root->dirty = root->full = root->resync = root->dead = FALSE;
           g_mutex_unlock (&self->lock);
           /* watch_lock first, then see whether remove_root freed it. */
           g_mutex_lock (&self->watch_lock);
@@ -214,7 +539,7 @@ scan_thread (gpointer data)
               if (dead && root->watch != NULL)
                 drop_watch (self, &root->watch);  /* lets a delete-pending root go */
               g_mutex_lock (&self->lock);
-              wf_kit_snapshot_rescan (root->snapshot, self->sink, flags);
+              translate (self, root, records, full, flags);
               g_mutex_unlock (&self->lock);
               placed = place_watches (self, root);
             }
@@ -310,6 +635,12 @@ w32_add_root (WfBackendInstance *self, const char *path, GError **error)
   root->self = self;
   root->path = g_strdup (path);
   root->is_file = !g_file_test (path, G_FILE_TEST_IS_DIR);
+  root->own_tag = (WatchTag) { root, FALSE };
+  root->guard_tag = (WatchTag) { root, TRUE };
+  root->records = g_array_new (FALSE, FALSE, sizeof (Record));
+  g_array_set_clear_func (root->records, record_clear);
+  root->announced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  root->renamed_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   wf_kit_missing_root_init (&root->missing, path);
 
   g_mutex_lock (&self->watch_lock);
@@ -440,7 +771,7 @@ static const WfBackendVTable w32_vtable = {
   .abi_major = WF_BACKEND_ABI_MAJOR,
   .struct_size = sizeof (WfBackendVTable),
   .name = "win32",
-  .description = "ReadDirectoryChangesW on every root; the kit's snapshot tells what changed",
+  .description = "ReadDirectoryChangesW on every root; each directory a record names rescanned with the kit",
   .probe = w32_probe,
   .start = w32_start,
   .add_root = w32_add_root,

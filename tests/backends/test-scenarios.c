@@ -94,7 +94,11 @@ unless_on_windows (Fixture *f, ...)
  * takes an event only as a reason to rescan the root (never run here:
  * macOS only).  The kit's rules then hold: a directory's own times are not
  * a change of it, a link to a file changes with its target, a state that
- * comes and goes between two reads of the tree may not be seen. */
+ * comes and goes between two reads of the tree may not be seen.  Not
+ * win32: a record names its entry, the adapter reports an entry that came
+ * and went from the records and the rest from a rescan of each directory
+ * they name, so it is held to what inotify reports (Windows' own limits
+ * are unless_on_windows()). */
 static gboolean
 by_diff (Fixture *f)
 {
