@@ -91,8 +91,9 @@ unless_on_windows (Fixture *f, ...)
 /* Does @f's backend learn every change from the kit's snapshot diff?  poll
  * by its scans; kqueue because a note names no entry, only that a
  * directory changed, and the diff says what; fsevents because its adapter
- * takes an event only as a reason to rescan the root (never run here:
- * macOS only).  The kit's rules then hold: a directory's own times are not
+ * takes an event only as a reason to rescan the directory holding the item
+ * it names (the whole root after lost events; never run here: macOS
+ * only).  The kit's rules then hold: a directory's own times are not
  * a change of it, a link to a file changes with its target, a state that
  * comes and goes between two reads of the tree may not be seen.  Not
  * win32: a record names its entry, the adapter reports an entry that came
