@@ -124,6 +124,21 @@ reader_init (WfKitDirReader *reader, GString *path, WfIgnoreRules *ignore_rules,
   };
 }
 
+/* Lists the directory open as @fd (-1: the errno of the call that made
+ * it), closed with the reader; 0 or the errno. */
+static int
+reader_take_fd (WfKitDirReader *reader, int fd)
+{
+  int errsv;
+
+  if (fd < 0)
+    return errno;
+  errsv = reader_open_stream (reader, fd);
+  if (errsv != 0)
+    close (fd);
+  return errsv;
+}
+
 int
 wf_kit_dir_reader_open_borrowed (WfKitDirReader *reader, int dir_fd, GString *path,
                                  WfIgnoreRules *ignore_rules, const char *rules_root)
@@ -135,17 +150,7 @@ wf_kit_dir_reader_open_borrowed (WfKitDirReader *reader, int dir_fd, GString *pa
 #else
   /* fdopendir() takes the descriptor it is given: a copy of the
    * caller's (sharing its offset). */
-  {
-    int fd = fcntl (dir_fd, F_DUPFD_CLOEXEC, 0);
-    int errsv;
-
-    if (fd < 0)
-      return errno;
-    errsv = reader_open_stream (reader, fd);
-    if (errsv != 0)
-      close (fd);
-    return errsv;
-  }
+  return reader_take_fd (reader, fcntl (dir_fd, F_DUPFD_CLOEXEC, 0));
 #endif
 }
 
@@ -155,16 +160,9 @@ wf_kit_dir_reader_open (WfKitDirReader *reader, int parent_fd, const char *name,
                         WfIgnoreRules *ignore_rules, const char *rules_root)
 {
   int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY | (no_follow ? O_NOFOLLOW : 0);
-  int fd, errsv;
 
   reader_init (reader, path, ignore_rules, rules_root);
-  fd = openat (parent_fd, name, flags);
-  if (fd < 0)
-    return errno;
-  errsv = reader_open_stream (reader, fd);
-  if (errsv != 0)
-    close (fd);
-  return errsv;
+  return reader_take_fd (reader, openat (parent_fd, name, flags));
 }
 
 const char *
