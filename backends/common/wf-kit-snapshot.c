@@ -992,6 +992,32 @@ wf_kit_snapshot_rescan (WfKitSnapshot *snapshot, WfSink *sink, WfRawFlags flags)
   return walk_run (snapshot, sink, flags, FALSE, NULL);
 }
 
+WfKitEntry *
+wf_kit_snapshot_lookup (WfKitSnapshot *snapshot, const char *path)
+{
+  WfKitEntry *entry = snapshot->root;
+  const char *p;
+
+  if (entry == NULL || !wf_kit_path_is_within (path, snapshot->path))
+    return NULL;
+  for (p = path + strlen (snapshot->path); entry != NULL;)
+    {
+      g_autofree char *name = NULL;
+      const char *end;
+
+      while (WF_KIT_IS_SEPARATOR (*p))
+        p++;
+      if (*p == '\0')
+        return entry;
+      for (end = p; *end != '\0' && !WF_KIT_IS_SEPARATOR (*end); end++)
+        ;
+      name = g_strndup (p, (gsize) (end - p));
+      p = end;
+      entry = entry->children != NULL ? g_hash_table_lookup (entry->children, name) : NULL;
+    }
+  return NULL;
+}
+
 /* Is @entry, stat'ed as @st, still the listed directory it was? */
 static gboolean
 entry_is_listed_dir (const WfKitEntry *entry, const struct stat *st)

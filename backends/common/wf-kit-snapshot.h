@@ -162,6 +162,9 @@ void wf_kit_entry_set_known_mode (WfKitEntry *entry, guint mode);
 
 /* The root entry, or NULL while the root does not exist. */
 WfKitEntry *wf_kit_snapshot_get_root (WfKitSnapshot *snapshot);
+/* The entry known at @path (the snapshot's path, or below it in the same
+ * form), or NULL. */
+WfKitEntry *wf_kit_snapshot_lookup (WfKitSnapshot *snapshot, const char *path);
 
 const WfKitFingerprint *wf_kit_entry_get_fingerprint (const WfKitEntry *entry);
 void wf_kit_entry_set_fingerprint (WfKitEntry *entry, const WfKitFingerprint *fingerprint);

@@ -253,21 +253,7 @@ place_watches (WfBackendInstance *self, Root *root)
 static WfKitEntry *
 lookup (Root *root, const char *path)
 {
-  WfKitEntry *entry = wf_kit_snapshot_get_root (root->snapshot);
-  gsize n = strlen (root->path);
-  g_auto (GStrv) names = NULL;
-
-  if (entry == NULL || strncmp (path, root->path, n) != 0 || (path[n] != '\0' && path[n] != '/'))
-    return NULL;
-  if (path[n] == '\0')
-    return entry;
-  names = g_strsplit (path + n + 1, "/", -1);
-  for (guint i = 0; names[i] != NULL && entry != NULL; i++)
-    {
-      GHashTable *children = wf_kit_entry_get_children (entry);
-      entry = children != NULL ? g_hash_table_lookup (children, names[i]) : NULL;
-    }
-  return entry;
+  return wf_kit_snapshot_lookup (root->snapshot, path);
 }
 
 static gboolean

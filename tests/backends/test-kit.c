@@ -523,6 +523,25 @@ test_snapshot_root_comes_and_goes (Fixture *f, gconstpointer data)
     g_assert_cmpstr (seen, ==, expected);
   }
 
+  /* lookup(): the entries by path, in the snapshot's form; none outside. */
+  {
+    g_autofree char *s_path = path_in (f, "r/s");
+    g_autofree char *g_path = path_in (f, "r/s/g");
+    g_autofree char *g_slash = path_in (f, "r/s//g/");
+    g_autofree char *unknown = path_in (f, "r/s/h");
+    g_autofree char *beside = path_in (f, "rr");
+    WfKitEntry *s_entry = wf_kit_snapshot_lookup (snapshot, s_path);
+
+    g_assert_true (wf_kit_snapshot_lookup (snapshot, root) == wf_kit_snapshot_get_root (snapshot));
+    g_assert_nonnull (s_entry);
+    g_assert_true (wf_kit_entry_is_dir (s_entry));
+    g_assert_true (wf_kit_snapshot_lookup (snapshot, g_path) ==
+                   g_hash_table_lookup (wf_kit_entry_get_children (s_entry), "g"));
+    g_assert_true (wf_kit_snapshot_lookup (snapshot, g_slash) == wf_kit_snapshot_lookup (snapshot, g_path));
+    g_assert_null (wf_kit_snapshot_lookup (snapshot, unknown));
+    g_assert_null (wf_kit_snapshot_lookup (snapshot, beside));
+  }
+
   /* report_below(): what lies below an entry, under another path (an
    * alias's), that path given back as it was. */
   {
