@@ -971,18 +971,23 @@ wf_kit_root_snapshots_remove (GPtrArray *roots, const char *path)
 void
 wf_kit_root_snapshots_count (GPtrArray *roots, WfKitCounts *counts, guint *n_entries)
 {
-  *counts = (WfKitCounts) { .n_roots = roots->len };
+  *counts = (WfKitCounts) { 0 };
   if (n_entries != NULL)
     *n_entries = 0;
   for (guint i = 0; i < roots->len; i++)
     {
-      WfKitSnapshot *snapshot = roots->pdata[i];
-
-      counts->n_directories += wf_kit_snapshot_get_n_directories (snapshot);
-      counts->n_unwatched += wf_kit_snapshot_get_n_failed (snapshot);
+      wf_kit_counts_add_root (counts, roots->pdata[i]);
       if (n_entries != NULL)
-        *n_entries += wf_kit_snapshot_get_n_entries (snapshot);
+        *n_entries += wf_kit_snapshot_get_n_entries (roots->pdata[i]);
     }
+}
+
+void
+wf_kit_counts_add_root (WfKitCounts *counts, WfKitSnapshot *snapshot)
+{
+  counts->n_roots++;
+  counts->n_directories += wf_kit_snapshot_get_n_directories (snapshot);
+  counts->n_unwatched += wf_kit_snapshot_get_n_failed (snapshot);
 }
 
 guint

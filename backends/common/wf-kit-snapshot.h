@@ -125,6 +125,9 @@ void wf_kit_root_snapshots_remove (GPtrArray *roots, const char *path);
 /* The counts of @roots (roots, directories, paths failing) and, if
  * @n_entries is not NULL, the entries they hold. */
 void wf_kit_root_snapshots_count (GPtrArray *roots, WfKitCounts *counts, guint *n_entries);
+/* Adds one root, @snapshot, to @counts (roots, directories, paths failing),
+ * for a backend that keeps its roots' snapshots in records of its own. */
+void wf_kit_counts_add_root (WfKitCounts *counts, WfKitSnapshot *snapshot);
 
 /* ---- a state known by names only -----------------------------------------
  * A native backend that keeps no fingerprints describes what it knew with

@@ -487,11 +487,8 @@ fse_count (WfBackendInstance *self, WfKitCounts *counts)
   for (guint i = 0; i < self->roots->len; i++)
     {
       Root *root = self->roots->pdata[i];
-      if (root->snapshot == NULL)
-        continue;
-      counts->n_roots++;
-      counts->n_directories += wf_kit_snapshot_get_n_directories (root->snapshot);
-      counts->n_unwatched += wf_kit_snapshot_get_n_failed (root->snapshot);
+      if (root->snapshot != NULL)
+        wf_kit_counts_add_root (counts, root->snapshot);
     }
   counts->n_rescans = self->n_rescans;
 }

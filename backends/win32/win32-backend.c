@@ -690,9 +690,7 @@ w32_count (WfBackendInstance *self, WfKitCounts *counts)
   for (guint i = 0; i < self->roots->len; i++)
     {
       Root *root = self->roots->pdata[i];
-      counts->n_roots++;
-      counts->n_directories += wf_kit_snapshot_get_n_directories (root->snapshot);
-      counts->n_unwatched += wf_kit_snapshot_get_n_failed (root->snapshot);
+      wf_kit_counts_add_root (counts, root->snapshot);
     }
   counts->n_rescans = self->n_rescans;
 }
