@@ -49,9 +49,6 @@
 #include "wf-kit-snapshot.h"
 #include "wf-kit-status.h"
 
-#define FSE_LATENCY_ENV "WATCHFILES_FSEVENTS_LATENCY_MS"
-#define FSE_LATENCY_DEFAULT_MS 10
-#define FSE_LATENCY_MAX_MS 10000
 
 typedef struct {
   char *path;                 /* as given */
@@ -358,14 +355,14 @@ fse_instance_free (WfBackendInstance *self)
 static gboolean
 read_latency (double *latency, GError **error)
 {
-  const char *value = g_getenv (FSE_LATENCY_ENV);
-  g_autoptr (GError) local_error = NULL;
-  guint64 ms = FSE_LATENCY_DEFAULT_MS;
+  const char *value = g_getenv (WF_FSE_LATENCY_ENV);
+  unsigned ms;
 
-  if (value != NULL && !g_ascii_string_to_unsigned (value, 10, 0, FSE_LATENCY_MAX_MS, &ms, &local_error))
+  if (!wf_fse_parse_latency_ms (value, &ms))
     {
-      g_set_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT, "%s=\"%s\": %s (milliseconds, 0 to %u)",
-                   FSE_LATENCY_ENV, value, local_error->message, FSE_LATENCY_MAX_MS);
+      g_set_error (error, WF_ERROR, WF_ERROR_INVALID_ARGUMENT,
+                   "%s=\"%s\": not a number of milliseconds from 0 to %u", WF_FSE_LATENCY_ENV, value,
+                   WF_FSE_LATENCY_MAX_MS);
       return FALSE;
     }
   *latency = (double) ms / 1000.0;

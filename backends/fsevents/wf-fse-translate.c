@@ -140,3 +140,27 @@ wf_fse_map_path (const char *event_path, const char *resolved_root, const char *
   buf[clen + restlen] = '\0';
   return 1;
 }
+
+int
+wf_fse_parse_latency_ms (const char *value, unsigned *ms)
+{
+  unsigned long n = 0;
+
+  if (value == NULL)
+    {
+      *ms = WF_FSE_LATENCY_DEFAULT_MS;
+      return 1;
+    }
+  if (*value == '\0')
+    return 0;
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      if (*p < '0' || *p > '9')
+        return 0;
+      n = n * 10 + (unsigned long) (*p - '0');
+      if (n > WF_FSE_LATENCY_MAX_MS)
+        return 0;
+    }
+  *ms = (unsigned) n;
+  return 1;
+}

@@ -95,6 +95,16 @@ uint64_t wf_fse_resume_since (const WfFseResume *resume);
 int wf_fse_map_path (const char *event_path, const char *resolved_root, const char *caller_root,
                      char *buf, size_t size);
 
+/* The stream's latency, from the environment variable
+ * WATCHFILES_FSEVENTS_LATENCY_MS (@value NULL when unset: the default, low
+ * because the core debounces): decimal digits only, 0 to
+ * WF_FSE_LATENCY_MAX_MS.  Returns 1 with *@ms set, or 0 when @value is no
+ * such number (*@ms untouched). */
+#define WF_FSE_LATENCY_ENV "WATCHFILES_FSEVENTS_LATENCY_MS"
+#define WF_FSE_LATENCY_DEFAULT_MS 10
+#define WF_FSE_LATENCY_MAX_MS 10000
+int wf_fse_parse_latency_ms (const char *value, unsigned *ms);
+
 #ifdef __cplusplus
 }
 #endif

@@ -189,6 +189,32 @@ test_map_path (void)
   g_assert_cmpint (wf_fse_map_path ("/private/tmp/w/long", "/private/tmp/w", "/tmp/w", buf, 8), ==, -1);
 }
 
+/* WATCHFILES_FSEVENTS_LATENCY_MS: unset gives the default; anything but
+ * decimal digits from 0 to the maximum is refused (the adapter turns that
+ * into WF_ERROR_INVALID_ARGUMENT at start). */
+static void
+test_latency (void)
+{
+  const char *refused[] = { "", "-1", "+5", " 5", "5 ", "1.5", "5ms", "0x10", "10001",
+                            "99999999999999999999999" };
+  unsigned ms = 7;
+
+  g_assert_cmpint (wf_fse_parse_latency_ms (NULL, &ms), ==, 1);
+  g_assert_cmpuint (ms, ==, WF_FSE_LATENCY_DEFAULT_MS);
+  g_assert_cmpint (wf_fse_parse_latency_ms ("0", &ms), ==, 1);
+  g_assert_cmpuint (ms, ==, 0);
+  g_assert_cmpint (wf_fse_parse_latency_ms ("250", &ms), ==, 1);
+  g_assert_cmpuint (ms, ==, 250);
+  g_assert_cmpint (wf_fse_parse_latency_ms ("010000", &ms), ==, 1);
+  g_assert_cmpuint (ms, ==, WF_FSE_LATENCY_MAX_MS);
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      ms = 7;
+      g_assert_cmpint (wf_fse_parse_latency_ms (refused[i], &ms), ==, 0);
+      g_assert_cmpuint (ms, ==, 7);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -202,5 +228,6 @@ main (int argc, char **argv)
   g_test_add_func ("/fsevents/directory-itself", test_directory_itself);
   g_test_add_func ("/fsevents/resume", test_resume);
   g_test_add_func ("/fsevents/map-path", test_map_path);
+  g_test_add_func ("/fsevents/latency", test_latency);
   return g_test_run ();
 }
