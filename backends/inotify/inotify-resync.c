@@ -73,6 +73,13 @@ describe_children (WfBackendInstance *self, WfKitSnapshot *snapshot, WfKitEntry 
       wf_kit_path_append_name (path, name);
       if (kept != NULL)
         known = WF_KIT_KNOWN_DIRECTORY;
+      else if (child != NULL && child->is_claim)
+        /* Moved here, its move unread: nothing below it was reported yet
+         * (the claim waits for the IN_MOVED_FROM to list it): a listed
+         * directory holding nothing, so that the rescan reports all it
+         * holds as added.  Taken for an alias (opaque), its entries were
+         * never named once the overflow lost that IN_MOVED_FROM. */
+        known = WF_KIT_KNOWN_DIRECTORY;
       else if (child != NULL)
         known = child->is_alias ? WF_KIT_KNOWN_OPAQUE : WF_KIT_KNOWN_DIRECTORY;
       else if (wf_inotify_is_limit_polled (self, path->str))
@@ -88,7 +95,7 @@ describe_children (WfBackendInstance *self, WfKitSnapshot *snapshot, WfKitEntry 
           wf_kit_entry_set_known_mode (child_entry, child->mode);
         if (kept != NULL)
           describe_kept (snapshot, child_entry, kept);
-        else if (known == WF_KIT_KNOWN_DIRECTORY)
+        else if (known == WF_KIT_KNOWN_DIRECTORY && !child->is_claim)
           describe_children (self, snapshot, child_entry, child, path);
       }
       g_string_truncate (path, dir_len);
