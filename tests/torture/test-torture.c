@@ -1140,9 +1140,9 @@ make_default_notify (const char *backend, const char *root, gpointer data)
 }
 
 /* What inotify's resync does not get right yet (README, "Not there yet"). */
-#define KNOWN_RESYNC_GAP                                                                                   \
-  "after kernel queue overflows, about one run in eight still ends with one stale word among hundreds of " \
-  "resyncs (a deletion named under a path that never existed, or a path reported added never deleted)"
+#define KNOWN_RESYNC_GAP                                                                               \
+  "after kernel queue overflows, about one run in five still ends with one stale word among hundreds of " \
+  "resyncs (a path named under the name its directory had before it moved)"
 
 static void
 test_writers (WfTestFixture *fixture, gconstpointer data)
