@@ -336,13 +336,17 @@ watch_new_children (WfBackendInstance *self, const char *path, const char *root,
 
   if (subdirectories->len == 0)
     return 0;
-  /* The directories from the root down to @path, for the loop check. */
-  for (const char *end = path + root_len; end != NULL; end = strchr (end + 1, '/'))
+  /* The directories from the root down to @path itself, for the loop
+   * check. */
+  for (const char *end = path + root_len;; end = strchr (end + 1, '/'))
     {
-      g_autofree char *step = g_strndup (path, (gsize) (end - path));
+      g_autofree char *step = NULL;
       struct stat st;
       DirId id;
 
+      if (end == NULL)
+        end = path + strlen (path);
+      step = g_strndup (path, (gsize) (end - path));
       if (stat (step, &st) != 0)
         return 0;
       id = (DirId) { st.st_dev, st.st_ino };
